@@ -1,0 +1,36 @@
+# Everyday commands for readers and authors. `make help` lists them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CHAPTER ?= chapters/01_layers_and_modules.ipynb
+NB ?= chapters/*.ipynb
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+.PHONY: help book setup test execute benchmark lint
+
+help:  ## list the commands
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+book: setup  ## set up, then open the book in JupyterLab (CHAPTER=... picks the chapter)
+	$(BIN)/jupyter lab $(ROOT_FLAG) $(CHAPTER)
+
+setup: $(VENV)/.installed  ## install the pinned environment into .venv
+
+$(VENV)/.installed: binder/requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	PIP_RETRIES=0 $(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		-r binder/requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --editable .
+	touch $@
+
+test: setup  ## run every test: unit, widget, doctests, every chapter under nbval
+	$(BIN)/python -m pytest -n 2 --dist loadscope
+
+execute: setup  ## re-run chapters top to bottom and store their outputs (NB=... for one)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NB)
+
+benchmark: setup  ## print the speed figures (tests/benchmarks)
+	$(BIN)/python tests/benchmarks/bench_mlp_explorer.py
+
+lint: setup  ## ruff over the package, tests and chapters
+	$(BIN)/ruff check widgets tests chapters

@@ -1,0 +1,278 @@
+"""MLPExplorer: change an MLP's hidden layers and activations, watch what it computes."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import ipywidgets as ipw
+import torch
+import traitlets
+from torch import nn
+
+from .activations import activation_names
+from .html_views import output_table, parameter_table, preformatted
+from .introspection import count_parameters
+from .mlp import (
+    MAX_HIDDEN_LAYERS,
+    MAX_SEED,
+    MAX_WIDTH,
+    LinearCache,
+    MLPSpec,
+    build_mlp,
+    check_activation_names,
+    check_activations,
+    check_hidden_sizes,
+    default_inputs,
+    response_line,
+)
+from .svg_chart import line_chart
+from .validation import check_input_batch, check_int
+from .widget_base import Checked, LiveWidget, as_trait_error
+
+#: Width given to a hidden layer added with the layer-count control when none exists.
+NEW_LAYER_WIDTH = 32
+#: Most output units drawn in the response plot and listed in the output table.
+MAX_SHOWN_OUTPUTS = 10
+
+
+class MLPExplorer(LiveWidget):
+    """An MLP whose hidden layers and activations the reader changes live.
+
+    The view shows the module as printed, its parameters per layer and in total,
+    its outputs for a fixed input batch ``X``, and a response plot: every output
+    unit along the line through ``X[0]`` and ``X[1]``. ReLU makes that plot
+    piecewise linear (kinks), tanh and sigmoid make it smooth.
+
+    Args:
+        in_features: input width, 1 to 4096.
+        hidden_sizes: hidden-layer widths, 0 to 8 layers of 1 to 4096 units.
+        activations: one name per hidden layer, or one name for all of them.
+        out_features: output width, 1 to 4096.
+        seed: initialization seed; the same state and seed give the same net.
+        X: the input batch, shape ``(batch, in_features)``; by default two rows
+            drawn uniformly from [0, 1) with a fixed seed.
+
+    Example:
+        >>> explorer = MLPExplorer(hidden_sizes=(8, 8), activations="tanh")
+        >>> explorer.output.shape
+        torch.Size([2, 10])
+    """
+
+    hidden_sizes = Checked(check_hidden_sizes, (256,),
+                           help="Width of each hidden layer: 0 to 8 layers of 1 to 4096.")
+    activations = Checked(check_activation_names, ("relu",),
+                          help="Activation of each hidden layer; one name sets all of them.")
+    seed = Checked(lambda v: check_int("seed", v, 0, MAX_SEED), 0,
+                   help="Seed the layers' initial weights are drawn from.")
+    in_features = traitlets.Int(20, read_only=True, help="Width of each input row.")
+    out_features = traitlets.Int(10, read_only=True, help="Number of outputs.")
+
+    def __init__(self, in_features: int = 20, hidden_sizes: tuple[int, ...] = (256,),
+                 activations: tuple[str, ...] | str = "relu", out_features: int = 10,
+                 seed: int = 0, X: torch.Tensor | None = None) -> None:
+        spec = MLPSpec(in_features, hidden_sizes, activations, out_features, seed)
+        super().__init__()
+        self.set_trait("in_features", spec.in_features)
+        self.set_trait("out_features", spec.out_features)
+        self._X = (default_inputs(spec.in_features) if X is None
+                   else check_input_batch("X", X, spec.in_features).clone())
+        self._cache = LinearCache()
+        self._syncing_controls = False
+        self._net: nn.Sequential | None = None
+        self._output: torch.Tensor | None = None
+        with self.hold_trait_notifications():
+            self.hidden_sizes = spec.hidden_sizes
+            self.activations = spec.activations
+            self.seed = spec.seed
+        self._build_controls()
+        self.observe(self._on_state_change, names=["hidden_sizes", "activations", "seed"])
+        self._render_now()
+
+    # -- state --------------------------------------------------------------------
+
+    @traitlets.validate("activations")
+    def _check_activation_count(self, proposal: traitlets.Bunch) -> tuple[str, ...]:
+        try:
+            return check_activations(proposal.value, len(self.hidden_sizes))
+        except ValueError as error:
+            raise as_trait_error(ValueError(
+                f"{error}. To change both, call configure(hidden_sizes=..., activations=...)"
+            )) from None
+
+    def configure(self, **state: object) -> None:
+        """Set several of ``hidden_sizes``, ``activations``, ``seed`` at once.
+
+        All values are checked together; if one is invalid nothing changes.
+
+        Example:
+            >>> explorer = MLPExplorer()
+            >>> explorer.configure(hidden_sizes=(64, 64), activations=("tanh", "relu"))
+            >>> explorer.activations
+            ('tanh', 'relu')
+        """
+        unknown = set(state) - {"hidden_sizes", "activations", "seed"}
+        if unknown:
+            raise TypeError(f"configure() takes hidden_sizes, activations and seed, "
+                            f"not {', '.join(sorted(unknown))}")
+        with self.batch():
+            for name, value in state.items():
+                setattr(self, name, value)
+
+    @property
+    def spec(self) -> MLPSpec:
+        """The current state as a validated :class:`~widgets.mlp.MLPSpec`."""
+        return MLPSpec(self.in_features, self.hidden_sizes, self.activations,
+                       self.out_features, self.seed)
+
+    @property
+    def X(self) -> torch.Tensor:
+        """The fixed input batch (a copy; editing it changes nothing here)."""
+        return self._X.clone()
+
+    @property
+    def net(self) -> nn.Sequential:
+        """The current network, rebuilt whenever the state changes."""
+        self._ensure_model()
+        assert self._net is not None
+        return self._net
+
+    @property
+    def output(self) -> torch.Tensor:
+        """``net(X)`` for the current state (computed without gradients)."""
+        self._ensure_model()
+        assert self._output is not None
+        return self._output.clone()
+
+    @property
+    def num_parameters(self) -> int:
+        """How many numbers the network learns."""
+        return count_parameters(self.net).known
+
+    def _on_state_change(self, change: traitlets.Bunch) -> None:
+        with self.batch():
+            if change.name == "hidden_sizes":
+                self._fit_activations(len(change.old), len(change.new))
+            self._net = self._output = None
+            self._request_render()
+
+    def _fit_activations(self, old_count: int, new_count: int) -> None:
+        current = self.activations
+        if len(current) == new_count:
+            return
+        fill = current[-1] if current else "relu"
+        self.activations = (current + (fill,) * new_count)[:new_count]
+
+    def _ensure_model(self) -> None:
+        if self._net is None or self._output is None:
+            self._net = build_mlp(self.spec, self._cache)
+            with torch.no_grad():
+                self._output = self._net(self._X)
+
+    # -- controls -----------------------------------------------------------------
+
+    def _build_controls(self) -> None:
+        names = list(activation_names())
+        self._layer_count = ipw.IntSlider(
+            min=0, max=MAX_HIDDEN_LAYERS, description="hidden layers",
+            continuous_update=False, style={"description_width": "90px"},
+            layout=ipw.Layout(width="280px"))
+        self._widths = [ipw.IntText(layout=ipw.Layout(width="80px"), continuous_update=False)
+                        for _ in range(MAX_HIDDEN_LAYERS)]
+        self._choices = [ipw.Dropdown(options=names, layout=ipw.Layout(width="110px"))
+                         for _ in range(MAX_HIDDEN_LAYERS)]
+        self._rows = [
+            ipw.HBox([ipw.Label(f"layer {i + 1}", layout=ipw.Layout(width="52px")),
+                      self._widths[i], self._choices[i]])
+            for i in range(MAX_HIDDEN_LAYERS)
+        ]
+        self._seed_box = ipw.IntText(description="seed", continuous_update=False,
+                                     style={"description_width": "90px"},
+                                     layout=ipw.Layout(width="200px"))
+        self._plot = ipw.HTML()
+        self._module_text = ipw.HTML()
+        self._parameters = ipw.HTML()
+        self._outputs = ipw.HTML()
+        self._layer_count.observe(self._on_controls, names="value")
+        self._seed_box.observe(self._on_controls, names="value")
+        for control in (*self._widths, *self._choices):
+            control.observe(self._on_controls, names="value")
+        header = ipw.HTML(f"<b>MLP explorer</b>: {self.in_features} inputs → hidden layers "
+                          f"below → {self.out_features} outputs (width 1 to {MAX_WIDTH})")
+        controls = ipw.VBox([self._layer_count, *self._rows, self._seed_box],
+                            layout=ipw.Layout(min_width="300px"))
+        details = ipw.HBox([self._labelled("module", self._module_text),
+                            self._labelled("parameters", self._parameters)],
+                           layout=ipw.Layout(flex_flow="row wrap"))
+        self.children = [header, self._message, ipw.HBox([controls, self._plot]),
+                         details, self._labelled("outputs for X", self._outputs)]
+
+    @staticmethod
+    def _labelled(title: str, body: ipw.Widget) -> ipw.VBox:
+        return ipw.VBox([ipw.HTML(f"<b>{title}</b>"), body],
+                        layout=ipw.Layout(margin="0 24px 8px 0"))
+
+    @contextlib.contextmanager
+    def _controls_from_state(self) -> Iterator[None]:
+        self._syncing_controls = True
+        try:
+            yield
+        finally:
+            self._syncing_controls = False
+
+    def _sync_controls(self) -> None:
+        count = len(self.hidden_sizes)
+        with self._controls_from_state():
+            self._layer_count.value = count
+            self._seed_box.value = self.seed
+            for i, row in enumerate(self._rows):
+                row.layout.display = None if i < count else "none"
+                if i < count:
+                    self._widths[i].value = self.hidden_sizes[i]
+                    self._choices[i].value = self.activations[i]
+
+    def _on_controls(self, change: traitlets.Bunch) -> None:
+        if self._syncing_controls:
+            return
+        count = self._layer_count.value
+        sizes = list(self.hidden_sizes)
+        acts = list(self.activations)
+        for i in range(min(count, len(sizes))):
+            sizes[i], acts[i] = self._widths[i].value, self._choices[i].value
+        fill = (sizes[-1], acts[-1]) if sizes else (NEW_LAYER_WIDTH, "relu")
+        sizes = (sizes + [fill[0]] * count)[:count]
+        acts = (acts + [fill[1]] * count)[:count]
+        try:
+            self.configure(hidden_sizes=tuple(sizes), activations=tuple(acts),
+                           seed=self._seed_box.value)
+        except (ValueError, TypeError) as error:
+            self.show_message(f"{error} (kept the last valid setting)")
+            self._sync_controls()
+        else:
+            self.show_message("")
+
+    # -- view ---------------------------------------------------------------------
+
+    def _render(self) -> None:
+        self._ensure_model()
+        net, Y = self._net, self._output
+        assert net is not None and Y is not None
+        shown = min(self.out_features, MAX_SHOWN_OUTPUTS)
+        t, points = response_line(self._X)
+        with torch.no_grad():
+            curves = net(points)[:, :shown].T.tolist()
+        more = f" (first {shown} of {self.out_features})" if shown < self.out_features else ""
+        self._sync_controls()
+        self._plot.value = line_chart(
+            t.tolist(), curves, labels=[f"y{j}" for j in range(shown)],
+            markers=(0.0, 1.0) if self._X.shape[0] > 1 else (0.0,),
+            title=f"outputs{more} along the line X[0] → X[1]",
+            x_label="t  (t=0 is X[0], t=1 is X[1]; dots mark them)", y_label="output")
+        self._module_text.value = preformatted(str(net))
+        self._parameters.value = parameter_table(net)
+        self._outputs.value = output_table(Y[:, :shown])
+
+    def __repr__(self) -> str:
+        return (f"MLPExplorer(in_features={self.in_features}, hidden_sizes={self.hidden_sizes}, "
+                f"activations={self.activations}, out_features={self.out_features}, "
+                f"seed={self.seed})")

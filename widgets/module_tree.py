@@ -1,0 +1,77 @@
+"""ModuleTree: any ``nn.Module`` as a collapsible tree with parameter counts."""
+
+from __future__ import annotations
+
+import ipywidgets as ipw
+import traitlets
+from torch import nn
+
+from .html_views import tree_html
+from .introspection import ModuleNode, ParameterCount, check_module, module_tree
+from .validation import check_int
+from .widget_base import Checked, LiveWidget
+
+
+def _check_name(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise TypeError(f"name must be a non-empty string, got {value!r}")
+    return value.strip()
+
+
+class ModuleTree(LiveWidget):
+    """A collapsible tree of a module: each child's name, type and parameters.
+
+    Every node shows its own parameters (names and shapes) and the total below
+    it. Lazy layers show ``uninitialized`` until a dry run; a module reached by
+    two names is marked shared and counted once; tied parameters likewise.
+    Call :meth:`refresh` after changing the module in place (e.g. a dry run).
+
+    Args:
+        module: any ``torch.nn.Module``.
+        name: the label of the root node.
+        open_depth: how many levels start unfolded (0 to 32).
+
+    Example:
+        >>> tree = ModuleTree(nn.Sequential(nn.Linear(20, 256), nn.ReLU()))
+        >>> tree.tree.total_count.known
+        5376
+    """
+
+    module = Checked(lambda m: check_module("module", m), None, allow_none=True,
+                     help="The module shown.")
+    name = Checked(_check_name, "net", help="Label of the root node.")
+    open_depth = Checked(lambda v: check_int("open_depth", v, 0, 32), 2,
+                         help="Levels shown unfolded at first.")
+
+    def __init__(self, module: nn.Module, name: str = "net", open_depth: int = 2) -> None:
+        check_module("module", module)
+        super().__init__()
+        with self.hold_trait_notifications():
+            self.module, self.name, self.open_depth = module, name, open_depth
+        self._tree_view = ipw.HTML()
+        self._title = ipw.HTML()
+        self.children = [self._title, self._message, self._tree_view]
+        self.tree: ModuleNode = module_tree(module, self.name)
+        self.observe(lambda _: self._request_render(), names=["module", "name", "open_depth"])
+        self._render_now()
+
+    @property
+    def total(self) -> ParameterCount:
+        """Parameters in the whole module, each distinct tensor counted once."""
+        return self.tree.total_count
+
+    def refresh(self) -> None:
+        """Look at the module again (after a dry run or any in-place change)."""
+        self._request_render()
+
+    def _render(self) -> None:
+        self.tree = module_tree(self.module, self.name)
+        shared = sum(node.shared_with is not None for node in self.tree.walk())
+        note = f", {shared} shared reference(s) counted once" if shared else ""
+        self._title.value = (f"<b>{type(self.module).__name__}</b>: "
+                             f"{self.tree.total_count} parameters{note}")
+        self._tree_view.value = tree_html(self.tree, self.open_depth)
+
+    def __repr__(self) -> str:
+        return (f"ModuleTree({type(self.module).__name__}, "
+                f"parameters={self.tree.total_count})")

@@ -1,0 +1,114 @@
+"""What every widget here shares: checked traits, batched updates, visible errors.
+
+A widget's state is a set of traitlets. Setting one from code goes through the
+same checks as moving its control; a bad value raises an error that is both a
+``traitlets.TraitError`` (so traitlets rolls a batch back) and a ``ValueError``
+or ``TypeError`` (so readers catch what they expect).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+import ipywidgets as ipw
+import traitlets
+
+from .html_views import STYLE, message
+
+
+class InvalidValueError(traitlets.TraitError, ValueError):
+    """A value of the right kind outside what the field allows."""
+
+
+class InvalidTypeError(traitlets.TraitError, TypeError):
+    """A value of the wrong kind for the field."""
+
+
+def as_trait_error(error: Exception) -> traitlets.TraitError:
+    """The same message as an error traitlets understands (kept as Value/TypeError)."""
+    if isinstance(error, traitlets.TraitError):
+        return error
+    kind = InvalidTypeError if isinstance(error, TypeError) else InvalidValueError
+    return kind(str(error))
+
+
+class Checked(traitlets.TraitType):
+    """A trait whose values pass through ``check``, which returns the normalized value.
+
+    Example:
+        >>> class Box(traitlets.HasTraits):
+        ...     width = Checked(lambda v: int(v), 1)
+        >>> Box(width=3).width
+        3
+    """
+
+    def __init__(self, check: Callable[[object], object], default_value: object,
+                 **kwargs: object) -> None:
+        self._check = check
+        super().__init__(default_value, **kwargs)
+
+    def validate(self, obj: object, value: object) -> object:
+        try:
+            return self._check(value)
+        except (ValueError, TypeError) as error:
+            raise as_trait_error(error) from None
+
+
+class LiveWidget(ipw.VBox):
+    """Base of the book's widgets: coalesced rendering and a message line.
+
+    Subclasses implement :meth:`_render` (state -> view) and call
+    :meth:`_request_render` when their state changes. Inside :meth:`batch`, any
+    number of changes render once, when the batch ends.
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self._hold_depth = 0
+        self._dirty = False
+        self.render_count = 0
+        self._message = ipw.HTML(STYLE)
+        self._message_text = ""
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Change several traits at once; checks run and the view renders at the end.
+
+        If any value is invalid, every change in the batch is rolled back.
+        """
+        self._hold_depth += 1
+        try:
+            with self.hold_trait_notifications():
+                yield
+        finally:
+            self._hold_depth -= 1
+            if not self._hold_depth and self._dirty:
+                self._render_now()
+
+    def _request_render(self) -> None:
+        self._dirty = True
+        if not self._hold_depth:
+            self._render_now()
+
+    def _render_now(self) -> None:
+        self._dirty = False
+        self.render_count += 1
+        try:
+            self._render()
+        except Exception as error:  # shown in the widget, never swallowed silently
+            self.show_message(f"Could not draw the view: {type(error).__name__}: {error}")
+            raise
+
+    def _render(self) -> None:  # pragma: no cover - subclasses implement
+        raise NotImplementedError
+
+    @property
+    def message(self) -> str:
+        """The text of the message line (an error, a note, or empty)."""
+        return self._message_text
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        """Show ``text`` in the message line (``kind``: ``"error"`` or ``"info"``)."""
+        self._message_text = text
+        self._message.value = STYLE + (message(text, kind) if text else "")
