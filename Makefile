@@ -6,7 +6,7 @@ CHAPTER ?= chapters/01_layers_and_modules.ipynb
 NB ?= chapters/*.ipynb
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help book setup test execute benchmark lint
+.PHONY: help book setup test execute benchmark pictures lint
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -34,3 +34,6 @@ benchmark: setup  ## print the speed figures (tests/benchmarks)
 
 lint: setup  ## ruff over the package, tests and chapters
 	$(BIN)/ruff check widgets tests chapters
+
+pictures: setup  ## screenshot every chapter in JupyterLab; refresh the README's pictures
+	$(BIN)/python -m tests.browser.screenshots

@@ -28,7 +28,16 @@ _LAZY = {
     "count_parameters": "introspection",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "ForwardTrace",
+    "MLPExplorer",
+    "MLPSpec",
+    "ModuleTree",
+    "build_mlp",
+    "count_parameters",
+    "module_tree",
+    "trace_forward",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .forward_trace import ForwardTrace

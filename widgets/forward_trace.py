@@ -40,9 +40,9 @@ class ForwardTrace(LiveWidget):
         ['net', 'net.0', 'net.1']
     """
 
-    module = Checked(lambda m: check_module("module", m), None, allow_none=True,
+    module = Checked(lambda m: check_module("module", m), None,
                      help="The module traced.")
-    X = Checked(check_inputs, None, allow_none=True, help="The input of the forward pass.")
+    X = Checked(check_inputs, None, help="The input of the forward pass.")
 
     def __init__(self, module: nn.Module, X: torch.Tensor | tuple[torch.Tensor, ...],
                  name: str = "net") -> None:

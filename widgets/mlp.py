@@ -8,6 +8,7 @@ and activation modules, initialized deterministically from a seed.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -96,31 +97,34 @@ def layer_seed(seed: int, index: int) -> int:
 
 
 def init_linear_(layer: nn.Linear, seed: int) -> nn.Linear:
-    """Initialize ``layer`` like PyTorch's default, but from its own generator.
+    """Initialize ``layer`` as PyTorch does by default, from a seed of its own.
 
     PyTorch draws weight and bias uniformly from ``(-1/sqrt(fan_in), 1/sqrt(fan_in))``.
-    Drawing from a private generator makes every layer depend only on its own
-    shape and seed: widening one layer leaves the others' weights unchanged.
+    Seeding each layer separately makes it depend only on its own shape and seed:
+    widening one layer leaves the others' weights unchanged. The global random
+    state is restored afterwards.
     """
-    generator = torch.Generator().manual_seed(seed)
     bound = 1 / math.sqrt(layer.in_features)
-    with torch.no_grad():
-        nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+    with torch.random.fork_rng(devices=[]), torch.no_grad():
+        torch.manual_seed(seed)  # the global generator is several times faster than a private one
+        nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5))
         if layer.bias is not None:
-            nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+            nn.init.uniform_(layer.bias, -bound, bound)
     return layer
 
 
 class LinearCache:
     """Remembers initial weights so rebuilding a net with the same shapes is cheap.
 
-    Entries are keyed by ``(in, out, seed)``; the tensors handed out are copies, so
-    a reader editing a net's weights never changes what the cache returns.
+    Entries are keyed by ``(in, out, seed)`` and kept within ``max_bytes`` (least
+    recently used go first), so a reader's 4096-wide layers cannot fill memory.
+    The tensors handed out are copies: editing a net never changes the cache.
     """
 
-    def __init__(self, max_entries: int = 64) -> None:
+    def __init__(self, max_bytes: int = 256 * 2**20) -> None:
         self._entries: dict[tuple[int, int, int], tuple[torch.Tensor, torch.Tensor]] = {}
-        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.nbytes = 0
 
     def linear(self, in_features: int, out_features: int, seed: int) -> nn.Linear:
         """A fresh ``nn.Linear`` holding the deterministic weights for this key."""
@@ -130,14 +134,19 @@ class LinearCache:
         if cached is None:
             init_linear_(layer, seed)
             cached = (layer.weight.detach().clone(), layer.bias.detach().clone())
+            self.nbytes += _nbytes(cached)
         else:
             with torch.no_grad():
                 layer.weight.copy_(cached[0])
                 layer.bias.copy_(cached[1])
         self._entries[key] = cached  # most recently used last
-        while len(self._entries) > self.max_entries:
-            self._entries.pop(next(iter(self._entries)))
+        while self.nbytes > self.max_bytes and self._entries:
+            self.nbytes -= _nbytes(self._entries.pop(next(iter(self._entries))))
         return layer
+
+
+def _nbytes(tensors: tuple[torch.Tensor, ...]) -> int:
+    return sum(t.numel() * t.element_size() for t in tensors)
 
 
 def build_mlp(spec: MLPSpec, cache: LinearCache | None = None) -> nn.Sequential:
@@ -152,7 +161,7 @@ def build_mlp(spec: MLPSpec, cache: LinearCache | None = None) -> nn.Sequential:
     """
     sizes = spec.layer_sizes
     modules: list[nn.Module] = []
-    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
         seed = layer_seed(spec.seed, i)
         if cache is None:
             layer = init_linear_(nn.utils.skip_init(nn.Linear, fan_in, fan_out), seed)

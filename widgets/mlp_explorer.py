@@ -77,7 +77,10 @@ class MLPExplorer(LiveWidget):
         self.set_trait("out_features", spec.out_features)
         self._X = (default_inputs(spec.in_features) if X is None
                    else check_input_batch("X", X, spec.in_features).clone())
+        self._t, line = response_line(self._X)
+        self._X_and_line = torch.cat([self._X, line])
         self._cache = LinearCache()
+        self._curves: torch.Tensor | None = None
         self._syncing_controls = False
         self._net: nn.Sequential | None = None
         self._output: torch.Tensor | None = None
@@ -166,8 +169,9 @@ class MLPExplorer(LiveWidget):
     def _ensure_model(self) -> None:
         if self._net is None or self._output is None:
             self._net = build_mlp(self.spec, self._cache)
-            with torch.no_grad():
-                self._output = self._net(self._X)
+            with torch.no_grad():  # X and the response line in one pass over the weights
+                both = self._net(self._X_and_line)
+            self._output, self._curves = both[:len(self._X)], both[len(self._X):]
 
     # -- controls -----------------------------------------------------------------
 
@@ -255,16 +259,13 @@ class MLPExplorer(LiveWidget):
 
     def _render(self) -> None:
         self._ensure_model()
-        net, Y = self._net, self._output
-        assert net is not None and Y is not None
+        net, Y, curves = self._net, self._output, self._curves
+        assert net is not None and Y is not None and curves is not None
         shown = min(self.out_features, MAX_SHOWN_OUTPUTS)
-        t, points = response_line(self._X)
-        with torch.no_grad():
-            curves = net(points)[:, :shown].T.tolist()
         more = f" (first {shown} of {self.out_features})" if shown < self.out_features else ""
         self._sync_controls()
         self._plot.value = line_chart(
-            t.tolist(), curves, labels=[f"y{j}" for j in range(shown)],
+            self._t.tolist(), curves[:, :shown].T.tolist(), labels=[f"y{j}" for j in range(shown)],
             markers=(0.0, 1.0) if self._X.shape[0] > 1 else (0.0,),
             title=f"outputs{more} along the line X[0] → X[1]",
             x_label="t  (t=0 is X[0], t=1 is X[1]; dots mark them)", y_label="output")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipywidgets as ipw
-import traitlets
 from torch import nn
 
 from .html_views import tree_html
@@ -37,7 +36,7 @@ class ModuleTree(LiveWidget):
         5376
     """
 
-    module = Checked(lambda m: check_module("module", m), None, allow_none=True,
+    module = Checked(lambda m: check_module("module", m), None,
                      help="The module shown.")
     name = Checked(_check_name, "net", help="Label of the root node.")
     open_depth = Checked(lambda v: check_int("open_depth", v, 0, 32), 2,

@@ -25,7 +25,7 @@ def nice_ticks(low: float, high: float, target: int = 5) -> list[float]:
 
     Example:
         >>> nice_ticks(0, 1)
-        [0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
+        [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
     """
     span = high - low
     if not span > 0:
@@ -35,7 +35,7 @@ def nice_ticks(low: float, high: float, target: int = 5) -> list[float]:
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     first = math.ceil(low / step - 1e-9)
     last = math.floor(high / step + 1e-9)
-    return [i * step for i in range(first, last + 1)]
+    return [round(i * step, 12) for i in range(first, last + 1)]
 
 
 def format_tick(value: float) -> str:

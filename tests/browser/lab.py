@@ -1,0 +1,170 @@
+"""Run JupyterLab on 127.0.0.1 and drive it with Playwright in Debian's Chromium.
+
+Used by the browser tests and by the command that makes the README's pictures.
+The notebooks are copied to a temporary folder first, so running them in the
+browser never rewrites the stored chapters.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHAPTERS = ROOT / "chapters"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--disable-quic"]
+
+
+def find_chromium() -> str | None:
+    """The Chromium executable Playwright should drive, or None."""
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LabServer:
+    """A running JupyterLab: where it listens, its token and the folder it serves."""
+
+    port: int
+    token: str
+    root: Path
+    process: subprocess.Popen
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}?token={self.token}"
+
+    def notebook_url(self, name: str) -> str:
+        return self.url(f"lab/tree/chapters/{name}")
+
+
+@contextlib.contextmanager
+def lab_server(timeout: float = 90) -> Iterator[LabServer]:
+    """Start JupyterLab on a free port with a random token; always stop it."""
+    with tempfile.TemporaryDirectory(prefix="layerlab-lab-") as tmp:
+        root = Path(tmp)
+        shutil.copytree(CHAPTERS, root / "chapters",
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        port, token = free_port(), secrets.token_hex(16)
+        command = [sys.executable, "-m", "jupyter", "lab", "--no-browser",
+                   "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+                   "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+                   f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True"]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            command.append("--allow-root")
+        _quiet_lab_settings(root / ".lab-settings")
+        log = open(root / "server.log", "w")
+        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(root / ".jupyter"),
+               "JUPYTERLAB_SETTINGS_DIR": str(root / ".lab-settings"),
+               "JUPYTERLAB_WORKSPACES_DIR": str(root / ".lab-workspaces")}
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                   cwd=root)
+        server = LabServer(port, token, root, process)
+        try:
+            _wait_until_up(server, timeout)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            log.close()
+
+
+def _quiet_lab_settings(settings_dir: Path) -> None:
+    """No news or update pop-ups: they would cover what the screenshots show."""
+    folder = settings_dir / "@jupyterlab" / "apputils-extension"
+    folder.mkdir(parents=True)
+    (folder / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}')
+
+
+def _wait_until_up(server: LabServer, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError("JupyterLab exited early:\n"
+                               + (server.root / "server.log").read_text()[-3000:])
+        try:
+            with urllib.request.urlopen(server.url("api/status"), timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"JupyterLab did not answer within {timeout} s")
+
+
+# JavaScript run in the page: JupyterLab's app object (exposed by expose_app_in_browser).
+RUN_ALL = """async () => {
+  const app = window.jupyterapp;
+  await app.commands.execute('notebook:run-all-cells');
+}"""
+
+KERNEL_IDLE = """() => {
+  const app = window.jupyterapp;
+  const panel = app.shell.currentWidget;
+  if (!panel || !panel.sessionContext || !panel.sessionContext.session) return false;
+  const kernel = panel.sessionContext.session.kernel;
+  const pending = document.querySelectorAll('.jp-InputPrompt').length > 0 &&
+    [...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'));
+  return kernel && kernel.status === 'idle' && !pending;
+}"""
+
+
+def open_notebook(page, server: LabServer, name: str, timeout_ms: int = 90_000) -> None:
+    """Open a chapter and wait until its kernel is ready."""
+    page.goto(server.notebook_url(name))
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
+                           "&& window.jupyterapp.shell.currentWidget.sessionContext",
+                           timeout=timeout_ms)
+    page.wait_for_function("() => { const s = window.jupyterapp.shell.currentWidget"
+                           ".sessionContext; return s.session && s.session.kernel && "
+                           "s.session.kernel.status === 'idle'; }", timeout=timeout_ms)
+
+
+def run_all(page, timeout_ms: int = 240_000) -> None:
+    """Run every cell and wait until the kernel is idle and no cell is pending."""
+    page.evaluate(RUN_ALL)
+    page.wait_for_timeout(500)
+    page.wait_for_function(KERNEL_IDLE, timeout=timeout_ms, polling=250)
+
+
+@contextlib.contextmanager
+def browser_page(width: int = 1400, height: int = 1000) -> Iterator[object]:
+    """A Playwright page in headless Chromium with the flags this machine needs."""
+    from playwright.sync_api import sync_playwright
+
+    executable = find_chromium()
+    if executable is None:
+        raise RuntimeError("no Chromium found: apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True,
+                                             args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            yield page
+        finally:
+            browser.close()

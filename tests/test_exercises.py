@@ -1,0 +1,96 @@
+"""The chapter 01 exercise checks pass right answers and explain wrong ones."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from widgets.exercises import CheckReport
+from widgets.exercises.layers_and_modules import check_parallel, check_registration, check_stack
+
+
+class ListMLP(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = [nn.Linear(20, 8), nn.ReLU(), nn.Linear(8, 10)]
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers:
+            X = layer(X)
+        return X
+
+
+class ModuleListMLP(ListMLP):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(self.layers)
+
+
+class Parallel(nn.Module):
+    def __init__(self, net1: nn.Module, net2: nn.Module) -> None:
+        super().__init__()
+        self.net1, self.net2 = net1, net2
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.net1(X), self.net2(X)], dim=1)
+
+
+def test_report_text() -> None:
+    report = CheckReport("demo")
+    report.expect(True, "one")
+    report.expect(False, "two", "because")
+    assert not report.passed
+    assert repr(report) == "demo: 1 of 2 checks not met yet\n  ✓ one\n  ✗ two: because"
+    assert not CheckReport("empty").passed
+
+
+def test_registration() -> None:
+    assert check_registration(ModuleListMLP).passed
+    wrong = check_registration(ListMLP)
+    assert not wrong.passed and "not registered" in repr(wrong)
+
+
+def test_registration_reports_broken_classes() -> None:
+    class Broken(nn.Module):
+        def __init__(self) -> None:
+            raise ValueError("oops")
+
+    assert "building the model raised ValueError: oops" in repr(check_registration(Broken))
+
+
+def test_parallel() -> None:
+    assert check_parallel(Parallel).passed
+
+    class Summed(Parallel):
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return torch.hstack((self.net1(X), self.net2(X)))
+
+    class Unregistered(Parallel):
+        def __init__(self, net1: nn.Module, net2: nn.Module) -> None:
+            super().__init__(net1, net2)
+            del self.net2
+            self.__dict__["net2"] = net2
+
+    class Swapped(Parallel):
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return torch.cat([self.net2(X), self.net1(X)], dim=1)
+
+    assert check_parallel(Summed).passed  # same values, written differently
+    assert "40 parameters" in repr(check_parallel(Unregistered))
+    assert not check_parallel(Unregistered).passed
+    assert "values differ" in repr(check_parallel(Swapped))
+
+
+def test_stack() -> None:
+    def good(make_block, num_blocks):
+        return nn.Sequential(*[make_block() for _ in range(num_blocks)])
+
+    def shared(make_block, num_blocks):
+        return nn.Sequential(*[make_block()] * num_blocks)
+
+    def not_a_module(make_block, num_blocks):
+        return [make_block() for _ in range(num_blocks)]
+
+    assert check_stack(good).passed
+    assert "counted once" in repr(check_stack(shared))
+    assert "returns an nn.Module: got list" in repr(check_stack(not_a_module))
