@@ -93,6 +93,15 @@ def test_tree_of_deep_nesting_and_custom_classes() -> None:
                                                              ("mine.linear", "Linear")]
 
 
+def test_tree_lists_buffers_apart_from_parameters() -> None:
+    net = nn.Sequential(nn.LazyBatchNorm1d(), nn.BatchNorm1d(3))
+    tree = module_tree(net)
+    assert tree.children[0].buffers["running_mean"] == "uninitialized"
+    assert tree.children[1].buffers == {"running_mean": "3", "running_var": "3",
+                                        "num_batches_tracked": "scalar"}
+    assert tree.children[1].own_count.known == 6  # weight and bias; buffers are not counted
+
+
 def test_tree_rejects_non_modules() -> None:
     with pytest.raises(TypeError, match="module must be a torch.nn.Module, got 3"):
         module_tree(3)  # type: ignore[arg-type]

@@ -22,6 +22,12 @@ def test_tree_of_lazy_module_updates_after_refresh() -> None:
     assert "weight 8x5" in tree._tree_view.value
 
 
+def test_tree_shows_buffers() -> None:
+    module = nn.Linear(2, 2)
+    module.register_buffer("scale", torch.ones(2, 2))
+    assert "buffers (not trained): scale 2x2" in ModuleTree(module)._tree_view.value
+
+
 def test_tree_shows_shared_modules() -> None:
     shared = nn.Linear(8, 8)
     tree = ModuleTree(nn.Sequential(nn.Linear(4, 8), shared, shared), name="tied")

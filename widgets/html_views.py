@@ -91,6 +91,9 @@ def _node_html(node: ModuleNode, depth: int, open_depth: int) -> str:
                 f'{html.escape(node.shared_with)}, counted there</span></div>')
     own = ", ".join(f"{html.escape(k)} {html.escape(v)}" for k, v in node.own.items())
     own_text = f" · own: {own} = {node.own_count}" if own else ""
+    if node.buffers:
+        own_text += " · buffers (not trained): " + ", ".join(
+            f"{html.escape(k)} {html.escape(v)}" for k, v in node.buffers.items())
     line = (f"<b>{name}</b>: {type_name}{own_text}"
             f' <span class="ll-muted">· total {node.total_count}</span>')
     if not node.children:
@@ -117,9 +120,8 @@ def trace_html(trace: Trace) -> str:
     rows = []
     for call in trace.calls:
         indent = "\u2002" * 2 * call.depth
-        label = call.name if call.registered else f"{call.name} (not registered!)"
         output_shape, stats = _summary_text(call.outputs)
-        rows.append((call.index, indent + label, call.type_name,
+        rows.append((call.index, indent + call.name, call.type_name,
                      _summary_text(call.inputs)[0], output_shape, stats))
     out = table(("#", "module", "type", "input", "output", "output statistics"), rows,
                 left_columns=6) if rows else message("No module was called.", "info")

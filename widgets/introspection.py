@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 from torch.nn.modules import module as module_hooks
-from torch.nn.parameter import UninitializedParameter
+from torch.nn.parameter import UninitializedTensorMixin
 
 from .validation import describe
 
@@ -25,8 +25,8 @@ def check_module(field_name: str, module: object) -> nn.Module:
 
 
 def is_uninitialized(param: torch.Tensor) -> bool:
-    """True for a lazy module's parameter whose shape is not known yet."""
-    return isinstance(param, UninitializedParameter)
+    """True for a lazy module's parameter or buffer whose shape is not known yet."""
+    return isinstance(param, UninitializedTensorMixin)
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ class ModuleNode:
     total_count: ParameterCount
     children: list[ModuleNode] = field(default_factory=list)
     shared_with: str | None = None
+    buffers: dict[str, str] = field(default_factory=dict)
 
     def walk(self) -> Iterator[ModuleNode]:
         """This node, then every node below it, depth first."""
@@ -132,7 +133,10 @@ def module_tree(module: nn.Module, name: str = "net") -> ModuleNode:
         total = own_count
         for child in children:
             total += child.total_count
-        return ModuleNode(path, label, type_name, own, own_count, total, children)
+        buffers = {bname: shape_text(b) for bname, b in mod.named_buffers(recurse=False)
+                   if b is not None}
+        return ModuleNode(path, label, type_name, own, own_count, total, children,
+                          buffers=buffers)
 
     return visit(module, name, name)
 
