@@ -50,12 +50,25 @@ def test_registration() -> None:
     assert not wrong.passed and "not registered" in repr(wrong)
 
 
+def test_registration_counts_a_root_parameter() -> None:
+    class Scaled(ModuleListMLP):
+        def __init__(self) -> None:
+            super().__init__()
+            self.scale = nn.Parameter(torch.ones(10))
+
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return super().forward(X) * self.scale
+
+    assert check_registration(Scaled).passed
+
+
 def test_registration_reports_broken_classes() -> None:
     class Broken(nn.Module):
         def __init__(self) -> None:
             raise ValueError("oops")
 
     assert "building the model raised ValueError: oops" in repr(check_registration(Broken))
+    assert "builds an nn.Module: got list" in repr(check_registration(list))
 
 
 def test_parallel() -> None:
@@ -80,6 +93,20 @@ def test_parallel() -> None:
     assert not check_parallel(Unregistered).passed
     assert "values differ" in repr(check_parallel(Swapped))
 
+    class Detached(Parallel):
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return super().forward(X).detach()
+
+    assert "it is detached" in repr(check_parallel(Detached))
+
+
+def test_checks_leave_the_global_random_state_alone() -> None:
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    check_parallel(Parallel)
+    assert torch.equal(torch.rand(3), expected)
+
 
 def test_stack() -> None:
     def good(make_block, num_blocks):
@@ -94,3 +121,18 @@ def test_stack() -> None:
     assert check_stack(good).passed
     assert "counted once" in repr(check_stack(shared))
     assert "returns an nn.Module: got list" in repr(check_stack(not_a_module))
+
+    def pair(make_block, num_blocks):
+        class Pair(nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.body = good(make_block, num_blocks)
+
+            def forward(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+                return self.body(X), X
+
+        return Pair()
+
+    report = repr(check_stack(pair))
+    assert "maps (2, 8) to (2, 8): got tuple" in report
+    assert "it was called once" in repr(check_stack(shared))

@@ -11,6 +11,7 @@ from widgets.introspection import (
     ParameterCount,
     TensorSummary,
     count_parameters,
+    module_paths,
     module_tree,
     summarize,
     trace_forward,
@@ -163,9 +164,32 @@ def test_trace_survives_a_caught_inner_error() -> None:
 
     trace = trace_forward(Forgiving(), torch.rand(1, 4))
     assert trace.error is None
-    assert [(c.name, c.outputs is not None) for c in trace.calls] == [
-        ("net", True), ("net.bad", False), ("net.good", True)]
+    assert [(c.name, c.depth, c.outputs is not None) for c in trace.calls] == [
+        ("net", 0, True), ("net.bad", 1, False), ("net.good", 1, True)]
     assert hooks_left() == 0
+
+
+def test_trace_inside_an_except_block_still_records_outputs() -> None:
+    try:
+        raise KeyError("the caller's own error")
+    except KeyError:
+        trace = trace_forward(nn.Linear(2, 2), torch.rand(1, 2))
+    assert trace.calls[0].outputs is not None
+
+
+def test_trace_handles_cycles_and_deep_sharing() -> None:
+    looped = nn.Sequential(nn.Linear(2, 2))
+    looped.add_module("again", looped)  # a module registered inside itself
+    assert module_paths(looped)[id(looped)] == ["net", "net.again"]
+    net: nn.Module = nn.ReLU()
+    for _ in range(40):  # 2**40 paths if every path were walked
+        net = nn.Sequential(net, net)
+    assert len(module_paths(net)) == 41  # each module walked once
+    small: nn.Module = nn.ReLU()
+    for _ in range(5):
+        small = nn.Sequential(small, small)
+    trace = trace_forward(small, torch.rand(1, 2))
+    assert trace.error is None and len(trace.calls) == 2**6 - 1
 
 
 def test_summaries() -> None:

@@ -172,6 +172,26 @@ def test_constructor_rejects_bad_values(kwargs: dict, error: type, message: str)
         MLPExplorer(**kwargs)
 
 
+def test_net_is_a_copy_the_reader_may_change() -> None:
+    explorer = MLPExplorer(hidden_sizes=(4,))
+    net = explorer.net
+    with torch.no_grad():
+        net[0].weight.fill_(3.0)
+    assert torch.allclose(explorer.net(explorer.X), explorer.output)
+    assert not torch.allclose(net(explorer.X), explorer.output)
+
+
+def test_double_precision_input_is_accepted() -> None:
+    explorer = MLPExplorer(hidden_sizes=(4,), X=torch.rand(3, 20, dtype=torch.float64))
+    assert explorer.X.dtype == torch.float32 and explorer.output.shape == (3, 10)
+
+
+def test_configure_errors_do_not_suggest_configure(explorer: MLPExplorer) -> None:
+    with pytest.raises(ValueError) as info:
+        explorer.configure(activations=("relu", "tanh"))
+    assert "configure" not in str(info.value)
+
+
 def test_custom_input_batch_of_one_row() -> None:
     explorer = MLPExplorer(in_features=3, hidden_sizes=(5,), out_features=2,
                            X=torch.ones(1, 3))
@@ -269,3 +289,11 @@ def test_no_pyplot_figures_are_created() -> None:
     for name in ("tanh", "relu", "elu"):
         explorer.activations = name
     assert plt.get_fignums() == before
+
+
+def test_snapshot_keeps_the_picture_of_its_moment(explorer: MLPExplorer) -> None:
+    relu = explorer.snapshot()
+    explorer.activations = "tanh"
+    tanh = explorer.snapshot()
+    assert relu._repr_svg_() != tanh._repr_svg_() == explorer._plot.value
+    assert repr(tanh) == f"snapshot of {explorer!r}"

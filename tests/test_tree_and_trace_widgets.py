@@ -55,7 +55,8 @@ def test_tree_folding_and_traits() -> None:
         ("module", "net", TypeError, "module must be a torch.nn.Module"),
         ("open_depth", -1, ValueError, "open_depth must be an integer from 0 to 32"),
         ("open_depth", 1.5, TypeError, "open_depth must be an integer"),
-        ("name", "", TypeError, "name must be a non-empty string"),
+        ("name", "", ValueError, "name must be a non-empty string"),
+        ("name", 3, TypeError, "name must be a non-empty string, got 3"),
     ],
 )
 def test_tree_rejects_bad_values_and_keeps_state(trait: str, value: object, error: type,
@@ -68,9 +69,13 @@ def test_tree_rejects_bad_values_and_keeps_state(trait: str, value: object, erro
     assert (tree.module, tree.open_depth, tree.name, tree._tree_view.value) == before
 
 
-def test_tree_constructor_rejects_non_modules() -> None:
+def test_tree_constructor_rejects_bad_values_naming_the_field() -> None:
     with pytest.raises(TypeError, match="module must be a torch.nn.Module, got 5"):
         ModuleTree(5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="name must be a non-empty string"):
+        ModuleTree(nn.ReLU(), name="  ")
+    with pytest.raises(ValueError, match="open_depth must be an integer from 0 to 32, got -1"):
+        ModuleTree(nn.ReLU(), open_depth=-1)
 
 
 class Twice(nn.Module):
@@ -127,6 +132,15 @@ def test_trace_rejects_bad_values_and_keeps_state(trait: str, value: object,
     with pytest.raises(TypeError, match=message):
         setattr(trace, trait, value)
     assert (trace.X, trace.module, trace._table.value) == before
+
+
+def test_trace_name_is_a_checked_trait() -> None:
+    trace = ForwardTrace(Twice(), torch.rand(2, 4))
+    trace.name = "twice"
+    assert [c.name for c in trace.calls] == ["twice", "twice.linear", "twice.linear"]
+    with pytest.raises(TypeError, match="name must be a non-empty string, got 5"):
+        trace.name = 5
+    assert trace.name == "twice"
 
 
 def test_trace_constructor_rejects_bad_values() -> None:

@@ -8,8 +8,13 @@ from torch import nn
 
 from .html_views import trace_html
 from .introspection import Trace, TraceCall, check_module, trace_forward
-from .validation import describe
+from .validation import check_text, describe
 from .widget_base import Checked, LiveWidget
+
+
+def check_name(value: object) -> str:
+    """The root's name in dotted paths: a non-empty string."""
+    return check_text("name", value)
 
 
 def check_inputs(value: object) -> tuple[torch.Tensor, ...]:
@@ -43,20 +48,21 @@ class ForwardTrace(LiveWidget):
     module = Checked(lambda m: check_module("module", m), None,
                      help="The module traced.")
     X = Checked(check_inputs, None, help="The input of the forward pass.")
+    name = Checked(check_name, "net", help="The root's name in dotted paths.")
 
     def __init__(self, module: nn.Module, X: torch.Tensor | tuple[torch.Tensor, ...],
                  name: str = "net") -> None:
         check_module("module", module)
         inputs = check_inputs(X)
+        check_name(name)
         super().__init__()
-        self.name = name
         with self.hold_trait_notifications():
-            self.module, self.X = module, inputs
+            self.module, self.X, self.name = module, inputs, name
         self._title = ipw.HTML()
         self._table = ipw.HTML()
         self.children = [self._title, self._message, self._table]
         self.trace: Trace = Trace([])
-        self.observe(lambda _: self._request_render(), names=["module", "X"])
+        self.observe(lambda _: self._request_render(), names=["module", "X", "name"])
         self._render_now()
 
     @property

@@ -12,7 +12,14 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from .introspection import ModuleNode, TensorSummary, Trace, count_parameters, shape_text
+from .introspection import (
+    ModuleNode,
+    TensorSummary,
+    Trace,
+    count_parameters,
+    count_tensors,
+    shape_text,
+)
 
 STYLE = (
     "<style>"
@@ -33,6 +40,8 @@ STYLE = (
 
 def message(text: str, kind: str = "error") -> str:
     """A coloured one-line message (``kind`` is ``"error"`` or ``"info"``)."""
+    if kind not in ("error", "info"):
+        raise ValueError(f"kind must be 'error' or 'info', got {kind!r}")
     return f'<div class="ll-msg ll-{kind}">{html.escape(text)}</div>'
 
 
@@ -65,7 +74,7 @@ def parameter_table(net: nn.Module) -> str:
         if params:
             shapes = ", ".join(f"{n} {shape_text(p)}" for n, p in params)
             rows.append((path or "(root)", type(module).__name__, shapes,
-                         str(count_parameters(nn.ParameterList([p for _, p in params])))))
+                         str(count_tensors(p for _, p in params))))
     return table(("layer", "type", "shapes", "parameters"), rows,
                  total=("total", "", "", str(count_parameters(net))), left_columns=3)
 

@@ -1,12 +1,15 @@
 """Looking inside modules: their tree, their parameter counts, their forward calls.
 
-Nothing here changes the module it looks at. :func:`trace_forward` adds hooks
-for one forward pass and always removes them, even when the forward raises.
+:func:`module_tree` and :func:`count_parameters` only read. :func:`trace_forward`
+runs one real forward pass (so lazy layers take their shapes, BatchNorm updates
+its running statistics and Dropout draws random numbers, as in any forward
+pass); its hooks are always removed, even when the forward raises.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import torch
@@ -58,10 +61,11 @@ def count_parameters(module: nn.Module) -> ParameterCount:
         >>> count_parameters(nn.Linear(20, 10))
         ParameterCount(known=210, uninitialized=0)
     """
-    return _count(module.parameters())
+    return count_tensors(module.parameters())
 
 
-def _count(params: Iterator[torch.Tensor]) -> ParameterCount:
+def count_tensors(params: Iterable[torch.Tensor]) -> ParameterCount:
+    """Count the numbers in ``params``, noting lazy ones whose size is unknown."""
     total = ParameterCount()
     for p in params:
         total += ParameterCount(0, 1) if is_uninitialized(p) else ParameterCount(p.numel(), 0)
@@ -126,7 +130,7 @@ def module_tree(module: nn.Module, name: str = "net") -> ModuleNode:
             if not tied:
                 seen_params.add(id(p))
                 fresh.append(p)
-        own_count = _count(iter(fresh))
+        own_count = count_tensors(fresh)
         # named_children() skips repeats; _modules keeps every name, shared ones too
         children = [visit(child, f"{path}.{cname}", cname)
                     for cname, child in mod._modules.items() if child is not None]
@@ -154,6 +158,7 @@ class TensorSummary:
 
     @classmethod
     def of(cls, tensor: torch.Tensor) -> TensorSummary:
+        """Summarize ``tensor``; statistics only for non-empty floating tensors."""
         t = tensor.detach()
         dtype = str(t.dtype).removeprefix("torch.")
         if not (t.is_floating_point() and t.numel()):
@@ -164,6 +169,7 @@ class TensorSummary:
 
     @property
     def shape_text(self) -> str:
+        """``"(2, 10)"``, or ``"scalar"`` for a zero-dimensional tensor."""
         return "scalar" if not self.shape else "(" + ", ".join(map(str, self.shape)) + ")"
 
 
@@ -207,6 +213,29 @@ class Trace:
         return f"{type(self.error).__name__}: {self.error}"
 
 
+def module_paths(module: nn.Module, name: str = "net") -> dict[int, list[str]]:
+    """Every dotted path at which each submodule (by ``id``) is registered.
+
+    A module registered twice gets both paths; its children are walked once, so
+    shared and even cyclic structures take time linear in their size.
+
+    Example:
+        >>> shared = nn.ReLU()
+        >>> list(module_paths(nn.Sequential(shared, shared)).values())
+        [['net'], ['net.0', 'net.1']]
+    """
+    paths: dict[int, list[str]] = {}
+    pending = [(name, module)]
+    while pending:
+        path, mod = pending.pop()
+        seen = id(mod) in paths
+        paths.setdefault(id(mod), []).append(path)
+        if not seen:
+            children = [(f"{path}.{n}", c) for n, c in mod._modules.items() if c is not None]
+            pending.extend(reversed(children))
+    return paths
+
+
 def trace_forward(module: nn.Module, *inputs: object, name: str = "net") -> Trace:
     """Run ``module(*inputs)`` once and record every module call, in call order.
 
@@ -221,10 +250,7 @@ def trace_forward(module: nn.Module, *inputs: object, name: str = "net") -> Trac
         [('net', (2, 3)), ('net.0', (2, 3)), ('net.1', (2, 3))]
     """
     check_module("module", module)
-    paths: dict[int, list[str]] = {}
-    for path, sub in module.named_modules(prefix=name, remove_duplicate=False):
-        paths.setdefault(id(sub), []).append(path)
-    names = {key: " = ".join(dict.fromkeys(found)) for key, found in paths.items()}
+    names = {key: " = ".join(found) for key, found in module_paths(module, name).items()}
     calls: list[TraceCall] = []
     stack: list[tuple[int, TraceCall]] = []
 
@@ -236,16 +262,21 @@ def trace_forward(module: nn.Module, *inputs: object, name: str = "net") -> Trac
         calls.append(call)
         stack.append((id(mod), call))
 
+    already_handling = sys.exc_info()[1]  # an error the caller was handling, not ours
+
     def after(mod: nn.Module, args: tuple, output: object) -> None:
-        # Calls above this one on the stack raised (and were caught inside forward).
+        # Registered with always_call: runs after a raising forward too, inside
+        # PyTorch's except block, where sys.exc_info() holds that forward's error.
         while stack:
             module_id, call = stack.pop()
             if module_id == id(mod):
-                call.outputs = summarize(output)
+                raised = sys.exc_info()[1]
+                if raised is None or raised is already_handling:
+                    call.outputs = summarize(output)
                 return
 
     handles = [module_hooks.register_module_forward_pre_hook(before),
-               module_hooks.register_module_forward_hook(after)]
+               module_hooks.register_module_forward_hook(after, always_call=True)]
     trace = Trace(calls)
     try:
         with torch.no_grad():

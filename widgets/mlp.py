@@ -92,7 +92,7 @@ def check_activations(value: object, num_layers: int) -> tuple[str, ...]:
 
 
 def layer_seed(seed: int, index: int) -> int:
-    """Seed of the generator that initializes ``Linear`` layer ``index``."""
+    """The seed ``Linear`` layer ``index`` is initialized from (unique per seed and index)."""
     return seed * 1024 + index
 
 
@@ -100,9 +100,10 @@ def init_linear_(layer: nn.Linear, seed: int) -> nn.Linear:
     """Initialize ``layer`` as PyTorch does by default, from a seed of its own.
 
     PyTorch draws weight and bias uniformly from ``(-1/sqrt(fan_in), 1/sqrt(fan_in))``.
-    Seeding each layer separately makes it depend only on its own shape and seed:
-    widening one layer leaves the others' weights unchanged. The global random
-    state is restored afterwards.
+    Seeding each layer separately makes it depend only on its own shape, its
+    position and the seed: changing one layer's width redraws that layer and the
+    next (whose input width changed) and leaves every other layer as it was. The
+    global random state is restored afterwards.
     """
     bound = 1 / math.sqrt(layer.in_features)
     with torch.random.fork_rng(devices=[]), torch.no_grad():

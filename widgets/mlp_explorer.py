@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterator
 
 import ipywidgets as ipw
@@ -34,6 +35,19 @@ from .widget_base import Checked, LiveWidget, as_trait_error
 NEW_LAYER_WIDTH = 32
 #: Most output units drawn in the response plot and listed in the output table.
 MAX_SHOWN_OUTPUTS = 10
+
+
+class PlotSnapshot:
+    """A picture (SVG) with a one-line text form, for display in a notebook."""
+
+    def __init__(self, svg: str, text: str) -> None:
+        self.svg, self.text = svg, text
+
+    def _repr_svg_(self) -> str:
+        return self.svg
+
+    def __repr__(self) -> str:
+        return self.text
 
 
 class MLPExplorer(LiveWidget):
@@ -75,13 +89,14 @@ class MLPExplorer(LiveWidget):
         super().__init__()
         self.set_trait("in_features", spec.in_features)
         self.set_trait("out_features", spec.out_features)
-        self._X = (default_inputs(spec.in_features) if X is None
-                   else check_input_batch("X", X, spec.in_features).clone())
+        self._X = (default_inputs(spec.in_features) if X is None  # the nets are float32
+                   else check_input_batch("X", X, spec.in_features).to(torch.float32, copy=True))
         self._t, line = response_line(self._X)
         self._X_and_line = torch.cat([self._X, line])
         self._cache = LinearCache()
         self._curves: torch.Tensor | None = None
         self._syncing_controls = False
+        self._configuring = False
         self._net: nn.Sequential | None = None
         self._output: torch.Tensor | None = None
         with self.hold_trait_notifications():
@@ -99,9 +114,9 @@ class MLPExplorer(LiveWidget):
         try:
             return check_activations(proposal.value, len(self.hidden_sizes))
         except ValueError as error:
-            raise as_trait_error(ValueError(
-                f"{error}. To change both, call configure(hidden_sizes=..., activations=...)"
-            )) from None
+            hint = "" if self._configuring else (
+                ". To change both, call configure(hidden_sizes=..., activations=...)")
+            raise as_trait_error(ValueError(f"{error}{hint}")) from None
 
     def configure(self, **state: object) -> None:
         """Set several of ``hidden_sizes``, ``activations``, ``seed`` at once.
@@ -118,9 +133,13 @@ class MLPExplorer(LiveWidget):
         if unknown:
             raise TypeError(f"configure() takes hidden_sizes, activations and seed, "
                             f"not {', '.join(sorted(unknown))}")
-        with self.batch():
-            for name, value in state.items():
-                setattr(self, name, value)
+        self._configuring = True
+        try:
+            with self.batch():
+                for name, value in state.items():
+                    setattr(self, name, value)
+        finally:
+            self._configuring = False
 
     @property
     def spec(self) -> MLPSpec:
@@ -135,43 +154,43 @@ class MLPExplorer(LiveWidget):
 
     @property
     def net(self) -> nn.Sequential:
-        """The current network, rebuilt whenever the state changes."""
-        self._ensure_model()
-        assert self._net is not None
-        return self._net
+        """A copy of the current network: train or edit it freely, the explorer is unaffected."""
+        return copy.deepcopy(self._model())
 
     @property
     def output(self) -> torch.Tensor:
         """``net(X)`` for the current state (computed without gradients)."""
-        self._ensure_model()
+        self._model()
         assert self._output is not None
         return self._output.clone()
 
     @property
     def num_parameters(self) -> int:
         """How many numbers the network learns."""
-        return count_parameters(self.net).known
+        return count_parameters(self._model()).known
 
     def _on_state_change(self, change: traitlets.Bunch) -> None:
         with self.batch():
             if change.name == "hidden_sizes":
-                self._fit_activations(len(change.old), len(change.new))
+                self._fit_activations(len(change.new))
             self._net = self._output = None
             self._request_render()
 
-    def _fit_activations(self, old_count: int, new_count: int) -> None:
+    def _fit_activations(self, new_count: int) -> None:
         current = self.activations
         if len(current) == new_count:
             return
         fill = current[-1] if current else "relu"
         self.activations = (current + (fill,) * new_count)[:new_count]
 
-    def _ensure_model(self) -> None:
+    def _model(self) -> nn.Sequential:
+        """The explorer's own network for the current state, built when first needed."""
         if self._net is None or self._output is None:
             self._net = build_mlp(self.spec, self._cache)
             with torch.no_grad():  # X and the response line in one pass over the weights
                 both = self._net(self._X_and_line)
             self._output, self._curves = both[:len(self._X)], both[len(self._X):]
+        return self._net
 
     # -- controls -----------------------------------------------------------------
 
@@ -223,6 +242,7 @@ class MLPExplorer(LiveWidget):
             yield
         finally:
             self._syncing_controls = False
+        self._configuring = False
 
     def _sync_controls(self) -> None:
         count = len(self.hidden_sizes)
@@ -258,9 +278,9 @@ class MLPExplorer(LiveWidget):
     # -- view ---------------------------------------------------------------------
 
     def _render(self) -> None:
-        self._ensure_model()
-        net, Y, curves = self._net, self._output, self._curves
-        assert net is not None and Y is not None and curves is not None
+        net = self._model()
+        Y, curves = self._output, self._curves
+        assert Y is not None and curves is not None
         shown = min(self.out_features, MAX_SHOWN_OUTPUTS)
         more = f" (first {shown} of {self.out_features})" if shown < self.out_features else ""
         self._sync_controls()
@@ -272,6 +292,15 @@ class MLPExplorer(LiveWidget):
         self._module_text.value = preformatted(str(net))
         self._parameters.value = parameter_table(net)
         self._outputs.value = output_table(Y[:, :shown])
+
+    def snapshot(self) -> PlotSnapshot:
+        """A still copy of the response plot, kept in the notebook when displayed.
+
+        The live widget always shows its latest state; a snapshot keeps the
+        picture of this moment, so a saved notebook can show several states.
+        """
+        self._model()
+        return PlotSnapshot(self._plot.value, f"snapshot of {self!r}")
 
     def __repr__(self) -> str:
         return (f"MLPExplorer(in_features={self.in_features}, hidden_sizes={self.hidden_sizes}, "

@@ -7,14 +7,18 @@ from torch import nn
 
 from .html_views import tree_html
 from .introspection import ModuleNode, ParameterCount, check_module, module_tree
-from .validation import check_int
+from .validation import check_int, check_text
 from .widget_base import Checked, LiveWidget
 
 
-def _check_name(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise TypeError(f"name must be a non-empty string, got {value!r}")
-    return value.strip()
+def check_name(value: object) -> str:
+    """The root's label: a non-empty string."""
+    return check_text("name", value)
+
+
+def check_open_depth(value: object) -> int:
+    """How many levels of a tree start unfolded: 0 to 32."""
+    return check_int("open_depth", value, 0, 32)
 
 
 class ModuleTree(LiveWidget):
@@ -38,19 +42,20 @@ class ModuleTree(LiveWidget):
 
     module = Checked(lambda m: check_module("module", m), None,
                      help="The module shown.")
-    name = Checked(_check_name, "net", help="Label of the root node.")
-    open_depth = Checked(lambda v: check_int("open_depth", v, 0, 32), 2,
-                         help="Levels shown unfolded at first.")
+    name = Checked(check_name, "net", help="Label of the root node.")
+    open_depth = Checked(check_open_depth, 2, help="Levels shown unfolded at first.")
 
     def __init__(self, module: nn.Module, name: str = "net", open_depth: int = 2) -> None:
         check_module("module", module)
+        check_name(name)
+        check_open_depth(open_depth)
         super().__init__()
         with self.hold_trait_notifications():
             self.module, self.name, self.open_depth = module, name, open_depth
         self._tree_view = ipw.HTML()
         self._title = ipw.HTML()
         self.children = [self._title, self._message, self._tree_view]
-        self.tree: ModuleNode = module_tree(module, self.name)
+        self.tree: ModuleNode  # set by every render
         self.observe(lambda _: self._request_render(), names=["module", "name", "open_depth"])
         self._render_now()
 

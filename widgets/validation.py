@@ -69,6 +69,15 @@ def check_int_tuple(
     return tuple(check_int(f"{field}[{i}]", v, low, high) for i, v in enumerate(value))
 
 
+def check_text(field: str, value: object) -> str:
+    """Return ``value`` stripped of spaces if it is a non-empty string."""
+    if not isinstance(value, str):
+        raise TypeError(f"{field} must be a non-empty string, got {describe(value)}")
+    if not value.strip():
+        raise ValueError(f"{field} must be a non-empty string, got {value!r}")
+    return value.strip()
+
+
 def check_choice(field: str, value: object, choices: Sequence[str]) -> str:
     """Return ``value`` if it is one of ``choices`` (case-insensitive, ``-`` as ``_``)."""
     allowed = ", ".join(choices)

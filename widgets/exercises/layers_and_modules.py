@@ -7,7 +7,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from ..introspection import count_parameters, trace_forward
+from ..introspection import count_parameters, count_tensors, trace_forward
 from . import CheckReport
 
 
@@ -20,7 +20,8 @@ def check_registration(model_class: type[nn.Module], in_features: int = 20) -> C
     """
     report = CheckReport(f"check_registration({getattr(model_class, '__name__', model_class)})")
     net = report.attempt("building the model", model_class)
-    if net is None:
+    if net is None or not report.expect(isinstance(net, nn.Module), "builds an nn.Module",
+                                        f"got {type(net).__name__}"):
         return report
     X = torch.rand(2, in_features)
     trace = trace_forward(net, X)
@@ -28,12 +29,14 @@ def check_registration(model_class: type[nn.Module], in_features: int = 20) -> C
                          f"it raised {trace.error_text}"):
         return report
     hidden = sorted({c.type_name for c in trace.calls if not c.registered})
+    verb = "is" if len(hidden) == 1 else "are"
     report.expect(not hidden, "every module that forward calls is registered",
-                  f"{', '.join(hidden)} ran but is not registered (kept in a plain list?)")
-    called_params = sum(count_parameters(m).known for m in _called_leaves(net, X))
-    report.expect(count_parameters(net).known == called_params > 0,
-                  f"parameters() holds all {called_params:,} parameters forward uses",
-                  f"it holds {count_parameters(net).known:,}")
+                  f"{', '.join(hidden)} ran but {verb} not registered (kept in a plain list?)")
+    used = count_tensors(_used_parameters(net, X)).known
+    registered = count_parameters(net).known
+    report.expect(registered == used > 0,
+                  f"parameters() holds all {used:,} parameters forward uses",
+                  f"it holds {registered:,}")
     report.expect(len(net.state_dict()) > 0, "state_dict() has an entry for each weight",
                   "it is empty, so saving would store nothing")
     converted = report.attempt(".to(torch.float64) then forward",
@@ -43,20 +46,21 @@ def check_registration(model_class: type[nn.Module], in_features: int = 20) -> C
     return report
 
 
-def _called_leaves(net: nn.Module, X: torch.Tensor) -> list[nn.Module]:
-    seen: dict[int, nn.Module] = {}
+def _used_parameters(net: nn.Module, X: torch.Tensor) -> list[torch.Tensor]:
+    """The parameters held by the modules a forward pass calls, registered or not."""
+    called: dict[int, nn.Module] = {}
 
-    def hook(module: nn.Module, args: tuple, output: object) -> None:
-        if not list(module.children()):
-            seen.setdefault(id(module), module)
+    def hook(module: nn.Module, args: tuple) -> None:
+        called.setdefault(id(module), module)
 
-    handle = nn.modules.module.register_module_forward_hook(hook)
+    handle = nn.modules.module.register_module_forward_pre_hook(hook)
     try:
         with torch.no_grad():
             net(X)
     finally:
         handle.remove()
-    return list(seen.values())
+    unique = {id(p): p for m in called.values() for p in m.parameters(recurse=False)}
+    return list(unique.values())
 
 
 def check_parallel(parallel_class: type[nn.Module]) -> CheckReport:
@@ -66,12 +70,13 @@ def check_parallel(parallel_class: type[nn.Module]) -> CheckReport:
     and both nets' parameters must be registered and receive gradients.
     """
     report = CheckReport(f"check_parallel({getattr(parallel_class, '__name__', parallel_class)})")
-    torch.manual_seed(0)
-    net1, net2 = nn.Linear(4, 3), nn.Sequential(nn.Linear(4, 5), nn.Tanh())
+    with torch.random.fork_rng(devices=[]):  # the reader's random state is left alone
+        torch.manual_seed(0)
+        net1, net2 = nn.Linear(4, 3), nn.Sequential(nn.Linear(4, 5), nn.Tanh())
+        X = torch.rand(2, 4)
     model = report.attempt("Parallel(net1, net2)", lambda: parallel_class(net1, net2))
     if model is None:
         return report
-    X = torch.rand(2, 4)
     Y = report.attempt("forward", lambda: model(X))
     if Y is None:
         return report
@@ -84,7 +89,9 @@ def check_parallel(parallel_class: type[nn.Module]) -> CheckReport:
     report.expect(count_parameters(model).known == 15 + 25,
                   "both nets' 40 parameters are registered",
                   f"parameters() holds {count_parameters(model).known}")
-    if isinstance(Y, torch.Tensor):
+    if isinstance(Y, torch.Tensor) and report.expect(
+            Y.requires_grad, "the output is part of the autograd graph",
+            "it is detached (was .detach(), .data or torch.no_grad() used?)"):
         Y.sum().backward()
         report.expect(net1.weight.grad is not None and net2[0].weight.grad is not None,
                       "gradients reach both nets", "one net got no gradient")
@@ -112,9 +119,10 @@ def check_stack(stack: Callable[[Callable[[], nn.Module], int], nn.Module]) -> C
                          f"got {type(net).__name__}"):
         return report
     Y = report.attempt("forward", lambda: net(torch.rand(2, 8)))
-    report.expect(Y is not None and tuple(Y.shape) == (2, 8), "maps (2, 8) to (2, 8)")
-    report.expect(len(made) == 3, "calls make_block once per block",
-                  f"it was called {len(made)} time(s)")
+    shape = tuple(Y.shape) if isinstance(Y, torch.Tensor) else type(Y).__name__
+    report.expect(shape == (2, 8), "maps (2, 8) to (2, 8)", f"got {shape}")
+    times = "once" if len(made) == 1 else f"{len(made)} times"
+    report.expect(len(made) == 3, "calls make_block once per block", f"it was called {times}")
     report.expect(count_parameters(net).known == 3 * 72,
                   "holds 3 x 72 = 216 parameters: one independent set per block",
                   f"it holds {count_parameters(net).known}; shared blocks are counted once")
