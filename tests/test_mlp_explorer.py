@@ -297,3 +297,14 @@ def test_snapshot_keeps_the_picture_of_its_moment(explorer: MLPExplorer) -> None
     tanh = explorer.snapshot()
     assert relu._repr_svg_() != tanh._repr_svg_() == explorer._plot.value
     assert repr(tanh) == f"snapshot of {explorer!r}"
+
+
+def test_errors_while_drawing_are_shown_not_swallowed(explorer: MLPExplorer,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_chart(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("no ink")
+
+    monkeypatch.setattr("widgets.mlp_explorer.line_chart", broken_chart)
+    with pytest.raises(RuntimeError, match="no ink"):
+        explorer._choices[0].value = "elu"
+    assert explorer.message == "Could not draw the view: RuntimeError: no ink"

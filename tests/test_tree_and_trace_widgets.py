@@ -107,6 +107,13 @@ def test_trace_shows_errors_and_removes_hooks() -> None:
     assert trace.error is None and trace.message == ""
 
 
+def test_long_traces_list_the_first_calls_and_count_the_rest() -> None:
+    net = nn.Sequential(*[nn.ReLU() for _ in range(600)])
+    trace = ForwardTrace(net, torch.rand(1, 2))
+    assert len(trace.calls) == 601
+    assert "... and 101 more calls" in trace._table.value
+
+
 def test_trace_accepts_several_inputs() -> None:
     class Add(nn.Module):
         def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

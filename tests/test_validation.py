@@ -51,6 +51,10 @@ def test_check_int_tuple_names_the_bad_entry() -> None:
     with pytest.raises(ValueError, match=r"sizes must have 0 to 4 entries, got 5"):
         check_int_tuple("sizes", [1] * 5, 1, 9, 0, 4)
     assert check_int_tuple("sizes", [], 1, 9, 0, 4) == ()
+    assert check_int_tuple("sizes", np.array([3, 4]), 1, 9, 0, 4) == (3, 4)
+    assert check_int_tuple("sizes", torch.tensor([3, 4]), 1, 9, 0, 4) == (3, 4)
+    with pytest.raises(TypeError, match=r"sizes\[0\] must be an integer from 1 to 9, got 3.0"):
+        check_int_tuple("sizes", np.array([3.0]), 1, 9, 0, 4)
 
 
 def test_check_choice_is_forgiving_about_case_and_dashes() -> None:

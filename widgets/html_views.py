@@ -124,16 +124,22 @@ def _summary_text(items: Sequence[TensorSummary | str] | None) -> tuple[str, str
     return shapes or "-", stats
 
 
-def trace_html(trace: Trace) -> str:
-    """The calls of a forward trace as an indented table, then the error if any."""
+def trace_html(trace: Trace, max_rows: int = 500) -> str:
+    """The calls of a forward trace as an indented table, then the error if any.
+
+    Only the first ``max_rows`` calls are listed; a note counts the rest.
+    """
     rows = []
-    for call in trace.calls:
+    for call in trace.calls[:max_rows]:
         indent = "\u2002" * 2 * call.depth
         output_shape, stats = _summary_text(call.outputs)
         rows.append((call.index, indent + call.name, call.type_name,
                      _summary_text(call.inputs)[0], output_shape, stats))
     out = table(("#", "module", "type", "input", "output", "output statistics"), rows,
                 left_columns=6) if rows else message("No module was called.", "info")
+    if len(trace.calls) > max_rows:
+        out += message(f"... and {len(trace.calls) - max_rows:,} more calls "
+                       "(all of them are in .calls)", "info")
     if trace.error is not None:
         out += message(f"forward raised {trace.error_text}")
     return out

@@ -122,7 +122,7 @@ class LinearCache:
     The tensors handed out are copies: editing a net never changes the cache.
     """
 
-    def __init__(self, max_bytes: int = 256 * 2**20) -> None:
+    def __init__(self, max_bytes: int = 64 * 2**20) -> None:
         self._entries: dict[tuple[int, int, int], tuple[torch.Tensor, torch.Tensor]] = {}
         self.max_bytes = max_bytes
         self.nbytes = 0

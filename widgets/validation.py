@@ -57,6 +57,8 @@ def check_int_tuple(
         >>> check_int_tuple("hidden_sizes", [8, 4], 1, 4096, 0, 8)
         (8, 4)
     """
+    if getattr(value, "ndim", None) == 1 and hasattr(value, "tolist"):
+        value = value.tolist()  # a 1-D tensor or NumPy array of widths reads like a list
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise TypeError(
             f"{field} must be a tuple of {min_len} to {max_len} integers from {low} to "
