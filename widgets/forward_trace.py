@@ -12,11 +12,6 @@ from .validation import check_text, describe
 from .widget_base import Checked, LiveWidget
 
 
-def check_name(value: object) -> str:
-    """The root's name in dotted paths: a non-empty string."""
-    return check_text("name", value)
-
-
 def check_inputs(value: object) -> tuple[torch.Tensor, ...]:
     """A tensor, or a tuple of tensors for a module whose forward takes several."""
     items = value if isinstance(value, tuple) else (value,)
@@ -48,13 +43,13 @@ class ForwardTrace(LiveWidget):
     module = Checked(lambda m: check_module("module", m), None,
                      help="The module traced.")
     X = Checked(check_inputs, None, help="The input of the forward pass.")
-    name = Checked(check_name, "net", help="The root's name in dotted paths.")
+    name = Checked(lambda v: check_text("name", v), "net", help="The root's name in dotted paths.")
 
     def __init__(self, module: nn.Module, X: torch.Tensor | tuple[torch.Tensor, ...],
                  name: str = "net") -> None:
         check_module("module", module)
         inputs = check_inputs(X)
-        check_name(name)
+        check_text("name", name)
         super().__init__()
         with self.hold_trait_notifications():
             self.module, self.X, self.name = module, inputs, name

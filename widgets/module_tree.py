@@ -11,11 +11,6 @@ from .validation import check_int, check_text
 from .widget_base import Checked, LiveWidget
 
 
-def check_name(value: object) -> str:
-    """The root's label: a non-empty string."""
-    return check_text("name", value)
-
-
 def check_open_depth(value: object) -> int:
     """How many levels of a tree start unfolded: 0 to 32."""
     return check_int("open_depth", value, 0, 32)
@@ -42,12 +37,12 @@ class ModuleTree(LiveWidget):
 
     module = Checked(lambda m: check_module("module", m), None,
                      help="The module shown.")
-    name = Checked(check_name, "net", help="Label of the root node.")
+    name = Checked(lambda v: check_text("name", v), "net", help="Label of the root node.")
     open_depth = Checked(check_open_depth, 2, help="Levels shown unfolded at first.")
 
     def __init__(self, module: nn.Module, name: str = "net", open_depth: int = 2) -> None:
         check_module("module", module)
-        check_name(name)
+        check_text("name", name)
         check_open_depth(open_depth)
         super().__init__()
         with self.hold_trait_notifications():
