@@ -85,7 +85,7 @@ class ForwardTrace(LiveWidget):
         self._title.value = (f"<b>forward trace of {type(self.module).__name__}</b>: "
                              f"{count} module call{'s' if count != 1 else ''}")
         self.show_message(f"forward raised {self.trace.error_text}" if self.trace.error else "")
-        self._table.value = trace_html(Trace(self.trace.calls))
+        self._table.value = trace_html(self.trace, show_error=False)
 
     def __repr__(self) -> str:
         status = f", error={self.trace.error_text!r}" if self.trace.error else ""

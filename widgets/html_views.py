@@ -124,10 +124,11 @@ def _summary_text(items: Sequence[TensorSummary | str] | None) -> tuple[str, str
     return shapes or "-", stats
 
 
-def trace_html(trace: Trace, max_rows: int = 500) -> str:
+def trace_html(trace: Trace, max_rows: int = 500, show_error: bool = True) -> str:
     """The calls of a forward trace as an indented table, then the error if any.
 
-    Only the first ``max_rows`` calls are listed; a note counts the rest.
+    Only the first ``max_rows`` calls are listed; a note counts the rest. Pass
+    ``show_error=False`` when the error is shown elsewhere (a widget's message line).
     """
     rows = []
     for call in trace.calls[:max_rows]:
@@ -140,6 +141,6 @@ def trace_html(trace: Trace, max_rows: int = 500) -> str:
     if len(trace.calls) > max_rows:
         out += message(f"... and {len(trace.calls) - max_rows:,} more calls "
                        "(all of them are in .calls)", "info")
-    if trace.error is not None:
+    if show_error and trace.error is not None:
         out += message(f"forward raised {trace.error_text}")
     return out
