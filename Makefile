@@ -12,6 +12,7 @@ help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 book: setup  ## set up, then open the book in JupyterLab (CHAPTER=... picks the chapter)
+	$(BIN)/jupyter trust chapters/*.ipynb  # show stored widgets before a run
 	$(BIN)/jupyter lab $(ROOT_FLAG) $(CHAPTER)
 
 setup: $(VENV)/.installed  ## install the pinned environment into .venv
@@ -35,5 +36,6 @@ benchmark: setup  ## print the speed figures (tests/benchmarks)
 lint: setup  ## ruff over the package, tests and chapters
 	$(BIN)/ruff check widgets tests chapters
 
-pictures: setup  ## screenshot every chapter in JupyterLab; refresh the README's pictures
-	$(BIN)/python -m tests.browser.screenshots
+pictures: setup  ## run every chapter in JupyterLab (Chromium), screenshot it, refresh the README's pictures
+	$(BIN)/python -m pytest tests/browser -p no:xdist
+	$(BIN)/python -m tests.browser.pictures

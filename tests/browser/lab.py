@@ -8,6 +8,7 @@ browser never rewrites the stored chapters.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -76,8 +77,13 @@ def lab_server(timeout: float = 90) -> Iterator[LabServer]:
         _quiet_lab_settings(root / ".lab-settings")
         log = open(root / "server.log", "w")
         env = {**os.environ, "JUPYTER_CONFIG_DIR": str(root / ".jupyter"),
+               "JUPYTER_DATA_DIR": str(root / ".jupyter-data"),
                "JUPYTERLAB_SETTINGS_DIR": str(root / ".lab-settings"),
                "JUPYTERLAB_WORKSPACES_DIR": str(root / ".lab-workspaces")}
+        # Sign the copies as `make book` and Binder do, so saved outputs render before a run.
+        subprocess.run([sys.executable, "-m", "jupyter", "trust",
+                        *map(str, sorted((root / "chapters").glob("*.ipynb")))],
+                       env=env, check=True, capture_output=True)
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env,
                                    cwd=root)
         server = LabServer(port, token, root, process)
@@ -95,11 +101,19 @@ def lab_server(timeout: float = 90) -> Iterator[LabServer]:
 
 
 def _quiet_lab_settings(settings_dir: Path) -> None:
-    """No news or update pop-ups: they would cover what the screenshots show."""
-    folder = settings_dir / "@jupyterlab" / "apputils-extension"
-    folder.mkdir(parents=True)
-    (folder / "notification.jupyterlab-settings").write_text(
-        '{"fetchNews": "false", "checkForUpdates": false}')
+    """No news or update pop-ups (they would cover the screenshots), and every cell in the DOM.
+
+    JupyterLab may leave cells far outside the viewport unrendered; the tests read
+    every output, so windowing is switched off.
+    """
+    settings = {
+        "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+        "notebook-extension/tracker": {"windowingMode": "none"},
+    }
+    for name, values in settings.items():
+        path = settings_dir / "@jupyterlab" / f"{name}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
 
 
 def _wait_until_up(server: LabServer, timeout: float) -> None:
@@ -134,6 +148,54 @@ KERNEL_IDLE = """() => {
 }"""
 
 
+# Everything the tests need to know about an open notebook, read from JupyterLab's own model
+# (outputs, execution counts) and from the DOM (how each widget output was rendered).
+NOTEBOOK_REPORT = """() => {
+  const WIDGET = 'application/vnd.jupyter.widget-view+json';
+  const notebook = window.jupyterapp.shell.currentWidget.content;
+  const report = {code_cells: 0, unexecuted: [], errors: [], widgets: []};
+  notebook.widgets.forEach((cell, index) => {
+    if (cell.model.type !== 'code' || !cell.model.sharedModel.getSource().trim()) return;
+    report.code_cells += 1;
+    if (cell.model.executionCount === null) report.unexecuted.push(index);
+    const children = [...cell.outputArea.node.children]
+      .filter(node => node.classList.contains('jp-OutputArea-child'));
+    cell.model.outputs.toJSON().forEach((output, k) => {
+      if (output.output_type === 'error') {
+        report.errors.push({cell: index, error: output.ename + ': ' + output.evalue});
+      }
+      if (!output.data || !output.data[WIDGET]) return;
+      const node = children[k];
+      const view = node ? node.querySelector('.jupyter-widgets') : null;
+      const box = view ? view.getBoundingClientRect() : null;
+      report.widgets.push({
+        cell: index,
+        rendered: !!view && !node.textContent.includes('Error displaying widget'),
+        live: !!view && !view.classList.contains('jupyter-widgets-disconnected'),
+        visible: !!box && box.width > 0 && box.height > 0,
+        text: node ? node.textContent.slice(0, 100) : '(no output node)',
+      });
+    });
+  });
+  return report;
+}"""
+
+
+def notebook_report(page) -> dict:
+    """Code cells, unexecuted cells, error outputs and how each widget output rendered."""
+    return page.evaluate(NOTEBOOK_REPORT)
+
+
+def close_all_sessions(server: LabServer) -> None:
+    """Shut down every kernel the server started, so the next chapter starts clean."""
+    with urllib.request.urlopen(server.url("api/sessions"), timeout=10) as response:
+        sessions = json.load(response)
+    for session in sessions:
+        request = urllib.request.Request(server.url(f"api/sessions/{session['id']}"),
+                                         method="DELETE")
+        urllib.request.urlopen(request, timeout=30).close()
+
+
 def open_notebook(page, server: LabServer, name: str, timeout_ms: int = 90_000) -> None:
     """Open a chapter and wait until its kernel is ready."""
     page.goto(server.notebook_url(name))
@@ -143,6 +205,7 @@ def open_notebook(page, server: LabServer, name: str, timeout_ms: int = 90_000) 
     page.wait_for_function("() => { const s = window.jupyterapp.shell.currentWidget"
                            ".sessionContext; return s.session && s.session.kernel && "
                            "s.session.kernel.status === 'idle'; }", timeout=timeout_ms)
+    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")  # the notebook, full width
 
 
 def run_all(page, timeout_ms: int = 240_000) -> None:

@@ -1,0 +1,140 @@
+"""Every chapter in JupyterLab in headless Chromium, as a reader meets it.
+
+The chapters are found by globbing chapters/, so a new chapter is tested without
+touching this file. Screenshots go to tests/artifacts/screenshots/ (git-ignored);
+`make pictures` turns the ones named in tests/browser/pictures.py into the
+README's pictures.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.browser.lab import CHAPTERS, LabServer, notebook_report, open_notebook, run_all
+from tests.browser.pictures import PICTURES, SCREENSHOTS, chapter_screenshot
+
+NOTEBOOKS = sorted(CHAPTERS.glob("[0-9][0-9]_*.ipynb"))
+CHANGE_TIMEOUT_S = 15  # a reader's edit must show within this time
+
+
+def widget_output(page, text: str):
+    """The output area of the first widget whose text contains ``text``."""
+    return page.locator(".jp-OutputArea-output").filter(
+        has=page.locator(".jupyter-widgets")).filter(has_text=text).first
+
+
+def wait_for_change(read: Callable[[], object], before: object,
+                    timeout_s: float = CHANGE_TIMEOUT_S) -> object:
+    """Poll ``read()`` until it differs from ``before``; fail after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        now = read()
+        if now != before:
+            return now
+        time.sleep(0.05)
+    pytest.fail(f"nothing changed within {timeout_s} s")
+
+
+def settled_report(page, ready: Callable[[dict], bool],
+                   timeout_s: float = CHANGE_TIMEOUT_S) -> dict:
+    """The notebook report once ``ready`` holds for it, or the last one after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    report = notebook_report(page)
+    while not ready(report) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        report = notebook_report(page)
+    return report
+
+
+def drawn(widget: dict) -> bool:
+    return widget["rendered"] and widget["visible"]
+
+
+def test_there_are_chapters_to_open() -> None:
+    assert NOTEBOOKS, "no chapters found"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_chapter_runs_in_jupyterlab(lab: LabServer, page, notebook: Path) -> None:
+    open_notebook(page, lab, notebook.name)
+
+    # Before running anything, the saved widget state already draws every widget.
+    stored = settled_report(page, lambda r: all(map(drawn, r["widgets"])))
+    assert stored["unexecuted"] == [], "the stored chapter has unexecuted cells"
+    assert [w for w in stored["widgets"] if not drawn(w)] == []
+
+    run_all(page)
+    report = settled_report(page, lambda r: all(drawn(w) and w["live"] for w in r["widgets"]))
+    assert report["code_cells"] > 0
+    assert report["unexecuted"] == [], f"cells that did not run: {report['unexecuted']}"
+    assert report["errors"] == [], f"cells that raised: {report['errors']}"
+    assert len(report["widgets"]) == len(stored["widgets"])
+    not_live = [w for w in report["widgets"] if not (drawn(w) and w["live"])]
+    assert not_live == [], f"widget outputs not rendered as live widgets: {not_live}"
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=chapter_screenshot(notebook.stem))
+    for picture in PICTURES:
+        if picture.chapter == notebook.stem:
+            output = widget_output(page, picture.widget_text)
+            output.scroll_into_view_if_needed()
+            output.screenshot(path=picture.screenshot)
+
+
+def test_reader_drives_the_mlp_explorer(lab: LabServer, page) -> None:
+    """Type a width, pick an activation, type a bad width: the view follows each time."""
+    open_notebook(page, lab, "01_layers_and_modules.ipynb")
+    run_all(page)
+    explorer = widget_output(page, "MLP explorer")
+    explorer.scroll_into_view_if_needed()
+    plot = explorer.locator("svg").first
+
+    def numbers() -> list[str]:
+        return explorer.locator("table").all_inner_texts()
+
+    def picture() -> tuple[str, bytes]:
+        return plot.evaluate("svg => svg.outerHTML"), plot.screenshot()
+
+    row = explorer.get_by_text("layer 1", exact=True).locator("xpath=..")
+    width, activation = row.locator("input"), row.locator("select")
+
+    # A new width, typed with the keyboard.
+    numbers_before, picture_before = numbers(), picture()
+    new_width = "37" if width.input_value() != "37" else "23"
+    width.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(new_width)
+    page.keyboard.press("Enter")
+    numbers_after = wait_for_change(numbers, numbers_before)
+    assert f"weight {new_width}x20" in numbers_after[0]
+    picture_after = wait_for_change(picture, picture_before)
+    assert picture_after[1] != picture_before[1], "the plot's pixels did not change"
+
+    # Another activation, chosen with the mouse and the arrow keys.
+    old_activation = activation.input_value()
+    numbers_before, picture_before = numbers_after, picture_after
+    activation.click()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert wait_for_change(activation.input_value, old_activation)
+    numbers_after = wait_for_change(numbers, numbers_before)
+    picture_after = wait_for_change(picture, picture_before)
+    assert picture_after[1] != picture_before[1], "the plot's pixels did not change"
+    module_text = explorer.locator("pre").first.inner_text()
+    assert activation.input_value() in module_text.lower().replace("leakyrelu", "leaky_relu")
+
+    # A width of 0 is refused inline; the last good state stays on screen.
+    width.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("0")
+    page.keyboard.press("Enter")
+    message = explorer.locator(".ll-error")
+    message.wait_for(timeout=CHANGE_TIMEOUT_S * 1000)
+    assert "from 1 to 4096" in message.inner_text()
+    assert wait_for_change(width.input_value, "0") == new_width
+    assert picture()[0] == picture_after[0]
+    assert numbers() == numbers_after
