@@ -33,7 +33,7 @@ STYLE = (
     ".ll-msg{padding:4px 8px;border-radius:3px;font-size:13px;margin:2px 0}"
     ".ll-error{background:#fde8e8;color:#a00;border-left:4px solid #c00}"
     ".ll-info{background:#eef5fb;color:#234;border-left:4px solid #1f77b4}"
-    ".ll-pre{font-size:12px;margin:0;white-space:pre}"
+    ".ll-pre{font-family:monospace;font-size:12px;line-height:1.4;margin:0;white-space:pre}"
     "</style>"
 )
 

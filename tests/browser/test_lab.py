@@ -17,6 +17,8 @@ import pytest
 from tests.browser.lab import CHAPTERS, LabServer, notebook_report, open_notebook, run_all
 from tests.browser.pictures import PICTURES, SCREENSHOTS, chapter_screenshot
 
+pytestmark = pytest.mark.browser
+
 NOTEBOOKS = sorted(CHAPTERS.glob("[0-9][0-9]_*.ipynb"))
 CHANGE_TIMEOUT_S = 15  # a reader's edit must show within this time
 
@@ -28,15 +30,22 @@ def widget_output(page, text: str):
 
 
 def wait_for_change(read: Callable[[], object], before: object,
-                    timeout_s: float = CHANGE_TIMEOUT_S) -> object:
-    """Poll ``read()`` until it differs from ``before``; fail after ``timeout_s``."""
+                    timeout_s: float = CHANGE_TIMEOUT_S, steady_s: float = 0.5) -> object:
+    """Poll ``read()`` until it differs from ``before`` and then holds still for ``steady_s``.
+
+    A widget's parts update one message at a time, so the first difference seen may
+    be half of an update; the value that then stops changing is the whole of it.
+    """
     deadline = time.monotonic() + timeout_s
+    value, since = before, time.monotonic()
     while time.monotonic() < deadline:
         now = read()
-        if now != before:
-            return now
+        if now != value:
+            value, since = now, time.monotonic()
+        elif value != before and time.monotonic() - since >= steady_s:
+            return value
         time.sleep(0.05)
-    pytest.fail(f"nothing changed within {timeout_s} s")
+    pytest.fail(f"no settled change within {timeout_s} s")
 
 
 def settled_report(page, ready: Callable[[dict], bool],
@@ -77,6 +86,13 @@ def test_chapter_runs_in_jupyterlab(lab: LabServer, page, notebook: Path) -> Non
     assert not_live == [], f"widget outputs not rendered as live widgets: {not_live}"
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    live_widgets = page.locator(".jp-OutputArea-output").filter(
+        has=page.locator(".jupyter-widgets"))
+    for k in range(live_widgets.count()):
+        live_widgets.nth(k).scroll_into_view_if_needed()
+        live_widgets.nth(k).screenshot(path=SCREENSHOTS / f"{notebook.stem}--widget-{k + 1}.png")
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.content.scrollToItem(0, 'start')")
+    page.wait_for_timeout(300)
     page.screenshot(path=chapter_screenshot(notebook.stem))
     for picture in PICTURES:
         if picture.chapter == notebook.stem:
@@ -89,12 +105,15 @@ def test_reader_drives_the_mlp_explorer(lab: LabServer, page) -> None:
     """Type a width, pick an activation, type a bad width: the view follows each time."""
     open_notebook(page, lab, "01_layers_and_modules.ipynb")
     run_all(page)
+    settled_report(page, lambda r: all(drawn(w) and w["live"] for w in r["widgets"]))
     explorer = widget_output(page, "MLP explorer")
     explorer.scroll_into_view_if_needed()
     plot = explorer.locator("svg").first
 
-    def numbers() -> list[str]:
-        return explorer.locator("table").all_inner_texts()
+    def numbers() -> list[str]:  # each table as rows of space-separated cells
+        return explorer.locator("table").evaluate_all(
+            "tables => tables.map(t => [...t.rows].map(r => [...r.cells]"
+            ".map(c => c.textContent.trim()).join(' ')).join('\\n'))")
 
     def picture() -> tuple[str, bytes]:
         return plot.evaluate("svg => svg.outerHTML"), plot.screenshot()
@@ -136,5 +155,6 @@ def test_reader_drives_the_mlp_explorer(lab: LabServer, page) -> None:
     message.wait_for(timeout=CHANGE_TIMEOUT_S * 1000)
     assert "from 1 to 4096" in message.inner_text()
     assert wait_for_change(width.input_value, "0") == new_width
+    page.wait_for_timeout(500)
     assert picture()[0] == picture_after[0]
     assert numbers() == numbers_after
