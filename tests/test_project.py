@@ -87,3 +87,17 @@ def test_nbcheck_passes_where_available() -> None:
     result = subprocess.run([sys.executable, str(checker), "chapters"], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize("ci", ["", "1"])
+def test_browser_tests_skip_without_chromium_only_outside_ci(monkeypatch, ci: str) -> None:
+    from tests.browser import lab
+
+    monkeypatch.setattr(lab, "find_chromium", lambda: None)
+    monkeypatch.setenv("CI", ci)
+    reason = lab.missing_browser()
+    assert reason and "apt-get install -y chromium" in reason
+    expected = pytest.fail.Exception if ci else pytest.skip.Exception
+    with pytest.raises(expected, match="no Chromium found"):
+        lab.require(reason)
+    lab.require(None)  # nothing missing: the test goes on

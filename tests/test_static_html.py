@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -25,6 +24,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbconvert import HTMLExporter
+
+from tests.browser.lab import CHROMIUM_FLAGS, find_chromium, missing_browser, require
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
@@ -111,21 +112,13 @@ def test_export_shows_the_explorers_last_picture_and_numbers(notebook: Path) -> 
 # -- the export in a browser ----------------------------------------------------
 
 
-def _require(what: str, found: bool) -> None:
-    if found:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"the static rendering test must run under CI, but {what}")
-    pytest.skip(f"{what}; set CI=1 to make this an error")
-
-
 @pytest.fixture(scope="module")
 def renderer() -> Path:
     """html-manager's dist/ and require.js, unpacked from the npm registry once."""
     target = JS_CACHE / "-".join(v.rsplit("@", 1)[1] for v in NPM_PACKAGES.values())
     if not (target / "requirejs" / "require.js").is_file():
         npm = shutil.which("npm")
-        _require("npm is not installed (it fetches the widget renderer)", npm is not None)
+        require(None if npm else "npm is not installed (it fetches the widget renderer)")
         with tempfile.TemporaryDirectory() as tmp:
             subprocess.run([npm, "pack", "--silent", "--pack-destination", tmp,
                             *NPM_PACKAGES.values()], check=True, capture_output=True,
@@ -140,13 +133,9 @@ def renderer() -> Path:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    from tests.browser.lab import CHROMIUM_FLAGS, find_chromium
+    require(missing_browser())
+    from playwright.sync_api import sync_playwright
 
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _require("the playwright package is not installed", False)
-    _require("no Chromium found (apt-get install -y chromium)", find_chromium() is not None)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=find_chromium(),
                                              args=CHROMIUM_FLAGS)

@@ -38,6 +38,28 @@ def find_chromium() -> str | None:
     return None
 
 
+def require(what_is_missing: str | None) -> None:
+    """Skip the calling test for a missing tool, or fail it when CI is set (CI must run it)."""
+    import pytest
+
+    if what_is_missing is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"this test must run under CI, but {what_is_missing}")
+    pytest.skip(f"{what_is_missing}; set CI=1 to make this an error")
+
+
+def missing_browser() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install playwright)"
+    if find_chromium() is None:
+        return "no Chromium found (apt-get install -y chromium)"
+    return None
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
