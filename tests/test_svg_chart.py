@@ -39,3 +39,20 @@ def test_chart_is_valid_svg_with_one_polyline_per_finite_run() -> None:
 def test_chart_is_deterministic() -> None:
     args = ([0.0, 0.5, 1.0], [[0.1, 0.2, 0.3]])
     assert line_chart(*args) == line_chart(*args)
+
+
+def test_log_axis_labels_decades_and_drops_non_positive_values() -> None:
+    from widgets.svg_chart import line_chart
+
+    svg = line_chart([0, 1, 2, 3], [[1e-6, 1e-3, 0.0, 1.0]], log_y=True)
+    assert ">1e-06<" in svg and ">1<" in svg
+    assert svg.count("<polyline") == 2  # the zero breaks the line
+
+
+def test_histogram_draws_one_bar_per_non_empty_bin_and_a_legend() -> None:
+    from widgets.svg_chart import histogram_chart, sparkline_bars
+
+    svg = histogram_chart([0, 1, 2, 3], [[2, 0, 5], [1, 1, 1]], labels=["w", "grad"],
+                          title="values")
+    assert svg.count("<rect") == 1 + 2 + 3 and ">grad<" in svg and ">values<" in svg
+    assert sparkline_bars([0, 0]).count("<rect") == 0

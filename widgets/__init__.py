@@ -21,6 +21,9 @@ _LAZY = {
     "MLPExplorer": "mlp_explorer",
     "ModuleTree": "module_tree",
     "ForwardTrace": "forward_trace",
+    "ParameterInspector": "parameter_inspector",
+    "InitExplorer": "init_explorer",
+    "LazyInitViewer": "lazy_viewer",
     "MLPSpec": "mlp",
     "build_mlp": "mlp",
     "module_tree": "introspection",
@@ -30,9 +33,12 @@ _LAZY = {
 
 __all__ = [
     "ForwardTrace",
+    "InitExplorer",
+    "LazyInitViewer",
     "MLPExplorer",
     "MLPSpec",
     "ModuleTree",
+    "ParameterInspector",
     "build_mlp",
     "count_parameters",
     "module_tree",
@@ -41,10 +47,13 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from .forward_trace import ForwardTrace
+    from .init_explorer import InitExplorer
     from .introspection import count_parameters, module_tree, trace_forward
+    from .lazy_viewer import LazyInitViewer
     from .mlp import MLPSpec, build_mlp
     from .mlp_explorer import MLPExplorer
     from .module_tree import ModuleTree
+    from .parameter_inspector import ParameterInspector
 
 
 def __getattr__(name: str) -> object:

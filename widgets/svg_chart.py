@@ -71,6 +71,7 @@ def line_chart(
     y_label: str = "",
     width: int = 460,
     height: int = 280,
+    log_y: bool = False,
 ) -> str:
     """An SVG chart of each sequence in ``series`` against ``x``.
 
@@ -81,10 +82,18 @@ def line_chart(
         markers: x positions where every curve gets a dot (e.g. the data points).
         title, x_label, y_label: text around the plot.
         width, height: size in pixels.
+        log_y: logarithmic vertical axis; values that are not positive are left out.
 
     Returns:
         The ``<svg>`` element as a string.
+
+    Example:
+        >>> "1e+04" in line_chart([0, 1, 2], [[1, 100, 1e4]], log_y=True)
+        True
     """
+    if log_y:
+        series = [[math.log10(v) if math.isfinite(v) and v > 0 else math.nan for v in ys]
+                  for ys in series]
     left, right, top, bottom = 56, 86 if labels else 14, 26 if title else 10, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     x0, x1 = float(x[0]), float(x[-1])
@@ -108,12 +117,12 @@ def line_chart(
                      'stroke="#eee"/>')
         parts.append(f'<text x="{px:.1f}" y="{top + plot_h + 14}" text-anchor="middle">'
                      f'{format_tick(tick)}</text>')
-    for tick in nice_ticks(y0, y1, 6):
+    for tick in _log_ticks(y0, y1) if log_y else nice_ticks(y0, y1, 6):
         py = sy(tick)
+        label = _power_of_ten(tick) if log_y else format_tick(tick)
         parts.append(f'<line x1="{left}" y1="{py:.1f}" x2="{left + plot_w}" y2="{py:.1f}" '
                      'stroke="#eee"/>')
-        parts.append(f'<text x="{left - 5}" y="{py + 4:.1f}" text-anchor="end">'
-                     f'{format_tick(tick)}</text>')
+        parts.append(f'<text x="{left - 5}" y="{py + 4:.1f}" text-anchor="end">{label}</text>')
     for i, ys in enumerate(series):
         colour = PALETTE[i % len(PALETTE)]
         for run in _finite_runs(x, ys):
@@ -145,6 +154,111 @@ def line_chart(
                      f'transform="rotate(-90 12 {cy:.1f})">{html.escape(y_label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def histogram_chart(
+    edges: Sequence[float],
+    counts: Sequence[Sequence[float]],
+    *,
+    labels: Sequence[str] = (),
+    title: str = "",
+    x_label: str = "",
+    width: int = 320,
+    height: int = 170,
+) -> str:
+    """An SVG histogram: one set of bars per sequence in ``counts``, drawn over each other.
+
+    Args:
+        edges: the ``len(counts[i]) + 1`` bin edges, increasing.
+        counts: bar heights per series (later series are drawn translucent on top).
+        labels: legend text per series (legend omitted when empty).
+        title, x_label: text around the plot.
+        width, height: size in pixels.
+
+    Returns:
+        The ``<svg>`` element as a string.
+
+    Example:
+        >>> histogram_chart([0, 1, 2], [[3, 1]]).count("<rect")
+        3
+    """
+    left, right, top, bottom = 44, 10, 24 if title else 8, 34 if x_label else 22
+    plot_w, plot_h = width - left - right, height - top - bottom
+    x0, x1 = float(edges[0]), float(edges[-1])
+    peak = max([float(c) for cs in counts for c in cs if math.isfinite(c)] + [1.0])
+
+    def sx(v: float) -> float:
+        return left + (v - x0) / (x1 - x0) * plot_w if x1 > x0 else left + plot_w / 2
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="10">',
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="white" '
+        'stroke="#999"/>',
+    ]
+    for i, heights in enumerate(counts):
+        colour = PALETTE[i % len(PALETTE)]
+        opacity = 0.85 if i == 0 else 0.55
+        bars = []
+        for lo, hi, c in zip(edges, edges[1:], heights):
+            if c > 0:
+                h = c / peak * plot_h
+                bars.append(f'<rect x="{sx(lo):.1f}" y="{top + plot_h - h:.1f}" '
+                            f'width="{max(sx(hi) - sx(lo) - 0.5, 0.5):.1f}" height="{h:.1f}"/>')
+        parts.append(f'<g fill="{colour}" fill-opacity="{opacity}">{"".join(bars)}</g>')
+    for tick in nice_ticks(x0, x1, 4):
+        parts.append(f'<text x="{sx(tick):.1f}" y="{top + plot_h + 12}" '
+                     f'text-anchor="middle">{format_tick(tick)}</text>')
+    parts.append(f'<text x="{left - 4}" y="{top + 9}" text-anchor="end">{format_tick(peak)}'
+                 f'</text><text x="{left - 4}" y="{top + plot_h}" text-anchor="end">0</text>')
+    for i, label in enumerate(labels):
+        parts.append(f'<text x="{left + plot_w - 4}" y="{top + 12 + i * 13}" text-anchor="end" '
+                     f'fill="{PALETTE[i % len(PALETTE)]}">{html.escape(label)}</text>')
+    if title:
+        parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{top - 8}" text-anchor="middle" '
+                     f'font-size="11" font-weight="bold">{html.escape(title)}</text>')
+    if x_label:
+        parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 4}" '
+                     f'text-anchor="middle">{html.escape(x_label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def sparkline_bars(counts: Sequence[float], *, width: int = 90, height: int = 18,
+                   colour: str = PALETTE[0]) -> str:
+    """A tiny inline histogram (no axes) to sit in a table cell.
+
+    Example:
+        >>> sparkline_bars([1, 0, 2]).count("<rect")
+        2
+    """
+    peak = max([float(c) for c in counts if math.isfinite(c)] + [1e-12])
+    step = width / max(len(counts), 1)
+    bars = "".join(
+        f'<rect x="{i * step:.1f}" y="{height - c / peak * height:.1f}" '
+        f'width="{max(step - 0.4, 0.4):.1f}" height="{c / peak * height:.1f}"/>'
+        for i, c in enumerate(counts) if math.isfinite(c) and c > 0)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" style="vertical-align:middle">'
+            f'<g fill="{colour}">{bars}</g></svg>')
+
+
+def _log_ticks(low: float, high: float) -> list[float]:
+    """Tick positions (log10 values) for a log axis: whole decades, thinned to about 6."""
+    first, last = math.ceil(low - 1e-9), math.floor(high + 1e-9)
+    if last - first < 1:
+        return nice_ticks(low, high, 4)
+    step = max(1, math.ceil((last - first) / 6))
+    return [float(t) for t in range(first, last + 1, step)]
+
+
+def _power_of_ten(log_value: float) -> str:
+    """Label of a log-axis tick: ``1``, ``100``, ``1e-05``."""
+    value = 10 ** log_value
+    if abs(log_value - round(log_value)) > 1e-9:
+        return format_tick(value)
+    exponent = round(log_value)
+    return f"{value:g}" if -2 <= exponent <= 3 else f"1e{exponent:+03d}"
 
 
 def _finite_runs(x: Sequence[float], ys: Sequence[float]) -> list[list[tuple[float, float]]]:
