@@ -136,3 +136,49 @@ def test_stack() -> None:
     report = repr(check_stack(pair))
     assert "maps (2, 8) to (2, 8): got tuple" in report
     assert "it was called once" in repr(check_stack(shared))
+
+
+# -- chapter 02 ------------------------------------------------------------------------
+
+
+def test_parameter_shapes_check_accepts_named_parameters_and_explains_misses() -> None:
+    from widgets.exercises.parameter_management import check_parameter_shapes
+
+    good = check_parameter_shapes(lambda m: {n: tuple(p.shape) for n, p in m.named_parameters()})
+    assert good.passed
+    shallow = check_parameter_shapes(
+        lambda m: {n: p.shape for n, p in m.named_parameters(recurse=False)})
+    assert not shallow.passed and "nested ones included" in repr(shallow)
+    raising = check_parameter_shapes(lambda m: 1 / 0)
+    assert not raising.passed and "ZeroDivisionError" in repr(raising)
+    assert not check_parameter_shapes(lambda m: [1]).passed
+
+
+def test_tied_mlp_check_trains_and_compares_gradients() -> None:
+    from widgets.exercises.parameter_management import check_tied_mlp
+
+    def tied() -> nn.Sequential:
+        shared = nn.Linear(8, 8)
+        return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), shared, nn.ReLU(), shared, nn.ReLU(),
+                             nn.Linear(8, 1))
+
+    def untied() -> nn.Sequential:
+        return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(),
+                             nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 1))
+
+    report = check_tied_mlp(tied)
+    assert report.passed, report
+    assert "sum of both positions' gradients" in repr(report)
+    wrong = check_tied_mlp(untied)
+    assert not wrong.passed and "two layers (two tensors)" in repr(wrong)
+    assert not check_tied_mlp(lambda: nn.Linear(4, 1)).passed
+    assert not check_tied_mlp(lambda: nn.Sequential(*[nn.Identity()] * 5)).passed
+
+
+def test_unique_count_check_spots_double_counting() -> None:
+    from widgets.exercises.parameter_management import check_unique_count
+
+    assert check_unique_count(lambda m: sum(p.numel() for p in m.parameters())).passed
+    twice = check_unique_count(lambda m: sum(
+        p.numel() for _, p in m.named_parameters(remove_duplicate=False)))
+    assert not twice.passed and "counted twice" in repr(twice)
