@@ -1,4 +1,8 @@
-"""The activation functions a reader can pick, by name.
+"""The activation functions a reader can pick, by name, and readers' registered layers.
+
+Built-in activations come first; layers registered with
+:func:`widgets.custom_layers.register_layer` follow and are accepted wherever
+an activation name is.
 
 Example:
     >>> make_activation("relu")
@@ -11,6 +15,7 @@ from collections.abc import Callable
 
 from torch import nn
 
+from . import custom_layers
 from .validation import check_choice
 
 #: Name -> zero-argument factory returning a fresh activation module.
@@ -28,8 +33,13 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
 
 
 def activation_names() -> tuple[str, ...]:
-    """Names accepted wherever an activation is chosen, in menu order."""
-    return tuple(ACTIVATIONS)
+    """Names accepted wherever an activation is chosen, in menu order (custom layers last)."""
+    return (*ACTIVATIONS, *custom_layers.registered_layers())
+
+
+def is_custom(name: str) -> bool:
+    """True if ``name`` is a reader's registered layer rather than a built-in activation."""
+    return name not in ACTIVATIONS and name in custom_layers.registered_layers()
 
 
 def check_activation(field: str, name: object) -> str:
@@ -37,6 +47,16 @@ def check_activation(field: str, name: object) -> str:
     return check_choice(field, name, activation_names())
 
 
-def make_activation(name: str) -> nn.Module:
-    """A fresh activation module for ``name`` (see :data:`ACTIVATIONS`)."""
-    return ACTIVATIONS[check_activation("activation", name)]()
+def make_activation(name: str, width: int | None = None) -> nn.Module:
+    """A fresh module for ``name``: a built-in activation, or a registered layer.
+
+    Args:
+        name: see :func:`activation_names`.
+        width: the hidden layer's width; needed by registered layers that take it.
+    """
+    name = check_activation("activation", name)
+    if name in ACTIVATIONS:
+        return ACTIVATIONS[name]()
+    if width is None:
+        raise ValueError(f"width is needed to build the registered layer {name!r}")
+    return custom_layers.make_layer(name, width)

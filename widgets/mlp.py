@@ -170,7 +170,7 @@ def build_mlp(spec: MLPSpec, cache: LinearCache | None = None) -> nn.Sequential:
             layer = cache.linear(fan_in, fan_out, seed)
         modules.append(layer)
         if i < len(spec.hidden_sizes):
-            modules.append(make_activation(spec.activations[i]))
+            modules.append(make_activation(spec.activations[i], fan_out))
     return nn.Sequential(*modules)
 
 

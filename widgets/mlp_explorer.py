@@ -11,7 +11,8 @@ import torch
 import traitlets
 from torch import nn
 
-from .activations import activation_names
+from . import custom_layers
+from .activations import activation_names, is_custom
 from .html_views import output_table, parameter_table, preformatted
 from .introspection import count_parameters
 from .mlp import (
@@ -29,7 +30,7 @@ from .mlp import (
 )
 from .svg_chart import line_chart
 from .validation import check_input_batch, check_int
-from .widget_base import Checked, LiveWidget, as_trait_error
+from .widget_base import Checked, InvalidValueError, LiveWidget, as_trait_error
 
 #: Width given to a hidden layer added with the layer-count control when none exists.
 NEW_LAYER_WIDTH = 32
@@ -99,12 +100,14 @@ class MLPExplorer(LiveWidget):
         self._configuring = False
         self._net: nn.Sequential | None = None
         self._output: torch.Tensor | None = None
+        self._good_state: dict[str, object] | None = None  # last state that built and ran
         with self.hold_trait_notifications():
             self.hidden_sizes = spec.hidden_sizes
             self.activations = spec.activations
             self.seed = spec.seed
         self._build_controls()
         self.observe(self._on_state_change, names=["hidden_sizes", "activations", "seed"])
+        custom_layers.on_registry_change(self._on_registry_change)
         self._render_now()
 
     # -- state --------------------------------------------------------------------
@@ -194,8 +197,36 @@ class MLPExplorer(LiveWidget):
 
     # -- controls -----------------------------------------------------------------
 
+    @staticmethod
+    def _choice_options() -> list[tuple[str, str]]:
+        """Dropdown entries: built-in activations, then registered layers marked as custom."""
+        return [(f"{n} (custom)" if is_custom(n) else n, n) for n in activation_names()]
+
+    def _on_registry_change(self, name: str) -> None:
+        """A layer was registered, replaced or removed: update the menus and, if used, the net."""
+        options = self._choice_options()
+        with self._controls_from_state():
+            for choice in self._choices:
+                choice.options = options
+        if name not in self.activations:
+            self._sync_controls()
+            return
+        if name in activation_names():  # replaced: rebuild with the new definition
+            self._net = self._output = None
+            try:
+                self._request_render()
+            except ValueError as error:
+                self.show_message(str(error))
+            return
+        fallback = tuple("relu" if a == name else a for a in self.activations)
+        self._good_state = None if self._good_state is None else {
+            **self._good_state, "activations": fallback}
+        self.activations = fallback
+        self.show_message(f"the custom layer {name!r} was unregistered; relu took its place",
+                          kind="info")
+
     def _build_controls(self) -> None:
-        names = list(activation_names())
+        names = self._choice_options()
         self._layer_count = ipw.IntSlider(
             min=0, max=MAX_HIDDEN_LAYERS, description="hidden layers",
             continuous_update=False, style={"description_width": "90px"},
@@ -270,7 +301,9 @@ class MLPExplorer(LiveWidget):
             self.configure(hidden_sizes=tuple(sizes), activations=tuple(acts),
                            seed=self._seed_box.value)
         except (ValueError, TypeError) as error:
-            self.show_message(f"{error} (kept the last valid setting)")
+            text = str(error)
+            kept = "kept the last valid setting"
+            self.show_message(text if kept in text else f"{text} ({kept})")
             self._sync_controls()
         else:
             self.show_message("")
@@ -278,7 +311,18 @@ class MLPExplorer(LiveWidget):
     # -- view ---------------------------------------------------------------------
 
     def _render(self) -> None:
-        net = self._model()
+        try:
+            net = self._model()
+        except Exception as error:  # a reader's custom layer failed at this width or input
+            if self._good_state is None or self._current_state() == self._good_state:
+                raise
+            custom = sorted({a for a in self.activations if is_custom(a)})
+            suspects = f" (custom layers in it: {', '.join(custom)})" if custom else ""
+            self._restore(self._good_state)
+            raise InvalidValueError(
+                f"the network failed to build or run{suspects}: {type(error).__name__}: "
+                f"{error}; kept the last valid setting") from error
+        self._good_state = self._current_state()
         Y, curves = self._output, self._curves
         assert Y is not None and curves is not None
         shown = min(self.out_features, MAX_SHOWN_OUTPUTS)
@@ -292,6 +336,14 @@ class MLPExplorer(LiveWidget):
         self._module_text.value = preformatted(str(net))
         self._parameters.value = parameter_table(net)
         self._outputs.value = output_table(Y[:, :shown])
+
+    def _current_state(self) -> dict[str, object]:
+        return {"hidden_sizes": self.hidden_sizes, "activations": self.activations,
+                "seed": self.seed}
+
+    def _restore(self, state: dict[str, object]) -> None:
+        self._net = self._output = None
+        self.configure(**state)
 
     def snapshot(self) -> PlotSnapshot:
         """A still copy of the response plot, kept in the notebook when displayed.

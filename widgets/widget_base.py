@@ -96,6 +96,9 @@ class LiveWidget(ipw.VBox):
         self.render_count += 1
         try:
             self._render()
+        except (InvalidValueError, InvalidTypeError) as error:  # already says what is wrong
+            self.show_message(str(error))
+            raise
         except Exception as error:  # shown in the widget, never swallowed silently
             self.show_message(f"Could not draw the view: {type(error).__name__}: {error}")
             raise
