@@ -182,3 +182,53 @@ def test_unique_count_check_spots_double_counting() -> None:
     twice = check_unique_count(lambda m: sum(
         p.numel() for _, p in m.named_parameters(remove_duplicate=False)))
     assert not twice.passed and "counted twice" in repr(twice)
+
+
+# -- chapter 05 ------------------------------------------------------------------------
+
+
+class _Reduction(nn.Module):
+    def __init__(self, in_features: int, out_features: int, detach: bool = False) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(in_features, in_features, out_features))
+        self.detach = detach
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        W = self.weight.data if self.detach else self.weight
+        return torch.einsum("bi,bj,ijk->bk", X, X, W)
+
+
+def test_tensor_reduction_check_needs_values_and_gradients() -> None:
+    from widgets.exercises.custom_layers import check_tensor_reduction
+
+    assert check_tensor_reduction(_Reduction).passed
+    detached = check_tensor_reduction(lambda i, o: _Reduction(i, o, detach=True))
+    assert not detached.passed and "not W.data" in repr(detached)
+    no_param = check_tensor_reduction(lambda i, o: nn.Identity())
+    assert not no_param.passed and "use nn.Parameter" in repr(no_param)
+    wrong_shape = check_tensor_reduction(lambda i, o: nn.Linear(i, o))
+    assert not wrong_shape.passed
+    assert not check_tensor_reduction(lambda i, o: 1 / 0).passed
+
+
+def test_fourier_half_check_explains_rfft() -> None:
+    from widgets.exercises.custom_layers import check_fourier_half
+
+    class Half(nn.Module):
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return torch.fft.fft(X)[..., : X.shape[-1] // 2]
+
+    class Rfft(nn.Module):
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return torch.fft.rfft(X)
+
+    class Magnitudes(nn.Module):
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return torch.fft.fft(X)[..., : X.shape[-1] // 2].abs()
+
+    assert check_fourier_half(Half).passed
+    rfft = check_fourier_half(Rfft)
+    assert not rfft.passed and "rfft keeps n // 2 + 1" in repr(rfft)
+    magnitudes = check_fourier_half(Magnitudes)
+    assert not magnitudes.passed and "should be complex" in repr(magnitudes)
+    assert not check_fourier_half(lambda: "layer").passed
