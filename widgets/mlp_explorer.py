@@ -233,7 +233,7 @@ class MLPExplorer(LiveWidget):
             layout=ipw.Layout(width="280px"))
         self._widths = [ipw.IntText(layout=ipw.Layout(width="80px"), continuous_update=False)
                         for _ in range(MAX_HIDDEN_LAYERS)]
-        self._choices = [ipw.Dropdown(options=names, layout=ipw.Layout(width="110px"))
+        self._choices = [ipw.Dropdown(options=names, layout=ipw.Layout(width="150px"))
                          for _ in range(MAX_HIDDEN_LAYERS)]
         self._rows = [
             ipw.HBox([ipw.Label(f"layer {i + 1}", layout=ipw.Layout(width="52px")),
@@ -254,7 +254,7 @@ class MLPExplorer(LiveWidget):
         header = ipw.HTML(f"<b>MLP explorer</b>: {self.in_features} inputs → hidden layers "
                           f"below → {self.out_features} outputs (width 1 to {MAX_WIDTH})")
         controls = ipw.VBox([self._layer_count, *self._rows, self._seed_box],
-                            layout=ipw.Layout(min_width="300px"))
+                            layout=ipw.Layout(min_width="340px"))
         details = ipw.HBox([self._labelled("module", self._module_text),
                             self._labelled("parameters", self._parameters)],
                            layout=ipw.Layout(flex_flow="row wrap"))
