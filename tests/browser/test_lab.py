@@ -25,7 +25,7 @@ CHANGE_TIMEOUT_S = 15  # a reader's edit must show within this time
 
 def widget_output(page, text: str):
     """The output area of the first widget whose text contains ``text``."""
-    return page.locator(".jp-OutputArea-output").filter(
+    return page.locator(".jp-OutputArea-output:visible").filter(
         has=page.locator(".jupyter-widgets")).filter(has_text=text).first
 
 
@@ -86,7 +86,7 @@ def test_chapter_runs_in_jupyterlab(lab: LabServer, page, notebook: Path) -> Non
     assert not_live == [], f"widget outputs not rendered as live widgets: {not_live}"
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    live_widgets = page.locator(".jp-OutputArea-output").filter(
+    live_widgets = page.locator(".jp-OutputArea-output:visible").filter(
         has=page.locator(".jupyter-widgets"))
     for k in range(live_widgets.count()):
         live_widgets.nth(k).scroll_into_view_if_needed()

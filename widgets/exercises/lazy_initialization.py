@@ -1,0 +1,166 @@
+"""Checks for the exercises of chapter 04, "Lazy initialization"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from ..introspection import count_parameters, is_uninitialized
+from ..lazy import dry_run
+from . import CheckReport
+
+#: Exercise 1's network: 20 inputs, hidden layers of 64 and 32 units, 10 outputs.
+PARTIAL_SIZES = (20, 64, 32, 10)
+
+
+def _short(error: BaseException) -> str:
+    """The first sentence of an error message (PyTorch's can run to several)."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    first = text.split(". ")[0].split(" in <")[0]
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
+
+
+def _attempt(report: CheckReport, what: str, action: Callable[[], object]) -> object:
+    """Run ``action``; if it raises, record a miss with the error's first sentence."""
+    try:
+        return action()
+    except Exception as error:  # the reader's code failed: report it, do not raise
+        report.expect(False, f"{what} raised {_short(error)}")
+        return None
+
+
+def _name(thing: object) -> str:
+    return getattr(thing, "__name__", type(thing).__name__)
+
+
+def check_first_layer_fixed(make_net: Callable[[], nn.Module], known_before: int,
+                            known_after: int) -> CheckReport:
+    """Check a network whose first layer declares its input size and whose later ones are lazy.
+
+    ``make_net()`` must build a network for 20 inputs with hidden layers of 64
+    and 32 units and 10 outputs, where only the first layer is given its input
+    size (``nn.Linear(20, 64)``) and the two later layers are lazy.
+    ``known_before`` and ``known_after`` are the reader's predictions of how
+    many parameter numbers exist before and after a dry run.
+    """
+    report = CheckReport(f"check_first_layer_fixed({_name(make_net)})")
+    net = _attempt(report, "make_net()", make_net)
+    if net is None or not report.expect(isinstance(net, nn.Module), "builds an nn.Module",
+                                        f"got {type(net).__name__}"):
+        return report
+    assert isinstance(net, nn.Module)
+    layers = [m for m in net.modules() if list(m.parameters(recurse=False))]
+    if not report.expect(len(layers) == 3, "has three layers with parameters",
+                         f"found {len(layers)}"):
+        return report
+    first, *later = layers
+    fixed = isinstance(first, nn.Linear) and not any(map(is_uninitialized, first.parameters()))
+    report.expect(fixed and (first.in_features, first.out_features) == (20, 64),
+                  "the first layer is nn.Linear(20, 64), initialized as soon as it is built",
+                  f"it is {type(first).__name__}"
+                  + ("" if fixed else ", which waits for data: give it its input size"))
+    report.expect(all(any(map(is_uninitialized, m.parameters())) for m in later),
+                  "the later layers are lazy: uninitialized until the dry run",
+                  "; ".join(f"{type(m).__name__} already has its shapes" for m in later
+                            if not any(map(is_uninitialized, m.parameters()))))
+    result = dry_run(net, 20)
+    if not report.expect(result.ok, "a dry run on 20 inputs runs", result.error or ""):
+        return report
+    report.expect(result.output_shape == (2, 10), "the output has 10 columns",
+                  f"got shape {result.output_shape}")
+    actual_before = result.count_before.known
+    report.expect(known_before == actual_before,
+                  f"known_before: {actual_before:,} numbers exist before any data flows",
+                  f"you said {known_before!r}; only layers built with their input size hold "
+                  "numbers before data flows")
+    actual_after = result.num_parameters
+    report.expect(known_after == actual_after,
+                  f"known_after: {actual_after:,} numbers after the dry run",
+                  f"you said {known_after!r}; each layer holds (inputs + 1) x outputs")
+    return report
+
+
+def check_mismatch(layer: str, expects: int, gets: int, fixed: nn.Module) -> CheckReport:
+    """Check the diagnosis and repair of ``nn.Sequential(nn.Linear(20, 64), nn.ReLU(),
+    nn.Linear(32, 10))``, whose sizes do not fit together.
+
+    Args:
+        layer: the dotted name of the layer that raises, as ``net.named_modules()`` gives it.
+        expects: how many input features that layer expects.
+        gets: how many it is given.
+        fixed: a repaired network: 20 inputs in, 10 outputs out.
+    """
+    report = CheckReport("check_mismatch")
+    broken = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(32, 10))
+    found = dry_run(broken, 20)
+    report.expect(layer == found.failed_layer, f"layer {found.failed_layer!r} is the one that "
+                  "raises", f"you said {layer!r}; follow the widths from the input: which layer "
+                  "first gets a width it was not built for?")
+    report.expect(expects == 32, "it expects 32 input features (its in_features)",
+                  f"you said {expects!r}")
+    report.expect(gets == 64, "it gets 64: the output size of layer '0'", f"you said {gets!r}")
+    if not report.expect(isinstance(fixed, nn.Module), "fixed is an nn.Module",
+                         f"got {type(fixed).__name__}"):
+        return report
+    result = dry_run(fixed, 20)
+    if not report.expect(result.ok, "the fixed network runs on 20 inputs", result.error or ""):
+        return report
+    report.expect(result.output_shape == (2, 10), "the fixed network gives 10 outputs",
+                  f"got shape {result.output_shape}")
+    first = next((m for m in fixed.modules() if list(m.parameters(recurse=False))), None)
+    report.expect(isinstance(first, nn.Linear) and not is_uninitialized(first.weight)
+                  and (first.in_features, first.out_features) == (20, 64),
+                  "its first layer is still nn.Linear(20, 64)",
+                  f"it is {type(first).__name__}: repair the layer that failed, not this one")
+    return report
+
+
+def _materialize_cases() -> list[tuple[str, Callable[[], nn.Module], tuple[int, ...], int]]:
+    """(label, model factory, input shape, parameter count) for the materialize check."""
+    return [
+        ("a lazy MLP", lambda: nn.Sequential(nn.LazyLinear(32), nn.ReLU(), nn.LazyLinear(10)),
+         (20,), 20 * 32 + 32 + 32 * 10 + 10),
+        ("a fixed layer, then a lazy one",
+         lambda: nn.Sequential(nn.Linear(20, 16), nn.ReLU(), nn.LazyLinear(4)),
+         (20,), 20 * 16 + 16 + 16 * 4 + 4),
+        ("a lazy convolutional net",
+         lambda: nn.Sequential(nn.LazyConv2d(4, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10)),
+         (3, 8, 8), 4 * 3 * 3 * 3 + 4 + 4 * 6 * 6 * 10 + 10),
+        ("a model with nothing lazy", lambda: nn.Linear(5, 2), (5,), 12),
+    ]
+
+
+def check_materialize(materialize: Callable[[nn.Module, tuple[int, ...]], int]) -> CheckReport:
+    """Check ``materialize(net, input_shape)``: give every lazy layer its shape, count.
+
+    ``input_shape`` is one sample's shape without the batch dimension, e.g.
+    ``(20,)`` or ``(3, 8, 8)``. The function must change ``net`` in place (no
+    parameter left uninitialized, lazy layers turned into ordinary ones) and
+    return its number of parameters as an ``int``.
+    """
+    report = CheckReport(f"check_materialize({_name(materialize)})")
+    with torch.random.fork_rng(devices=[]):  # the reader's random state is left alone
+        torch.manual_seed(0)
+        for label, make, shape, expected in _materialize_cases():
+            net = make()
+            count = _attempt(report, f"materialize({label}, {shape})",
+                             lambda net=net, shape=shape: materialize(net, shape))
+            if count is None:
+                continue
+            left = count_parameters(net).uninitialized
+            lazy = sorted({type(m).__name__ for m in net.modules() if "Lazy" in type(m).__name__})
+            report.expect(not left and not lazy, f"{label}: every layer has its shapes",
+                          f"{left} parameters still uninitialized" if left
+                          else f"{', '.join(lazy)} still lazy")
+            report.expect(type(count) is int and count == expected,
+                          f"{label} with inputs {shape}: returns {expected:,}",
+                          f"got {count!r}")
+    net = nn.Sequential(nn.LazyLinear(3))
+    again = _attempt(report, "materialize called twice on one model",
+                     lambda: (materialize(net, (4,)), materialize(net, (4,)))[1])
+    if again is not None:
+        report.expect(again == 15, "calling it again on a materialized model gives the same count",
+                      f"got {again!r}")
+    return report
