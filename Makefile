@@ -29,6 +29,7 @@ test: setup  ## run every test: unit, widget, doctests, every chapter under nbva
 
 execute: setup  ## re-run chapters top to bottom and store their outputs (NB=... for one)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NB)
+	$(BIN)/python -m tests.notebook_tools prune $(NB)
 
 benchmark: setup  ## print the speed figures (every tests/benchmarks/bench_*.py; BENCH=... for one)
 	for script in $(or $(BENCH),tests/benchmarks/bench_*.py); do $(BIN)/python $$script || exit 1; done

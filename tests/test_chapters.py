@@ -44,3 +44,15 @@ def test_solutions_are_folded(chapter: Path) -> None:
     for cell in load(chapter)["cells"]:
         if "solution" in cell.get("metadata", {}).get("tags", []):
             assert cell["metadata"]["jupyter"]["source_hidden"] is True
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_saved_state_holds_only_what_the_page_can_show(chapter: Path) -> None:
+    """`make execute` prunes state of widgets never displayed (tests/notebook_tools.py)."""
+    from tests.notebook_tools import displayed_models, reachable
+
+    notebook = load(chapter)
+    state = notebook["metadata"].get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    unshown = set(state) - reachable(state, displayed_models(notebook))
+    assert not unshown, (f"{chapter.name}: {len(unshown)} widget models are never displayed; "
+                         f"run `make execute NB={chapter.relative_to(ROOT)}`")

@@ -308,3 +308,14 @@ def test_errors_while_drawing_are_shown_not_swallowed(explorer: MLPExplorer,
     with pytest.raises(RuntimeError, match="no ink"):
         explorer._choices[0].value = "elu"
     assert explorer.message == "Could not draw the view: RuntimeError: no ink"
+
+
+def test_close_closes_every_widget_inside_and_keeps_answering() -> None:
+    explorer = MLPExplorer(hidden_sizes=(8, 8))
+    inside = [explorer._plot, explorer._widths[0], explorer._choices[7], explorer._rows[3],
+              explorer._widths[0].layout, explorer._seed_box.style]
+    assert all(w.comm is not None for w in inside)
+    explorer.close()
+    assert explorer.comm is None and all(w.comm is None for w in inside)
+    explorer.hidden_sizes = (4,)  # still usable from code
+    assert explorer.num_parameters == 20 * 4 + 4 + 4 * 10 + 10

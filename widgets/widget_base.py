@@ -106,6 +106,33 @@ class LiveWidget(ipw.VBox):
     def _render(self) -> None:  # pragma: no cover - subclasses implement
         raise NotImplementedError
 
+    def close(self) -> None:
+        """Close this widget and every widget inside it (children, layouts, styles).
+
+        ipywidgets' own ``close`` leaves a container's children open, and a saved
+        notebook keeps the state of every open widget, shown or not. Closing an
+        explorer that is no longer needed keeps the saved notebook small. The
+        Python object still answers questions (``.net``, ``.output``) afterwards.
+        """
+        seen: set[int] = set()
+        pending: list[ipw.Widget] = [self]
+        inside: list[ipw.Widget] = []
+        while pending:
+            widget = pending.pop()
+            if id(widget) in seen:
+                continue
+            seen.add(id(widget))
+            if widget is not self:
+                inside.append(widget)
+            pending.extend(getattr(widget, "children", ()))
+            for name in ("layout", "style"):
+                part = getattr(widget, name, None) if widget.has_trait(name) else None
+                if isinstance(part, ipw.Widget):
+                    pending.append(part)
+        for widget in inside:
+            widget.close()
+        super().close()
+
     @property
     def message(self) -> str:
         """The text of the message line (an error, a note, or empty)."""

@@ -1,0 +1,449 @@
+"""Saving and loading tensors, state_dicts and the MLP explorer, always weights-only.
+
+A file written by :func:`torch.save` is a zip archive whose structure is a
+*pickle*, and unpickling may call any function the file names. Everything here
+therefore reads with ``torch.load(..., weights_only=True)``, which rebuilds
+tensors, numbers, strings and plain containers and refuses anything else.
+
+An explorer file holds its configuration beside its weights, so loading can
+rebuild the architecture in code and then check the weights against it::
+
+    {"format": "layerlab-mlp", "version": 1,
+     "config": {"in_features": 20, "hidden_sizes": (16, 8), ...},
+     "state_dict": {"0.weight": tensor(...), ...}}
+
+The module also holds the chapter's harmless demonstration of why weights-only
+loading matters: :class:`CodeOnLoad` pickles into a call of :func:`run_payload`,
+whose only effect is to set :data:`PAYLOAD_RAN`.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+from torch import nn
+
+from .mlp import MLPSpec
+from .validation import describe
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .mlp_explorer import MLPExplorer
+
+#: The ``format`` tag of a file written by :func:`save_explorer`.
+FORMAT = "layerlab-mlp"
+#: The newest explorer file version this module writes and reads.
+VERSION = 1
+#: The fields of an explorer file's ``config``, in the order ``MLPExplorer`` takes them.
+CONFIG_FIELDS = ("in_features", "hidden_sizes", "activations", "out_features", "seed")
+#: The top-level fields of an explorer file.
+FILE_FIELDS = ("format", "version", "config", "state_dict")
+
+PathLike = str | os.PathLike
+
+
+# -- tensors and state_dicts ----------------------------------------------------------
+
+
+def load_weights_only(path: PathLike) -> object:
+    """Read a :func:`torch.save` file with ``weights_only=True``, explaining any failure.
+
+    Args:
+        path: the file to read.
+
+    Returns:
+        What the file holds: tensors, numbers, strings and containers of them.
+
+    Raises:
+        FileNotFoundError: there is no file at ``path``.
+        ValueError: the file is not a ``torch.save`` file, or it needs more than
+            tensors and plain containers (for example a pickled module or a
+            function call) and was refused.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     torch.save({"x": torch.arange(3)}, Path(tmp) / "x.pt")
+        ...     load_weights_only(Path(tmp) / "x.pt")
+        {'x': tensor([0, 1, 2])}
+    """
+    name = Path(path).name
+    if Path(path).is_file() and Path(path).stat().st_size == 0:
+        raise ValueError(f"{name} is empty, not a file written by torch.save")
+    try:
+        return torch.load(path, weights_only=True)
+    except OSError:
+        raise
+    except pickle.UnpicklingError as error:
+        if "Weights only load failed" in str(error) and "Unsupported global" in str(error):
+            raise ValueError(
+                f"{name}: refused to load: {why_refused(error)} A weights-only load accepts "
+                "tensors, numbers, strings and plain containers; it never runs code from a "
+                "file."
+            ) from error
+        raise ValueError(f"{name} is not a file written by torch.save (its bytes do not "
+                         f"parse: {why_refused(error)})") from error
+    except Exception as error:  # torch.load fails in many ways on bytes it cannot parse
+        detail = f": {_first_line(error)}" if str(error).strip() else ""
+        raise ValueError(f"{name} is not a file written by torch.save (its bytes do not "
+                         f"parse: {type(error).__name__}{detail})") from error
+
+
+def save_state_dict(module: nn.Module, path: PathLike) -> Path:
+    """Save ``module.state_dict()`` (its tensors by name, no code) to ``path``.
+
+    Args:
+        module: the module whose parameters and buffers to save.
+        path: the file to write.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = save_state_dict(nn.Linear(2, 1), Path(tmp) / "linear.params")
+        ...     sorted(load_weights_only(path))
+        ['bias', 'weight']
+    """
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module must be an nn.Module, got {describe(module)}")
+    path = Path(path)
+    torch.save(module.state_dict(), path)
+    return path
+
+
+def load_state_dict_into(module: nn.Module, path: PathLike, strict: bool = True) -> nn.Module:
+    """Load a saved state_dict from ``path`` into ``module`` and return the module.
+
+    ``module.load_state_dict`` returns a report of missing and unexpected keys,
+    not the module; this returns the module so calls can be chained.
+
+    Args:
+        module: a module of the architecture the file was saved from.
+        path: a file written by :func:`save_state_dict` or ``torch.save(net.state_dict())``.
+        strict: if False, keys missing from the file or unknown to the module are
+            skipped (tensors whose shapes differ still raise).
+
+    Returns:
+        ``module``, now holding the saved tensors.
+
+    Raises:
+        ValueError: the file is not a weights-only state_dict.
+        RuntimeError: the names or shapes do not fit ``module`` (PyTorch's message).
+
+    Example:
+        >>> import tempfile
+        >>> source, target = nn.Linear(2, 1), nn.Linear(2, 1)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = save_state_dict(source, Path(tmp) / "linear.params")
+        ...     torch.equal(load_state_dict_into(target, path).weight, source.weight)
+        True
+    """
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module must be an nn.Module, got {describe(module)}")
+    state = load_weights_only(path)
+    if not isinstance(state, Mapping):
+        raise ValueError(f"{Path(path).name} holds a {type(state).__name__}, not a state_dict "
+                         "(a dict from parameter names to tensors)")
+    module.load_state_dict(state, strict=strict)
+    return module
+
+
+# -- the explorer ---------------------------------------------------------------------
+
+
+@dataclass
+class LoadedExplorer:
+    """What :func:`load_explorer` read: a fresh explorer and the file's network.
+
+    The explorer always draws its weights from its seed, so ``explorer`` shows the
+    saved configuration with the weights that seed gives. ``net`` holds the
+    weights stored in the file. The two agree (``weights_match``) when the file
+    was saved straight from an explorer; after training they differ, and ``net``
+    is the network to use.
+
+    Attributes:
+        explorer: a new ``MLPExplorer`` with the saved configuration.
+        net: an ``nn.Sequential`` of that architecture holding the saved tensors.
+        weights_match: True when every saved tensor equals what the seed draws,
+            so ``explorer`` computes exactly what the saved network computes.
+    """
+
+    explorer: MLPExplorer
+    net: nn.Sequential
+    weights_match: bool
+
+    @property
+    def note(self) -> str:
+        """One sentence on which of ``explorer`` and ``net`` holds the saved weights."""
+        seed = self.explorer.seed
+        if self.weights_match:
+            return (f"The saved weights are the ones seed {seed} draws: the explorer computes "
+                    "exactly what the saved network computed.")
+        return (f"The saved weights differ from the ones seed {seed} draws (the network was "
+                "trained or edited after it was built). The explorer always draws its weights "
+                "from its seed, so it shows the saved architecture with fresh weights; .net "
+                "holds the saved weights.")
+
+    def __repr__(self) -> str:
+        weights = "match the seed" if self.weights_match else "differ from the seed: use .net"
+        return f"LoadedExplorer({self.explorer!r}, weights {weights})"
+
+
+def explorer_config(explorer: MLPExplorer) -> dict[str, object]:
+    """The explorer's configuration as plain ints, strings and tuples.
+
+    Only the explorer's public traits are read (``in_features``, ``hidden_sizes``,
+    ``activations``, ``out_features``, ``seed``), and they are validated again.
+    """
+    spec = MLPSpec(explorer.in_features, tuple(explorer.hidden_sizes),
+                   tuple(explorer.activations), explorer.out_features, explorer.seed)
+    return {
+        "in_features": int(spec.in_features),
+        "hidden_sizes": tuple(int(w) for w in spec.hidden_sizes),
+        "activations": tuple(str(a) for a in spec.activations),
+        "out_features": int(spec.out_features),
+        "seed": int(spec.seed),
+    }
+
+
+def save_explorer(explorer: MLPExplorer, path: PathLike, net: nn.Module | None = None) -> Path:
+    """Write the explorer's configuration and weights to one file.
+
+    Args:
+        explorer: the explorer to save.
+        path: the file to write.
+        net: weights to save instead of the explorer's own, for example a trained
+            copy of ``explorer.net``. Its parameter names and shapes must be the
+            explorer's.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Example:
+        >>> import tempfile
+        >>> from widgets import MLPExplorer
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = save_explorer(MLPExplorer(hidden_sizes=(8,)), Path(tmp) / "mlp.pt")
+        ...     sorted(load_weights_only(path)["config"])
+        ['activations', 'hidden_sizes', 'in_features', 'out_features', 'seed']
+    """
+    config = explorer_config(explorer)
+    own = explorer.net.state_dict()
+    if net is None:
+        state = own
+    else:
+        if not isinstance(net, nn.Module):
+            raise TypeError(f"net must be an nn.Module, got {describe(net)}")
+        state = net.state_dict()
+        problem = _state_dict_mismatch(state, own)
+        if problem:
+            raise ValueError(f"net does not fit the explorer's configuration: {problem}")
+    payload = {"format": FORMAT, "version": VERSION, "config": config,
+               "state_dict": {name: tensor.detach().clone() for name, tensor in state.items()}}
+    path = Path(path)
+    torch.save(payload, path)
+    return path
+
+
+def load_explorer(path: PathLike) -> LoadedExplorer:
+    """Read a file written by :func:`save_explorer` and rebuild the explorer from it.
+
+    Every field is checked before anything is built. The architecture comes from
+    the ``config`` (code in :mod:`widgets.mlp`), never from the file; the saved
+    tensors must then fit it name by name and shape by shape.
+
+    Args:
+        path: a file written by :func:`save_explorer`.
+
+    Returns:
+        A :class:`LoadedExplorer`: the new explorer, the saved network, and
+        whether the saved weights are the ones the seed draws.
+
+    Raises:
+        FileNotFoundError: there is no file at ``path``.
+        ValueError: the file is not a ``torch.save`` file, was refused by the
+            weights-only loader, or a field is missing, of the wrong type or out
+            of range; the message names the field and what it allows.
+
+    Example:
+        >>> import tempfile
+        >>> from widgets import MLPExplorer
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = save_explorer(MLPExplorer(hidden_sizes=(8,)), Path(tmp) / "mlp.pt")
+        ...     loaded = load_explorer(path)
+        >>> loaded.explorer.hidden_sizes, loaded.weights_match
+        ((8,), True)
+    """
+    from .mlp_explorer import MLPExplorer  # the widget (and ipywidgets) only when needed
+
+    name = Path(path).name
+    content = load_weights_only(path)
+    config, state = _check_file(name, content)
+    explorer = MLPExplorer(**config)
+    net = explorer.net
+    seeded = net.state_dict()
+    problem = _state_dict_mismatch(state, seeded)
+    if problem:
+        raise ValueError(f"{name}: state_dict does not fit the network its config describes: "
+                         f"{problem}")
+    weights_match = all(torch.equal(state[key], seeded[key]) for key in seeded)
+    net.load_state_dict(state)
+    return LoadedExplorer(explorer, net, weights_match)
+
+
+def _check_file(name: str, content: object) -> tuple[dict[str, object], dict[str, torch.Tensor]]:
+    """Validate an explorer file's fields; return its config and its state_dict."""
+    expected = ", ".join(FILE_FIELDS)
+    if not isinstance(content, Mapping):
+        raise ValueError(f"{name} holds a {type(content).__name__}, not a layerlab MLP file "
+                         f"(a dict with {expected})")
+    missing = [field for field in FILE_FIELDS if field not in content]
+    if missing:
+        raise ValueError(f"{name}: missing field(s) {', '.join(missing)}; a layerlab MLP file "
+                         f"has {expected}")
+    unknown = sorted(str(key) for key in content if key not in FILE_FIELDS)
+    if unknown:
+        raise ValueError(f"{name}: unknown field(s) {', '.join(unknown)}; a layerlab MLP file "
+                         f"has only {expected}")
+    if content["format"] != FORMAT:
+        raise ValueError(f"{name}: format must be {FORMAT!r}, got {describe(content['format'])}")
+    version = content["version"]
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValueError(f"{name}: version must be an integer from 1 to {VERSION}, "
+                         f"got {describe(version)}")
+    if version > VERSION:
+        raise ValueError(f"{name}: version {version} is newer than this layerlab reads "
+                         f"(1 to {VERSION}); update layerlab to load it")
+    if version < 1:
+        raise ValueError(f"{name}: version must be an integer from 1 to {VERSION}, "
+                         f"got {version}")
+    return _check_config(name, content["config"]), _check_state_dict(name, content["state_dict"])
+
+
+def _check_config(name: str, config: object) -> dict[str, object]:
+    fields = ", ".join(CONFIG_FIELDS)
+    if not isinstance(config, Mapping):
+        raise ValueError(f"{name}: config must be a dict with {fields}, got {describe(config)}")
+    missing = [field for field in CONFIG_FIELDS if field not in config]
+    if missing:
+        raise ValueError(f"{name}: config is missing {', '.join(missing)}; it needs {fields}")
+    unknown = sorted(str(key) for key in config if key not in CONFIG_FIELDS)
+    if unknown:
+        raise ValueError(f"{name}: config has unknown field(s) {', '.join(unknown)}; it takes "
+                         f"only {fields}")
+    values = {field: config[field] for field in CONFIG_FIELDS}
+    for field in ("hidden_sizes", "activations"):
+        if isinstance(values[field], list):  # a list reads as well as a tuple
+            values[field] = tuple(values[field])
+    try:
+        spec = MLPSpec(**values)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name}: config.{error}") from None
+    return {field: getattr(spec, field) for field in CONFIG_FIELDS}
+
+
+def _check_state_dict(name: str, state: object) -> dict[str, torch.Tensor]:
+    if not isinstance(state, Mapping):
+        raise ValueError(f"{name}: state_dict must be a dict from parameter names to tensors, "
+                         f"got {describe(state)}")
+    for key, value in state.items():
+        if not isinstance(key, str):
+            raise ValueError(f"{name}: state_dict keys must be parameter names (strings), "
+                             f"got {describe(key)}")
+        if not isinstance(value, torch.Tensor):
+            raise ValueError(f"{name}: state_dict[{key!r}] must be a tensor, got "
+                             f"{describe(value)}")
+    return dict(state)
+
+
+def _state_dict_mismatch(state: Mapping[str, torch.Tensor],
+                         reference: Mapping[str, torch.Tensor]) -> str:
+    """How ``state`` differs from ``reference`` in names, shapes or dtypes ('' if it fits)."""
+    missing = [key for key in reference if key not in state]
+    if missing:
+        return f"it lacks {', '.join(missing)}"
+    unexpected = [key for key in state if key not in reference]
+    if unexpected:
+        return f"it has {', '.join(unexpected)}, which the network does not"
+    for key, want in reference.items():
+        got = state[key]
+        if got.shape != want.shape:
+            return (f"{key} has shape {tuple(got.shape)}, the network needs "
+                    f"{tuple(want.shape)}")
+        if got.dtype != want.dtype:
+            return f"{key} has dtype {got.dtype}, the network needs {want.dtype}"
+    return ""
+
+
+# -- why weights_only matters: a harmless file that runs code when unpickled ---------------
+
+#: Set to True by :func:`run_payload`, the only thing the crafted file's code does.
+PAYLOAD_RAN = False
+
+
+def run_payload() -> str:
+    """Set :data:`PAYLOAD_RAN`; stands in for whatever code a malicious file would run."""
+    global PAYLOAD_RAN
+    PAYLOAD_RAN = True
+    return "payload ran"
+
+
+def reset_payload() -> bool:
+    """Set :data:`PAYLOAD_RAN` back to False and return it."""
+    global PAYLOAD_RAN
+    PAYLOAD_RAN = False
+    return PAYLOAD_RAN
+
+
+class CodeOnLoad:
+    """An object whose pickle says "call ``widgets.file_io.run_payload()``".
+
+    ``__reduce__`` tells pickle how to rebuild an object: here, by calling a
+    function. A real attack names ``os.system`` or similar; this one only sets a
+    flag. Unpickling runs the call; ``torch.load(..., weights_only=True)`` refuses it.
+
+    Example:
+        >>> from widgets import file_io
+        >>> file_io.reset_payload()
+        False
+        >>> pickle.loads(pickle.dumps(CodeOnLoad())), file_io.PAYLOAD_RAN
+        ('payload ran', True)
+        >>> file_io.reset_payload()
+        False
+    """
+
+    def __reduce__(self) -> tuple[object, tuple[()]]:
+        return (run_payload, ())
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def why_refused(error: BaseException) -> str:
+    """The line of a failed weights-only load that names what was refused.
+
+    PyTorch's message is long and starts with advice; the line that matters says
+    which global the file asked for, e.g. ``Unsupported global: GLOBAL
+    widgets.file_io.run_payload was not an allowed global by default.``
+    """
+    text = _ANSI.sub("", str(error))
+    marker = "WeightsUnpickler error:"
+    if marker in text:
+        lines = [line.strip() for line in text.split(marker, 1)[1].splitlines()]
+        line = next((line for line in lines if line), "")
+        sentence = re.match(r".*?\.(?=\s|$)", line)
+        return sentence.group(0) if sentence else line
+    return _first_line(error)
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in _ANSI.sub("", str(error)).splitlines() if line.strip()]
+    return lines[0] if lines else repr(error)
