@@ -1,0 +1,322 @@
+"""widgets.devices finds GPUs, falls back to the CPU, and times work; no test needs a GPU.
+
+CUDA and Apple's MPS are simulated by replacing the functions PyTorch asks
+(``torch.cuda.is_available``, ``torch.cuda.device_count``,
+``torch.backends.mps.is_available``, the ``synchronize`` functions).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from widgets import devices
+from widgets.devices import (
+    as_device,
+    describe_device,
+    num_gpus,
+    synchronize,
+    timing,
+    try_all_gpus,
+    try_gpu,
+)
+from widgets.exercises.gpus import check_predict, check_time_once, check_train_epoch
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture
+def no_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine without CUDA and without an Apple GPU, whatever this one has."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+
+
+def cuda_with(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: count > 0)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: count)
+
+
+# --- falling back ----------------------------------------------------------------------------
+
+@pytest.mark.usefixtures("no_gpu")
+def test_without_a_gpu_everything_falls_back_to_the_cpu() -> None:
+    assert num_gpus() == 0
+    assert try_gpu() == CPU and try_gpu(0) == CPU and try_gpu(3) == CPU
+    assert try_all_gpus() == [CPU]
+    assert not devices.mps_available()
+
+
+def test_on_this_machine_the_answers_agree() -> None:
+    assert num_gpus() == (torch.cuda.device_count() if torch.cuda.is_available() else 0)
+    assert try_all_gpus()[0] == try_gpu()
+    X = torch.ones(2, 3, device=try_gpu())
+    assert X.device.type == try_gpu().type
+
+
+def test_num_gpus_is_zero_when_cuda_is_absent_even_if_a_count_is_reported(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert num_gpus() == 0
+
+
+# --- CUDA and MPS, simulated -----------------------------------------------------------------
+
+@pytest.mark.usefixtures("no_gpu")
+def test_with_two_cuda_gpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    cuda_with(monkeypatch, 2)
+    assert num_gpus() == 2
+    assert try_gpu() == torch.device("cuda:0")
+    assert try_gpu(1) == torch.device("cuda", 1)
+    assert try_gpu(2) == CPU  # one past the last GPU
+    assert try_all_gpus() == [torch.device("cuda:0"), torch.device("cuda:1")]
+
+
+@pytest.mark.usefixtures("no_gpu")
+def test_cuda_wins_over_mps(monkeypatch: pytest.MonkeyPatch) -> None:
+    cuda_with(monkeypatch, 1)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert try_gpu() == torch.device("cuda:0")
+    assert try_all_gpus() == [torch.device("cuda:0")]
+
+
+@pytest.mark.usefixtures("no_gpu")
+def test_apple_gpu_is_found_only_as_gpu_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert devices.mps_available()
+    assert num_gpus() == 0  # num_gpus counts CUDA GPUs
+    assert try_gpu() == torch.device("mps")
+    assert try_gpu(1) == CPU
+    assert try_all_gpus() == [torch.device("mps")]
+
+
+def test_synchronize_calls_the_right_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, tuple]] = []
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda *a: calls.append(("cuda", a)))
+    monkeypatch.setattr(torch.mps, "synchronize", lambda *a: calls.append(("mps", a)))
+    synchronize("cpu")
+    assert calls == []
+    synchronize("cuda:1")
+    synchronize(torch.device("mps"))
+    assert calls == [("cuda", (torch.device("cuda:1"),)), ("mps", ())]
+
+
+def test_timing_synchronizes_before_and_after_every_timed_call(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[str] = []
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda *a: events.append("sync"))
+    seconds = timing(lambda: events.append("fn"), "cuda", repeats=2, warmup=1)
+    assert seconds > 0
+    assert events == ["fn", "sync", "fn", "sync", "sync", "fn", "sync"]
+
+
+def test_timing_on_mps_waits_for_the_queue(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An asynchronous device: fn returns at once; only synchronize waits for the work."""
+    busy_until = [0.0]
+
+    def queue_work() -> None:
+        busy_until[0] = time.perf_counter() + 0.02
+
+    monkeypatch.setattr(torch.mps, "synchronize",
+                        lambda: time.sleep(max(0.0, busy_until[0] - time.perf_counter())))
+    assert timing(queue_work, "mps", repeats=3, warmup=0) >= 0.02
+
+
+# --- describing and timing -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("device", "text"), [
+    ("cpu", "the CPU"), ("cuda", "a GPU (cuda)"), ("cuda:3", "a GPU (cuda)"),
+    (torch.device("mps"), "an Apple GPU (mps)"), ("meta", "the meta device (shapes only, no data)"),
+    ("xpu:0", "a xpu device"),
+])
+def test_describe_device_names_the_kind_only(device: object, text: str) -> None:
+    assert describe_device(device) == text
+
+
+def test_timing_returns_positive_seconds_on_the_cpu() -> None:
+    A = torch.rand(32, 32)
+    assert timing(lambda: A @ A) > 0
+    assert timing(lambda: None, CPU, repeats=1, warmup=0) > 0
+    assert 0.01 <= timing(lambda: time.sleep(0.01), "cpu", repeats=3) < 1.0
+
+
+def test_timing_returns_the_median(monkeypatch: pytest.MonkeyPatch) -> None:
+    ticks = iter([0.0, 1.0, 10.0, 13.0, 20.0, 22.0])  # calls take 1, 3 and 2 seconds
+    monkeypatch.setattr(devices.time, "perf_counter", lambda: next(ticks))
+    assert timing(lambda: None, repeats=3, warmup=0) == 2.0
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("i", "error", "message"), [
+    (-1, ValueError, "i must be an integer >= 0 (a GPU number), got -1"),
+    (1.0, TypeError, "i must be an integer >= 0 (a GPU number), got 1.0 (float)"),
+    (True, TypeError, "got True (bool)"),
+    ("0", TypeError, "got '0' (str)"),
+    (None, TypeError, "got None (NoneType)"),
+])
+def test_try_gpu_rejects_bad_indices(i: object, error: type, message: str) -> None:
+    with pytest.raises(error) as caught:
+        try_gpu(i)  # type: ignore[arg-type]
+    assert message in str(caught.value)
+
+
+def test_try_gpu_accepts_numpy_integers() -> None:
+    assert try_gpu(np.int64(999)) == CPU
+
+
+@pytest.mark.parametrize(("device", "error"), [
+    ("gpu", ValueError), ("cuda:x", ValueError), ("cuda:-1", ValueError), ("", ValueError),
+    (0, TypeError), (None, TypeError), (torch.ones(1), TypeError),
+])
+def test_bad_devices_are_refused_with_the_field_named(device: object, error: type) -> None:
+    with pytest.raises(error, match=r"^device must be a torch.device or a device string"):
+        as_device(device)
+    with pytest.raises(error, match=r"^device must be"):
+        describe_device(device)  # type: ignore[arg-type]
+    with pytest.raises(error, match=r"^device must be"):
+        timing(lambda: None, device)  # type: ignore[arg-type]
+
+
+def test_device_strings_are_parsed() -> None:
+    assert as_device(" cuda:1 ") == torch.device("cuda", 1)
+    assert as_device(CPU) is CPU
+    assert as_device("mps") == torch.device("mps")
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"fn": 3}, TypeError, "fn must be a function of no arguments, got 3"),
+    ({"repeats": 0}, ValueError, "repeats must be an integer from 1 to 1000, got 0"),
+    ({"repeats": 2.5}, TypeError, "repeats must be an integer from 1 to 1000"),
+    ({"warmup": -1}, ValueError, "warmup must be an integer from 0 to 100, got -1"),
+])
+def test_timing_rejects_bad_arguments(kwargs: dict, error: type, message: str) -> None:
+    arguments = {"fn": lambda: None, **kwargs}
+    with pytest.raises(error) as caught:
+        timing(**arguments)
+    assert message in str(caught.value)
+
+
+def test_devices_module_is_pure() -> None:
+    code = ("import sys, widgets.devices, widgets.exercises.gpus; "
+            "print('ipywidgets' in sys.modules, 'matplotlib' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.split() == ["False", "False"]
+
+
+# --- the chapter's exercise checks -----------------------------------------------------------
+
+def predict_right(net: nn.Module, X: torch.Tensor, device: torch.device) -> torch.Tensor:
+    net.to(device)
+    return net(X.to(device)).cpu()
+
+
+def predict_x_left_behind(net: nn.Module, X: torch.Tensor, device: torch.device) -> torch.Tensor:
+    net.to(device)
+    X.to(device)  # the moved copy is thrown away
+    return net(X).cpu()
+
+
+def predict_model_left_behind(net: nn.Module, X: torch.Tensor,
+                              device: torch.device) -> torch.Tensor:
+    return net(X.to(device)).cpu()
+
+
+def predict_output_left_on_device(net: nn.Module, X: torch.Tensor,
+                                  device: torch.device) -> torch.Tensor:
+    return net.to(device)(X.to(device))
+
+
+def test_check_predict() -> None:
+    assert check_predict(predict_right).passed
+    text = repr(check_predict(predict_x_left_behind))
+    assert "✗ forward runs" in text and "X = X.to(device)" in text
+    assert "move the model with net.to(device)" in repr(check_predict(predict_model_left_behind))
+    text = repr(check_predict(predict_output_left_on_device))
+    assert "✗ brings the output back to the CPU" in text
+    text = repr(check_predict(lambda net, X, device: None))
+    assert "returns a tensor: got NoneType" in text
+    text = repr(check_predict(lambda net, X, device: 1 / 0))
+    assert "raised ZeroDivisionError" in text
+
+
+def epoch_with_item_per_batch(net, batches, loss, trainer) -> float:
+    total = 0.0
+    for X, y in batches:
+        l = loss(net(X), y)  # noqa: E741
+        trainer.zero_grad()
+        l.backward()
+        trainer.step()
+        total += l.item()
+    return total / len(batches)
+
+
+def epoch_on_device(net, batches, loss, trainer) -> float:
+    total = torch.zeros((), device=batches[0][0].device)
+    for X, y in batches:
+        l = loss(net(X), y)  # noqa: E741
+        trainer.zero_grad()
+        l.backward()
+        trainer.step()
+        total += l.detach()
+    return (total / len(batches)).item()
+
+
+def test_check_train_epoch() -> None:
+    assert check_train_epoch(epoch_on_device).passed
+    wrong = check_train_epoch(epoch_with_item_per_batch)
+    assert not wrong.passed
+    assert "it read 8 values back over 8 batches" in repr(wrong)
+    assert sum(not ok for ok, _ in wrong.points) == 1
+    no_steps = check_train_epoch(lambda net, batches, loss, trainer: 1.0)
+    assert "✗ takes one optimizer step per batch" in repr(no_steps)
+
+
+def time_once_right(fn, device) -> float:
+    synchronize(device)
+    start = time.perf_counter()
+    fn()
+    synchronize(device)
+    return time.perf_counter() - start
+
+
+def time_once_unsynchronized(fn, device) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def time_once_end_only(fn, device) -> float:
+    start = time.perf_counter()
+    fn()
+    synchronize(device)
+    return time.perf_counter() - start
+
+
+def test_check_time_once() -> None:
+    assert check_time_once(time_once_right).passed
+    wrong = repr(check_time_once(time_once_unsynchronized))
+    assert "✗ on a simulated GPU" in wrong and "were never called" in wrong
+    assert "✗ work queued before the call is left out" in wrong
+    end_only = check_time_once(time_once_end_only)
+    assert [ok for ok, _ in end_only.points] == [True, True, True, True, False]
+
+
+def test_checks_leave_torch_as_they_found_it() -> None:
+    before = (torch.cuda.synchronize, torch.mps.synchronize, torch.cuda.is_available,
+              torch.backends.mps.is_available)
+    check_time_once(time_once_right)
+    check_train_epoch(epoch_on_device)
+    after = (torch.cuda.synchronize, torch.mps.synchronize, torch.cuda.is_available,
+             torch.backends.mps.is_available)
+    assert before == after
+    assert torch.is_grad_enabled()

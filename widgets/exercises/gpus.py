@@ -1,0 +1,328 @@
+"""Checks for the exercises of chapter 07, "GPUs".
+
+Every check prints the same lines on a machine with a GPU and on one without:
+device mistakes are caught on devices every machine has (the CPU, PyTorch's
+``meta`` device, and a simulated GPU whose queue the check controls), and a
+real GPU, where there is one, only confirms what the CPU run found.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+import time
+from collections.abc import Callable, Iterator
+from unittest import mock
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+from ..devices import try_gpu
+from . import CheckReport
+
+CPU = torch.device("cpu")
+META = torch.device("meta")
+
+
+def _name(obj: object) -> str:
+    return getattr(obj, "__name__", type(obj).__name__)
+
+
+def _other_devices() -> list[torch.device]:
+    """The accelerator ``try_gpu()`` finds, if any: where a real run confirms the CPU's."""
+    device = try_gpu()
+    return [] if device.type == "cpu" else [device]
+
+
+# --- Exercise 1: run a model on a device, get the answer back on the CPU ---------------------
+
+class _OperandsApartError(Exception):
+    """Raised by the check's hook to stop a forward pass whose operands are apart."""
+
+
+def _small_model() -> tuple[nn.Module, torch.Tensor]:
+    with torch.random.fork_rng(devices=[]):  # the reader's random state is left alone
+        torch.manual_seed(0)
+        net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+        X = torch.rand(5, 4)
+    return net, X
+
+
+def check_predict(predict: Callable[[nn.Module, torch.Tensor, torch.device], object]
+                  ) -> CheckReport:
+    """Check ``predict(net, X, device)``: run ``net`` on ``X`` on ``device``, answer on the CPU.
+
+    The model and the batch must both be on ``device`` when ``forward`` runs, and
+    the output must come back as a CPU tensor holding ``net(X)``'s values. The
+    placement is tried on the ``meta`` device (shapes without data, present on
+    every machine), the values on the CPU, and again on ``try_gpu()`` if that is
+    a GPU.
+    """
+    report = CheckReport(f"check_predict({_name(predict)})")
+    placed, copied_back = _try_on_meta(report, predict)
+    if placed is None:
+        return report
+    devices = [CPU, *(_other_devices() if placed else [])]
+    outputs_on_cpu, values_match = copied_back is not False, True
+    for device in devices:
+        net, X = _small_model()
+        with torch.no_grad():
+            expected = net(X)
+        failures = len(report.points)
+        out = report.attempt("predict(net, X, device)", lambda: predict(net, X, device))  # noqa: B023
+        if len(report.points) > failures:  # it raised
+            return report
+        if not isinstance(out, torch.Tensor):
+            report.expect(False, "returns a tensor", f"got {type(out).__name__}")
+            return report
+        outputs_on_cpu &= out.device.type == "cpu"
+        values_match &= (out.device.type == "cpu" and out.shape == expected.shape
+                         and torch.allclose(out.detach(), expected, rtol=1e-4, atol=1e-5))
+    report.expect(outputs_on_cpu, "brings the output back to the CPU",
+                  "it stayed on the device; return net(X).cpu() (or .to('cpu'))")
+    report.expect(values_match, "the output holds the values of net(X)",
+                  "the numbers differ from net(X) computed on the CPU")
+    return report
+
+
+def _try_on_meta(report: CheckReport, predict: Callable) -> tuple[bool | None, bool | None]:
+    """Run ``predict`` on the meta device; return (operands placed?, output copied back?)."""
+    net, X = _small_model()
+    seen: list[tuple[set[str], set[str]]] = []
+
+    def hook(module: nn.Module, args: tuple) -> None:
+        inputs = {a.device.type for a in args if isinstance(a, torch.Tensor)}
+        params = {p.device.type for p in module.parameters()}
+        seen.append((inputs, params))
+        if inputs != {"meta"} or params != {"meta"}:
+            raise _OperandsApartError
+
+    net.register_forward_pre_hook(hook)
+    what = ("forward runs with the model and the batch both on the requested device "
+            "(tried on 'meta', a device every machine has)")
+    try:
+        out = predict(net, X, META)
+    except _OperandsApartError:
+        inputs, params = seen[0]
+        report.expect(False, what, f"the batch was on {', '.join(sorted(inputs))} and the "
+                      f"model on {', '.join(sorted(params))}. "
+                      + ("X.to(device) returns a moved copy and leaves X alone: "
+                         "keep it, X = X.to(device)" if params == {"meta"} else
+                         "move the model with net.to(device)"))
+        return False, None
+    except NotImplementedError as error:
+        if "Cannot copy out of meta tensor" not in str(error) or not seen:
+            report.points.append((False, f"predict(net, X, 'meta') raised "
+                                         f"NotImplementedError: {error}"))
+            return None, None
+        report.expect(True, what)
+        return True, True  # it tried to copy the (data-less) output back to the CPU: good
+    except Exception as error:  # the reader's code failed: report it, do not raise
+        report.points.append((False, f"predict(net, X, 'meta') raised "
+                                     f"{type(error).__name__}: {error}"))
+        return None, None
+    if not report.expect(bool(seen), what, "net was never called"):
+        return False, None
+    return True, not (isinstance(out, torch.Tensor) and out.device.type == "meta")
+
+
+# --- Exercise 2: one read back to the CPU per epoch, not per batch ---------------------------
+
+_READS = {"item", "tolist", "numpy", "cpu", "__float__", "__int__", "__bool__", "__index__",
+          "__format__", "__repr__", "__str__"}
+
+
+class _CountReads(TorchFunctionMode):
+    """Counts the calls that copy a tensor's values to the CPU (and so wait for a GPU)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = getattr(func, "__name__", "")
+        if name in _READS or (name == "to" and _to_cpu(args[1:], kwargs)):
+            self.reads += 1
+        return func(*args, **kwargs)
+
+
+def _to_cpu(args: tuple, kwargs: dict) -> bool:
+    targets = [*args, kwargs.get("device")]
+    for target in targets:
+        if isinstance(target, (str, torch.device)):
+            with contextlib.suppress(RuntimeError):
+                return torch.device(target).type == "cpu"
+    return False
+
+
+def _regression_task(device: torch.device) -> tuple[nn.Module, list, nn.Module]:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        w = torch.tensor([[2.0], [-3.4], [1.5], [0.5]])
+        batches = []
+        for _ in range(8):
+            X = torch.randn(16, 4)
+            batches.append((X.to(device), (X @ w + 4.2 + 0.01 * torch.randn(16, 1)).to(device)))
+        net = nn.Linear(4, 1).to(device)
+    return net, batches, nn.MSELoss()
+
+
+def check_train_epoch(train_epoch: Callable[[nn.Module, list, nn.Module,
+                                             torch.optim.Optimizer], object]) -> CheckReport:
+    """Check ``train_epoch(net, batches, loss, trainer)``: one epoch, one read of the loss.
+
+    It must take one optimizer step per ``(X, y)`` batch and return the mean
+    of the batches' losses as a Python float, while copying values to the CPU
+    (``item()``, ``float()``, printing, ``.cpu()``, ``.numpy()``, ``.tolist()``)
+    at most once per epoch. The reads are counted on the CPU (and on
+    ``try_gpu()`` if that is a GPU); the count is the same on every device.
+    """
+    report = CheckReport(f"check_train_epoch({_name(train_epoch)})")
+    mean_ok, steps_ok, is_float, reads = True, True, True, 0
+    for device in [CPU, *_other_devices()]:
+        net, batches, loss = _regression_task(device)
+        reference = copy.deepcopy(net)
+        expected = _reference_epoch(reference, batches, loss)
+        trainer = torch.optim.SGD(net.parameters(), lr=0.03, foreach=False)
+        counter = _CountReads()
+
+        def run(net=net, batches=batches, loss=loss, trainer=trainer, counter=counter) -> object:
+            with counter:
+                return train_epoch(net, batches, loss, trainer)
+
+        failures = len(report.points)
+        result = report.attempt("train_epoch(net, batches, loss, trainer)", run)
+        if len(report.points) > failures:  # it raised
+            return report
+        reads = max(reads, counter.reads)
+        is_float &= isinstance(result, float)
+        value = float(result.item()) if isinstance(result, torch.Tensor) and \
+            result.numel() == 1 else result
+        mean_ok &= isinstance(value, (int, float)) and math.isclose(value, expected, rel_tol=1e-4)
+        steps_ok &= all(torch.allclose(p, q, rtol=1e-4, atol=1e-5)
+                        for p, q in zip(net.parameters(), reference.parameters()))
+    report.expect(mean_ok, "returns the mean of the 8 batches' losses",
+                  "the value differs from the mean of the losses computed before each step")
+    report.expect(is_float, "returns it as a Python float",
+                  "call .item() on the total once, at the end")
+    report.expect(steps_ok, "takes one optimizer step per batch",
+                  "the parameters differ from those after 8 steps of zero_grad, backward, step")
+    plural = "value" if reads == 1 else "values"
+    report.expect(reads <= 1, "reads the loss back to the CPU once per epoch, not per batch",
+                  f"it read {reads} {plural} back over 8 batches, and on a GPU each read makes "
+                  "the CPU wait; keep a running total on the device (total += batch_loss.detach()) "
+                  "and call .item() once at the end")
+    return report
+
+
+def _reference_epoch(net: nn.Module, batches: list, loss: nn.Module) -> float:
+    trainer = torch.optim.SGD(net.parameters(), lr=0.03, foreach=False)
+    total = 0.0
+    for X, y in batches:
+        l = loss(net(X), y)  # noqa: E741 (the field's name for a loss value)
+        trainer.zero_grad()
+        l.backward()
+        trainer.step()
+        total += l.item()
+    return total / len(batches)
+
+
+# --- Exercise 3: time work on a device that runs asynchronously ------------------------------
+
+WORK_S = 0.05     # the work one call of fn stands for
+BACKLOG_S = 0.3   # work already queued on the simulated GPU before the timed call
+
+
+class _SimulatedGPU:
+    """A device queue: fn adds work and returns at once; synchronize waits for it to finish."""
+
+    def __init__(self) -> None:
+        self.busy_until = time.perf_counter()
+        self.events: list[str] = []
+
+    def submit(self, seconds: float) -> None:
+        self.busy_until = max(self.busy_until, time.perf_counter()) + seconds
+
+    def synchronize(self, *args: object, **kwargs: object) -> None:
+        self.events.append("sync")
+        time.sleep(max(0.0, self.busy_until - time.perf_counter()))
+
+
+@contextlib.contextmanager
+def _simulated(kind: str, gpu: _SimulatedGPU) -> Iterator[None]:
+    """Make ``torch.cuda`` or ``torch.mps`` wait on ``gpu`` instead of real hardware."""
+    if kind == "cuda":
+        patches = [mock.patch.object(torch.cuda, "synchronize", gpu.synchronize),
+                   mock.patch.object(torch.cuda, "is_available", lambda: True)]
+    else:
+        patches = [mock.patch.object(torch.mps, "synchronize", gpu.synchronize),
+                   mock.patch.object(torch.backends.mps, "is_available", lambda: True)]
+    with contextlib.ExitStack() as stack:
+        for patch in patches:
+            stack.enter_context(patch)
+        yield
+
+
+def check_time_once(time_once: Callable[[Callable[[], object], torch.device], object]
+                    ) -> CheckReport:
+    """Check ``time_once(fn, device)``: the seconds one call of ``fn`` takes on ``device``.
+
+    On the CPU, ``fn`` sleeps for 50 ms. On a simulated GPU (``cuda``, then
+    ``mps``), ``fn`` only queues 50 ms of work behind 300 ms queued earlier, and
+    returns at once, as GPU calls do; ``torch.cuda.synchronize`` and
+    ``torch.mps.synchronize`` wait for the simulated queue. A correct answer
+    measures about 50 ms everywhere: it synchronizes before starting the clock
+    and before stopping it. The simulation needs no GPU, so the check prints
+    the same on every machine.
+    """
+    report = CheckReport(f"check_time_once({_name(time_once)})")
+    calls = []
+
+    def cpu_work() -> None:
+        calls.append("fn")
+        time.sleep(WORK_S)
+
+    seconds = report.attempt("time_once(fn, 'cpu')", lambda: time_once(cpu_work, CPU))
+    if seconds is None:
+        return report
+    if not report.expect(isinstance(seconds, float) and seconds > 0,
+                         "returns seconds as a float > 0", f"got {seconds!r}"):
+        return report
+    report.expect(len(calls) == 1, "calls fn once", f"it called fn {len(calls)} times")
+    report.expect(0.9 * WORK_S <= seconds < 2.0, "on the CPU, measures fn's 50 ms of work",
+                  "it measured more than 2 s: seconds, not milliseconds?" if seconds >= 2.0
+                  else "it measured less than fn took")
+    stops_after, starts_after, never_synced = True, True, []
+    for kind in ("cuda", "mps"):
+        gpu = _SimulatedGPU()
+        gpu.submit(BACKLOG_S)
+
+        def gpu_work(gpu: _SimulatedGPU = gpu) -> None:
+            gpu.events.append("fn")
+            gpu.submit(WORK_S)
+
+        with _simulated(kind, gpu):
+            device = torch.device(f"{kind}:0")
+            seconds = report.attempt(f"time_once(fn, {str(device)!r}) on a simulated GPU",
+                                     lambda: time_once(gpu_work, device))  # noqa: B023
+        if not isinstance(seconds, float):
+            return report
+        if "sync" not in gpu.events:
+            never_synced.append(f"torch.{kind}.synchronize")
+        stops_after &= seconds >= 0.9 * WORK_S
+        events = [*gpu.events, "fn"]  # an answer that never calls fn syncs before nothing
+        synced_first = "sync" in events and events.index("sync") < events.index("fn")
+        starts_after &= synced_first and seconds < WORK_S + BACKLOG_S / 2
+    verb = "was" if len(never_synced) == 1 else "were"
+    why = f" ({' and '.join(never_synced)} {verb} never called)" if never_synced else ""
+    report.expect(stops_after, "on a simulated GPU (cuda, then mps), the clock stops after "
+                  "fn's queued work is done",
+                  "it measured less than fn's work: on a GPU, fn only queues its work and "
+                  "returns; synchronize the device after fn(), before reading the clock" + why)
+    report.expect(starts_after, "work queued before the call is left out",
+                  "synchronize the device before starting the clock too, or work queued "
+                  "earlier is counted as fn's")
+    return report
