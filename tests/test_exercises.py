@@ -40,7 +40,7 @@ def test_report_text() -> None:
     report.expect(True, "one")
     report.expect(False, "two", "because")
     assert not report.passed
-    assert repr(report) == "demo: 1 of 2 checks not met yet\n  ✓ one\n  ✗ two: because"
+    assert repr(report) == "demo: 1 check not met yet, 1 holds so far\n  ✓ one\n  ✗ two: because"
     assert not CheckReport("empty").passed
 
 

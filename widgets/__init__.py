@@ -24,6 +24,7 @@ _LAZY = {
     "ParameterInspector": "parameter_inspector",
     "InitExplorer": "init_explorer",
     "LazyInitViewer": "lazy_viewer",
+    "DeviceTimer": "device_timer",
     "MLPSpec": "mlp",
     "build_mlp": "mlp",
     "module_tree": "introspection",
@@ -32,6 +33,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "DeviceTimer",
     "ForwardTrace",
     "InitExplorer",
     "LazyInitViewer",
@@ -46,6 +48,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .device_timer import DeviceTimer
     from .forward_trace import ForwardTrace
     from .init_explorer import InitExplorer
     from .introspection import count_parameters, module_tree, trace_forward

@@ -22,7 +22,7 @@ class CheckReport:
         >>> report.expect(1 + 1 == 2, "adds up")
         True
         >>> report
-        demo: all 1 checks pass
+        demo: the one check passes
           ✓ adds up
     """
 
@@ -50,8 +50,12 @@ class CheckReport:
     def __repr__(self) -> str:
         failed = sum(not ok for ok, _ in self.points)
         if self.passed:
-            head = f"{self.title}: all {len(self.points)} checks pass"
-        else:
-            head = f"{self.title}: {failed} of {len(self.points)} checks not met yet"
+            count = len(self.points)
+            head = (f"{self.title}: the one check passes" if count == 1
+                    else f"{self.title}: all {count} checks pass")
+        else:  # a failed point may hold back later ones, so no total is claimed
+            held = len(self.points) - failed
+            head = (f"{self.title}: {failed} {'check' if failed == 1 else 'checks'} not met yet, "
+                    f"{held} {'holds' if held == 1 else 'hold'} so far")
         lines = [f"  {'✓' if ok else '✗'} {text}" for ok, text in self.points]
         return "\n".join([head, *lines])

@@ -43,7 +43,8 @@ def check_parameter_shapes(parameter_shapes: Callable[[nn.Module], dict]) -> Che
     missing = [name for name in expected if name not in got]
     report.expect(not missing, f"names all {len(expected)} parameters, nested ones included",
                   f"missing {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}"
-                  " (children() or named_children() alone stop one level down)")
+                  " (recurse=False, children() or named_children() stop before the nested "
+                  "blocks)")
     extra = [name for name in got if name not in expected]
     report.expect(not extra, "uses the dotted names named_parameters() gives",
                   f"unexpected names {', '.join(extra[:4])}")
