@@ -355,8 +355,14 @@ def test_check_first_layer_fixed() -> None:
                               nn.LazyLinear(10)), 1344, 3754)
     text = repr(all_lazy)
     assert not all_lazy.passed and "it is LazyLinear, which waits for data" in text
-    assert "✗ known_before: 0 numbers exist before any data flows: you said 1344" in text
-    assert "✓ known_after: 3,754" in text
+    assert ("✗ known_before: for the network you built, 0 numbers exist before the dry run "
+            "(you said 1,344); once the first layer is nn.Linear(20, 64), recount") in text
+    assert "✓ known_after: 3,754 numbers exist after the dry run" in text
+    wrong_counts = repr(check_first_layer_fixed(fixed_first, 0, 1344))
+    assert ("✗ known_before: for the network you built, 1,344 numbers exist before the dry run "
+            "(you said 0); only layers built with their input size") in wrong_counts
+    assert ("✗ known_after: for the network you built, 3,754 numbers exist after the dry run "
+            "(you said 1,344); each layer holds (inputs + 1) x outputs") in wrong_counts
     assert "raised RuntimeError: nope" in repr(check_first_layer_fixed(
         lambda: (_ for _ in ()).throw(RuntimeError("nope")), 0, 0))
     assert "found 1" in repr(check_first_layer_fixed(lambda: nn.Linear(20, 10), 210, 210))

@@ -3,7 +3,10 @@
 A file written by :func:`torch.save` is a zip archive whose structure is a
 *pickle*, and unpickling may call any function the file names. Everything here
 therefore reads with ``torch.load(..., weights_only=True)``, which rebuilds
-tensors, numbers, strings and plain containers and refuses anything else.
+tensors, plain Python data (numbers, strings, lists, tuples, dicts, sets,
+``OrderedDict``) and a few PyTorch types such as ``torch.Size``, dtypes and
+``torch.device``, and refuses every other class unless it is allowed with
+``torch.serialization.add_safe_globals``.
 
 An explorer file holds its configuration beside its weights, so loading can
 rebuild the architecture in code and then check the weights against it::
@@ -58,12 +61,12 @@ def load_weights_only(path: PathLike) -> object:
         path: the file to read.
 
     Returns:
-        What the file holds: tensors, numbers, strings and containers of them.
+        What the file holds: tensors, plain Python data and containers of them.
 
     Raises:
         FileNotFoundError: there is no file at ``path``.
         ValueError: the file is not a ``torch.save`` file, or it needs more than
-            tensors and plain containers (for example a pickled module or a
+            tensors and plain data (for example a pickled module or a
             function call) and was refused.
 
     Example:
@@ -84,8 +87,8 @@ def load_weights_only(path: PathLike) -> object:
         if "Weights only load failed" in str(error) and "Unsupported global" in str(error):
             raise ValueError(
                 f"{name}: refused to load: {why_refused(error)} A weights-only load accepts "
-                "tensors, numbers, strings and plain containers; it never runs code from a "
-                "file."
+                "tensors, plain Python data and a few PyTorch types such as torch.Size; it "
+                "never runs code from a file."
             ) from error
         raise ValueError(f"{name} is not a file written by torch.save (its bytes do not "
                          f"parse: {why_refused(error)})") from error
