@@ -18,10 +18,18 @@ from torch import nn
 
 from widgets import devices
 from widgets.devices import (
+    MatmulTiming,
     as_device,
+    available_devices,
+    check_devices,
+    check_matrix_sizes,
+    default_devices,
     describe_device,
+    device_exists,
     num_gpus,
     synchronize,
+    time_matmul,
+    time_matmuls,
     timing,
     try_all_gpus,
     try_gpu,
@@ -211,6 +219,96 @@ def test_devices_module_is_pure() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+# --- what a matrix product costs ------------------------------------------------------------
+
+@pytest.mark.usefixtures("no_gpu")
+def test_devices_a_timer_may_use_without_a_gpu() -> None:
+    assert available_devices() == default_devices() == (CPU,)
+    assert device_exists("cpu") and not device_exists("cuda") and not device_exists("mps")
+    assert not device_exists("meta")
+
+
+@pytest.mark.usefixtures("no_gpu")
+def test_devices_a_timer_may_use_with_two_gpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    cuda_with(monkeypatch, 2)
+    assert available_devices() == (CPU, torch.device("cuda:0"), torch.device("cuda:1"))
+    assert default_devices() == (CPU, torch.device("cuda:0"))
+    assert device_exists("cuda:1") and not device_exists("cuda:2")
+    assert check_devices("devices", ["cuda", "cpu"]) == (torch.device("cuda:0"), CPU)
+    with pytest.raises(ValueError, match=r"^devices\[1\] repeats 'cuda:0'; name each device once"):
+        check_devices("devices", ["cuda", "cuda:0"])
+    with pytest.raises(ValueError, match=r"a device this machine has \(cpu, cuda:0, cuda:1\)"):
+        check_devices("devices", ["cuda:2"])
+
+
+@pytest.mark.usefixtures("no_gpu")
+def test_apple_gpu_is_a_default_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert default_devices() == available_devices() == (CPU, torch.device("mps"))
+
+
+def test_matrix_sizes_are_sorted_without_repeats() -> None:
+    assert check_matrix_sizes("sizes", (1024, 64, 64, 256)) == (64, 256, 1024)
+    with pytest.raises(ValueError, match=r"^sizes\[0\] must be an integer from 64 to 4096, got 63"):
+        check_matrix_sizes("sizes", [63])
+
+
+def test_time_matmul_on_the_cpu_copies_nothing() -> None:
+    state = torch.get_rng_state()
+    t = time_matmul(64, "cpu", budget_s=0.03)
+    assert (t.device, t.size, t.to_device_s, t.to_cpu_s, t.copies_s) == (CPU, 64, None, None, None)
+    assert t.matmul_s > 0 and t.total_s == t.matmul_s
+    assert t.gflops == pytest.approx(2 * 64 ** 3 / t.matmul_s / 1e9)
+    assert torch.equal(torch.get_rng_state(), state)  # its matrices come from its own generator
+
+
+def test_time_matmuls_goes_device_by_device_small_sizes_first() -> None:
+    results = time_matmuls([128, 64], [CPU], budget_s=0.03, max_repeats=1)
+    assert [(t.device, t.size) for t in results] == [(CPU, 64), (CPU, 128)]
+
+
+def test_matmul_timing_adds_the_copies() -> None:
+    t = MatmulTiming(torch.device("cuda:0"), 100, 0.25, 0.5, 0.125)
+    assert (t.copies_s, t.total_s, t.gflops) == (0.375, 0.875, 2 * 100 ** 3 / 0.5 / 1e9)
+
+
+@pytest.mark.parametrize(("seconds_per_call", "calls"), [
+    (1.0, [1]),         # one call overruns the budget: that call is the measurement
+    (0.04, [1, 1]),     # room for (0.1 - 0.04) / 0.04 = 1 more call
+    (0.001, [1, 5]),    # room for 99 more, capped at max_repeats
+])
+def test_repeats_are_capped_by_the_budget(monkeypatch: pytest.MonkeyPatch,
+                                          seconds_per_call: float, calls: list[int]) -> None:
+    repeats: list[int] = []
+
+    def fake_timing(fn, device, **kwargs) -> float:
+        repeats.append(kwargs["repeats"])
+        assert kwargs["warmup"] == 0 and as_device(device) == CPU
+        return seconds_per_call
+
+    monkeypatch.setattr(devices, "timing", fake_timing)
+    t = time_matmul(64, "cpu", budget_s=0.3, max_repeats=5)  # 0.1 s for the product
+    assert repeats == calls and t.matmul_s == seconds_per_call
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"size": 4097}, ValueError, "size must be an integer from 64 to 4096, got 4097"),
+    ({"size": 64, "device": "meta"}, ValueError,
+     "device must be a device this machine has (cpu"),
+    ({"size": 64, "device": 0}, TypeError, "device must be a torch.device or a device string"),
+    ({"size": 64, "budget_s": 100}, ValueError,
+     "budget_s must be a number of seconds from 0.001 to 60, got 100"),
+    ({"size": 64, "max_repeats": 101}, ValueError,
+     "max_repeats must be an integer from 1 to 100, got 101"),
+    ({"size": 64, "seed": -1}, ValueError, "seed must be an integer from 0"),
+])
+@pytest.mark.usefixtures("no_gpu")
+def test_time_matmul_rejects_bad_arguments(kwargs: dict, error: type, message: str) -> None:
+    with pytest.raises(error) as caught:
+        time_matmul(**kwargs)
+    assert message in str(caught.value)
 
 
 # --- the chapter's exercise checks -----------------------------------------------------------

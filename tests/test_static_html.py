@@ -149,7 +149,9 @@ def serve_offline(page, document: str, renderer: Path) -> list[str]:
 
     def answer(route) -> None:
         url = route.request.url
-        dist = re.match(r"https://unpkg\.com/@jupyter-widgets/html-manager@[^/]+/dist/(.+)$", url)
+        dist = (re.match(r"https://unpkg\.com/@jupyter-widgets/html-manager@[^/]+/dist/(.+)$", url)
+                # the renderer's icon fonts, which it asks for next to the page
+                or re.match(r"http://book\.invalid/@jupyter-widgets/([0-9a-f]+\.\w+)$", url))
         if url == "http://book.invalid/chapter.html":
             route.fulfill(body=document, content_type="text/html")
         elif dist and (renderer / "html-manager" / "dist" / dist.group(1)).is_file():
