@@ -32,7 +32,7 @@ from .widget_base import Checked, LiveWidget
 
 #: The sizes along the chart unless the reader picks others.
 DEFAULT_SIZES = (64, 128, 256, 512, 1024)
-_KEPT = "kept the last valid setting"
+
 #: An x tick label of line_chart: the only centred text that is a plain number.
 _X_TICK_LABEL = re.compile(
     r'(<text x="[\d.]+" y="[\d.]+" text-anchor="middle">)(-?\d+(?:\.\d+)?)(</text>)')
@@ -162,7 +162,6 @@ class DeviceTimer(LiveWidget):
         self._results: tuple[MatmulTiming, ...] = ()
         self._measured_size: int | None = None
         self._stale = False
-        self._syncing_controls = False
         with self.hold_trait_notifications():
             self.size, self.sizes, self.devices = checked
         self._build_controls()
@@ -257,14 +256,11 @@ class DeviceTimer(LiveWidget):
         self.children = [header, self._message, controls, self._table_view, self._chart]
 
     def _sync_controls(self) -> None:
-        self._syncing_controls = True
-        try:
+        with self._controls_from_state():
             self._size_box.value = self.size
             self._sizes_box.value = ", ".join(map(str, self.sizes))
             for box, device in zip(self._device_boxes, available_devices()):
                 box.value = device in self.devices
-        finally:
-            self._syncing_controls = False
 
     def _on_controls(self, change: traitlets.Bunch) -> None:
         if self._syncing_controls:
@@ -275,21 +271,15 @@ class DeviceTimer(LiveWidget):
             self.configure(size=self._size_box.value, sizes=parse_sizes(self._sizes_box.value),
                            devices=chosen)
 
-        if not self._from_ui(apply):
-            self._sync_controls()
+        self._from_ui(apply)
 
     def _from_ui(self, action: Callable[[], object]) -> bool:
         """Run a reader's action; show any error in the message line; True if it worked."""
         try:
-            action()
-        except (ValueError, TypeError) as error:
-            self.show_message(f"{error} ({_KEPT})")
-            return False
+            return self._apply_from_controls(action)
         except RuntimeError as error:  # measuring failed, e.g. the GPU ran out of memory
             self.show_message(f"measuring failed: {error}")
             return False
-        self.show_message("")
-        return True
 
     # -- view -------------------------------------------------------------------------
 

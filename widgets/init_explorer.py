@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import html
 import math
 import numbers
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import ipywidgets as ipw
 import torch
@@ -38,7 +37,7 @@ from .init_stats import (
 )
 from .svg_chart import histogram_chart, line_chart
 from .validation import check_int
-from .widget_base import Checked, LiveWidget, as_trait_error
+from .widget_base import Checked, LiveWidget, Snapshot, as_trait_error
 
 _STATE = ("depth", "width", "schemes", "scales", "activation", "batch_size", "seed",
           "selected_layer")
@@ -64,19 +63,6 @@ def _check_layer_number(value: object) -> int:
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return int(value)
     return check_int("selected_layer", value, 1, MAX_DEPTH)  # raises, naming what is allowed
-
-
-class InitSnapshot:
-    """A still copy of the explorer's charts; its text form is the verdict."""
-
-    def __init__(self, html_text: str, text: str) -> None:
-        self.html, self.text = html_text, text
-
-    def _repr_html_(self) -> str:
-        return self.html
-
-    def __repr__(self) -> str:
-        return self.text
 
 
 class InitExplorer(LiveWidget):
@@ -126,7 +112,6 @@ class InitExplorer(LiveWidget):
         super().__init__()
         self._stack = InitStack()
         self._stats: InitStats | None = None
-        self._syncing_controls = False
         self._configuring = False
         with self.hold_trait_notifications():
             for name in _STATE[:-1]:
@@ -309,23 +294,8 @@ class InitExplorer(LiveWidget):
                          self._histograms, self._table]
 
     def _on_control(self, apply: Callable[[object], object], value: object) -> None:
-        if self._syncing_controls:
-            return
-        try:
-            apply(value)
-        except (ValueError, TypeError) as error:
-            self.show_message(f"{error} (kept the last valid setting)")
-            self._sync_controls()
-        else:
-            self.show_message("")
-
-    @contextlib.contextmanager
-    def _controls_from_state(self) -> Iterator[None]:
-        self._syncing_controls = True
-        try:
-            yield
-        finally:
-            self._syncing_controls = False
+        if not self._syncing_controls:
+            self._apply_from_controls(lambda: apply(value))
 
     def _sync_controls(self) -> None:
         layer = self.selected_layer
@@ -389,7 +359,7 @@ class InitExplorer(LiveWidget):
         return table(("layer", "scheme", "scale", "weight std", "output mean", "output std",
                       "gradient mean", "gradient std"), rows, left_columns=2)
 
-    def snapshot(self) -> InitSnapshot:
+    def snapshot(self) -> Snapshot:
         """A still copy of the charts, kept in the notebook when displayed; text: the verdict.
 
         The live widget always shows its latest state; a snapshot keeps this moment.
@@ -399,7 +369,7 @@ class InitExplorer(LiveWidget):
         stats = self.stats
         pictures = (f'<div style="display:flex;flex-wrap:wrap;gap:8px">'
                     f"{self._std_chart.value}{self._mean_chart.value}</div>")
-        return InitSnapshot(_verdict_html(stats.verdict) + pictures, stats.verdict)
+        return Snapshot(_verdict_html(stats.verdict) + pictures, stats.verdict, kind="html")
 
     def close(self) -> None:
         """Close the widget and everything inside it, and free the stack's buffers and draws.

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import html
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import ipywidgets as ipw
 import traitlets
@@ -124,7 +123,6 @@ class LazyInitViewer(LiveWidget):
         check_batch_numbers(shape, check_batch_size(batch_size))
         super().__init__()
         self._result: DryRun | None = None
-        self._syncing_controls = False
         with self.hold_trait_notifications():
             self.module, self.input_shape, self.batch_size = module, shape, batch_size
         self._build_controls()
@@ -250,14 +248,6 @@ class LazyInitViewer(LiveWidget):
         self.children = [self._title, self._message, ipw.HBox([self._size_box, self._batch_box]),
                          self._summary, self._table]
 
-    @contextlib.contextmanager
-    def _controls_from_state(self) -> Iterator[None]:
-        self._syncing_controls = True
-        try:
-            yield
-        finally:
-            self._syncing_controls = False
-
     def _sync_controls(self) -> None:
         with self._controls_from_state():
             self._size_box.value = self.input_size
@@ -267,14 +257,12 @@ class LazyInitViewer(LiveWidget):
     def _on_controls(self, change: traitlets.Bunch) -> None:
         if self._syncing_controls:
             return
-        try:
-            self.configure(input_size=self._size_box.value, batch_size=self._batch_box.value)
-        except (ValueError, TypeError) as error:
-            still = f"; the dry run still fails: {self.error}" if self.error else ""
-            self.show_message(f"{error} (kept the last valid setting){still}")
-            self._sync_controls()
-        else:
-            self.show_message(self.error or "")
+        accepted = self._apply_from_controls(
+            lambda: self.configure(input_size=self._size_box.value,
+                                   batch_size=self._batch_box.value),
+            note=lambda: f"; the dry run still fails: {self.error}" if self.error else "")
+        if accepted and self.error:
+            self.show_message(self.error)
 
     # -- view ---------------------------------------------------------------------
 

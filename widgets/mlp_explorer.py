@@ -30,7 +30,14 @@ from .mlp import (
 )
 from .svg_chart import line_chart
 from .validation import check_input_batch, check_int
-from .widget_base import Checked, InvalidValueError, LiveWidget, as_trait_error
+from .widget_base import (
+    KEPT,
+    Checked,
+    InvalidValueError,
+    LiveWidget,
+    Snapshot,
+    as_trait_error,
+)
 
 #: Width given to a hidden layer added with the layer-count control when none exists.
 NEW_LAYER_WIDTH = 32
@@ -38,17 +45,8 @@ NEW_LAYER_WIDTH = 32
 MAX_SHOWN_OUTPUTS = 10
 
 
-class PlotSnapshot:
-    """A picture (SVG) with a one-line text form, for display in a notebook."""
-
-    def __init__(self, svg: str, text: str) -> None:
-        self.svg, self.text = svg, text
-
-    def _repr_svg_(self) -> str:
-        return self.svg
-
-    def __repr__(self) -> str:
-        return self.text
+#: Kept under its old name: the explorer's snapshots are SVG pictures.
+PlotSnapshot = Snapshot
 
 
 class MLPExplorer(LiveWidget):
@@ -96,7 +94,6 @@ class MLPExplorer(LiveWidget):
         self._X_and_line = torch.cat([self._X, line])
         self._cache = LinearCache()
         self._curves: torch.Tensor | None = None
-        self._syncing_controls = False
         self._configuring = False
         self._net: nn.Sequential | None = None
         self._output: torch.Tensor | None = None
@@ -268,11 +265,8 @@ class MLPExplorer(LiveWidget):
 
     @contextlib.contextmanager
     def _controls_from_state(self) -> Iterator[None]:
-        self._syncing_controls = True
-        try:
+        with super()._controls_from_state():
             yield
-        finally:
-            self._syncing_controls = False
         self._configuring = False
 
     def _sync_controls(self) -> None:
@@ -297,16 +291,8 @@ class MLPExplorer(LiveWidget):
         fill = (sizes[-1], acts[-1]) if sizes else (NEW_LAYER_WIDTH, "relu")
         sizes = (sizes + [fill[0]] * count)[:count]
         acts = (acts + [fill[1]] * count)[:count]
-        try:
-            self.configure(hidden_sizes=tuple(sizes), activations=tuple(acts),
-                           seed=self._seed_box.value)
-        except (ValueError, TypeError) as error:
-            text = str(error)
-            kept = "kept the last valid setting"
-            self.show_message(text if kept in text else f"{text} ({kept})")
-            self._sync_controls()
-        else:
-            self.show_message("")
+        self._apply_from_controls(lambda: self.configure(
+            hidden_sizes=tuple(sizes), activations=tuple(acts), seed=self._seed_box.value))
 
     # -- view ---------------------------------------------------------------------
 
@@ -321,7 +307,7 @@ class MLPExplorer(LiveWidget):
             self._restore(self._good_state)
             raise InvalidValueError(
                 f"the network failed to build or run{suspects}: {type(error).__name__}: "
-                f"{error}; kept the last valid setting") from error
+                f"{error}; {KEPT}") from error
         self._good_state = self._current_state()
         Y, curves = self._output, self._curves
         assert Y is not None and curves is not None

@@ -94,9 +94,9 @@ class ParameterInspector(LiveWidget):
                                                    "backpropagate the sum of its outputs")
         self._clear_button = ipw.Button(description="clear grads", icon="eraser")
         self._refresh_button = ipw.Button(description="refresh", icon="refresh")
-        self._backward_button.on_click(lambda _: self._from_ui(self.backward))
-        self._clear_button.on_click(lambda _: self._from_ui(self.zero_grad))
-        self._refresh_button.on_click(lambda _: self._from_ui(self.refresh))
+        self._backward_button.on_click(lambda _: self._apply_from_controls(self.backward))
+        self._clear_button.on_click(lambda _: self._apply_from_controls(self.zero_grad))
+        self._refresh_button.on_click(lambda _: self._apply_from_controls(self.refresh))
         self._picker.observe(self._on_pick, names="value")
         buttons = ipw.HBox([self._backward_button, self._clear_button, self._refresh_button])
         self.children = [self._title, self._message, buttons, self._table, self._picker,
@@ -178,15 +178,7 @@ class ParameterInspector(LiveWidget):
         if self._syncing_picker:
             return
         if change["new"] and change["new"] != self.selected:
-            self._from_ui(lambda: setattr(self, "selected", change["new"]))
-
-    def _from_ui(self, action: Callable[[], object]) -> None:
-        try:
-            action()
-        except (ValueError, TypeError, traitlets.TraitError) as error:
-            self.show_message(str(error))
-        else:
-            self.show_message("")
+            self._apply_from_controls(lambda: setattr(self, "selected", change["new"]))
 
     # -- drawing ----------------------------------------------------------------------
 

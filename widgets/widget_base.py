@@ -16,6 +16,9 @@ import traitlets
 
 from .html_views import STYLE, message
 
+#: What a control's message adds when it refused a value and put the old one back.
+KEPT = "kept the last valid setting"
+
 
 class InvalidValueError(traitlets.TraitError, ValueError):
     """A value of the right kind outside what the field allows."""
@@ -55,6 +58,32 @@ class Checked(traitlets.TraitType):
             raise as_trait_error(error) from None
 
 
+class Snapshot:
+    """A still picture (SVG or HTML) with a one-line text form, kept where it is displayed.
+
+    A live widget always shows its latest state; a snapshot displayed in a cell
+    keeps the picture of one moment, so a saved notebook can show several.
+
+    Example:
+        >>> Snapshot("<svg/>", "a picture")
+        a picture
+    """
+
+    def __init__(self, picture: str, text: str, kind: str = "svg") -> None:
+        if kind not in ("svg", "html"):
+            raise ValueError(f"kind must be 'svg' or 'html', got {kind!r}")
+        self.picture, self.text, self.kind = picture, text, kind
+
+    def _repr_svg_(self) -> str | None:
+        return self.picture if self.kind == "svg" else None
+
+    def _repr_html_(self) -> str | None:
+        return self.picture if self.kind == "html" else None
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 class LiveWidget(ipw.VBox):
     """Base of the book's widgets: coalesced rendering and a message line.
 
@@ -70,6 +99,7 @@ class LiveWidget(ipw.VBox):
         self.render_count = 0
         self._message = ipw.HTML(STYLE)
         self._message_text = ""
+        self._syncing_controls = False
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -105,6 +135,39 @@ class LiveWidget(ipw.VBox):
 
     def _render(self) -> None:  # pragma: no cover - subclasses implement
         raise NotImplementedError
+
+    # -- controls ---------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _controls_from_state(self) -> Iterator[None]:
+        """Set controls to match the state without their observers acting on it."""
+        self._syncing_controls = True
+        try:
+            yield
+        finally:
+            self._syncing_controls = False
+
+    def _sync_controls(self) -> None:
+        """Make every control show the current state (widgets with controls override this)."""
+
+    def _apply_from_controls(self, action: Callable[[], object],
+                             note: Callable[[], str] | None = None) -> bool:
+        """Apply a change a reader made with a control; True if it was accepted.
+
+        A refused value (ValueError or TypeError, which every check raises) is
+        shown in the message line, followed by ``note()`` if given, and the
+        controls are put back to the state, which the checks left unchanged.
+        """
+        try:
+            action()
+        except (ValueError, TypeError) as error:
+            text = str(error)
+            text = text if KEPT in text else f"{text} ({KEPT})"
+            self.show_message(text + (note() if note else ""))
+            self._sync_controls()
+            return False
+        self.show_message("")
+        return True
 
     def close(self) -> None:
         """Close this widget and every widget inside it (children, layouts, styles).
