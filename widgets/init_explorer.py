@@ -41,11 +41,11 @@ from .widget_base import Checked, LiveWidget, Snapshot, as_trait_error
 
 _STATE = ("depth", "width", "schemes", "scales", "activation", "batch_size", "seed",
           "selected_layer")
-_WIDE = {"description_width": "80px"}
+_WIDE = {"description_width": "100px"}
 
 
 def _wide() -> ipw.Layout:
-    return ipw.Layout(width="230px")
+    return ipw.Layout(width="250px")
 
 
 def _number(value: float) -> str:

@@ -26,6 +26,8 @@ def nice_ticks(low: float, high: float, target: int = 5) -> list[float]:
     Example:
         >>> nice_ticks(0, 1)
         [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+        >>> nice_ticks(0, 4e-12, 2)
+        [0.0, 2e-12, 4e-12]
     """
     span = high - low
     if not span > 0:
@@ -35,7 +37,8 @@ def nice_ticks(low: float, high: float, target: int = 5) -> list[float]:
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     first = math.ceil(low / step - 1e-9)
     last = math.floor(high / step + 1e-9)
-    return [round(i * step, 12) for i in range(first, last + 1)]
+    digits = max(0, 3 - math.floor(math.log10(step)))  # enough to show the step exactly
+    return [round(i * step, digits) for i in range(first, last + 1)]
 
 
 def format_tick(value: float) -> str:

@@ -33,6 +33,8 @@ class Picture:
 
 PICTURES = (
     Picture("01_layers_and_modules", "MLP explorer", "docs/images/mlp_explorer.png"),
+    Picture("03_parameter_initialization", "Initialization explorer",
+            "docs/images/init_explorer.png"),
 )
 
 
