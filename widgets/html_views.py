@@ -7,7 +7,7 @@ same state always gives the same HTML (nbval compares it).
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import torch
 from torch import nn
@@ -27,6 +27,7 @@ STYLE = (
     ".ll-table th,.ll-table td{padding:2px 8px;text-align:right;border-bottom:1px solid #e5e5e5}"
     ".ll-table th{background:#f5f5f5}.ll-table td.l,.ll-table th.l{text-align:left}"
     ".ll-table tr.total td{font-weight:bold;border-top:1px solid #999}"
+    ".ll-table tr.ll-changed td{background:#fff3cd}"
     ".ll-tree{font-family:monospace;font-size:12px;line-height:1.5}"
     ".ll-tree details{margin-left:14px}.ll-tree .leaf{margin-left:28px}"
     ".ll-muted{color:#888}.ll-shared{color:#b35900}.ll-raised{color:#c00}"
@@ -51,16 +52,33 @@ def preformatted(text: str) -> str:
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]],
-          total: Sequence[object] | None = None, left_columns: int = 1) -> str:
-    """A compact table; the first ``left_columns`` columns are left-aligned."""
+          total: Sequence[object] | None = None, left_columns: int = 1, *,
+          row_classes: Sequence[str] | None = None,
+          html_columns: Collection[int] = ()) -> str:
+    """A compact table; the first ``left_columns`` columns are left-aligned.
+
+    Args:
+        header, rows, total: the cells; ``total`` is a bold last row.
+        left_columns: how many leading columns are left-aligned.
+        row_classes: a CSS class per row (``""`` for none), e.g. ``"ll-changed"``.
+        html_columns: indexes of columns whose cells are HTML made by this
+            package (a small chart) and are not escaped.
+
+    Example:
+        >>> table(["a"], [[1], [2]], row_classes=["", "ll-changed"]).count("ll-changed")
+        1
+    """
 
     def cells(values: Sequence[object], tag: str) -> str:
         return "".join(
-            f'<{tag}{" class=l" if i < left_columns else ""}>{html.escape(str(v))}</{tag}>'
+            f'<{tag}{" class=l" if i < left_columns else ""}>'
+            f"{v if i in html_columns and tag == 'td' else html.escape(str(v))}</{tag}>"
             for i, v in enumerate(values)
         )
 
-    body = "".join(f"<tr>{cells(r, 'td')}</tr>" for r in rows)
+    classes = row_classes or [""] * len(rows)
+    body = "".join(f"<tr{f' class={c}' if c else ''}>{cells(r, 'td')}</tr>"
+                   for r, c in zip(rows, classes, strict=True))
     if total is not None:
         body += f'<tr class="total">{cells(total, "td")}</tr>'
     return f'<table class="ll-table"><tr>{cells(header, "th")}</tr>{body}</table>'

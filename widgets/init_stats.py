@@ -35,7 +35,7 @@ from torch import nn
 
 from .activations import check_activation, make_activation
 from .mlp import layer_seed
-from .validation import check_choice, check_int, describe
+from .validation import check_choice, check_float, check_int, describe
 
 MAX_DEPTH = 50
 MAX_WIDTH = 1024
@@ -138,15 +138,7 @@ def check_scale(field: str, value: object) -> float:
         >>> check_scale("scales[0]", 1)
         1.0
     """
-    if isinstance(value, torch.Tensor) and value.ndim == 0:
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{field} must be a number from 0 to {MAX_SCALE:g}, "
-                        f"got {describe(value)}")
-    number = float(value)
-    if not 0.0 <= number <= MAX_SCALE:  # NaN fails this too
-        raise ValueError(f"{field} must be a number from 0 to {MAX_SCALE:g}, got {value!r}")
-    return number
+    return check_float(field, value, 0.0, MAX_SCALE)
 
 
 def check_depth(value: object) -> int:

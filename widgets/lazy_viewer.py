@@ -10,7 +10,7 @@ import ipywidgets as ipw
 import traitlets
 from torch import nn
 
-from .html_views import message
+from .html_views import message, table
 from .introspection import ParameterCount
 from .lazy import (
     DryRun,
@@ -25,15 +25,8 @@ from .lazy import (
 )
 from .widget_base import Checked, LiveWidget, as_trait_error
 
+
 #: Rows whose shape the dry run filled in are drawn on this background.
-CHANGED_STYLE = "<style>.ll-table tr.ll-changed td{background:#fff3cd}</style>"
-
-
-def _cells(values: Sequence[object], tag: str, left_columns: int) -> str:
-    return "".join(f'<{tag}{" class=l" if i < left_columns else ""}>{html.escape(str(v))}</{tag}>'
-                   for i, v in enumerate(values))
-
-
 def change_table(result: DryRun) -> str:
     """Every parameter's shape before the dry run and after it; changed rows highlighted.
 
@@ -44,24 +37,19 @@ def change_table(result: DryRun) -> str:
         return message("This module holds no parameters.", "info")
     if not result.ok:
         header: tuple[str, ...] = ("parameter", "layer", "shape before")
-        rows = [("", (b.name, result.layer_text(b.layer, b.layer_type), b.shape_text))
+        rows = [(b.name, result.layer_text(b.layer, b.layer_type), b.shape_text)
                 for b in result.before]
-        total: tuple[object, ...] = ("total", "", str(result.count_before))
-    else:
-        header = ("parameter", "layer", "shape before", "shape after", "numbers")
-        rows = []
-        for b, a in result.rows():
-            after = a.shape_text if a else "(gone)"
-            numel = a.numel if a else None
-            rows.append((" class=ll-changed" if after != b.shape_text else "",
-                         (b.name, result.layer_text(b.layer, b.layer_type), b.shape_text,
-                          after, "?" if numel is None else f"{numel:,}")))
-        total = ("total", "", str(result.count_before), str(result.count_after),
-                 str(result.count_after))
-    body = "".join(f"<tr{cls}>{_cells(values, 'td', 3)}</tr>" for cls, values in rows)
-    body += f'<tr class="total">{_cells(total, "td", 2)}</tr>'
-    return (f'{CHANGED_STYLE}<table class="ll-table"><tr>{_cells(header, "th", 3)}</tr>'
-            f"{body}</table>")
+        return table(header, rows, ("total", "", str(result.count_before)), left_columns=3)
+    header = ("parameter", "layer", "shape before", "shape after", "numbers")
+    rows, classes = [], []
+    for b, a in result.rows():
+        after = a.shape_text if a else "(gone)"
+        rows.append((b.name, result.layer_text(b.layer, b.layer_type), b.shape_text, after,
+                     "?" if a is None or a.numel is None else f"{a.numel:,}"))
+        classes.append("ll-changed" if after != b.shape_text else "")
+    total = ("total", "", str(result.count_before), str(result.count_after),
+             str(result.count_after))
+    return table(header, rows, total, left_columns=3, row_classes=classes)
 
 
 def summary_html(result: DryRun) -> str:

@@ -10,7 +10,7 @@ import torch
 import traitlets
 from torch import nn
 
-from .html_views import STYLE
+from .html_views import STYLE, table
 from .introspection import check_module
 from .parameters import (
     ParameterInfo,
@@ -218,15 +218,9 @@ class ParameterInspector(LiveWidget):
             grad = (_stats_cells(info.grad, info.grad_histogram, PALETTE[1])[1:]
                     if info.grad else ['<span class="ll-muted">None</span>', ""])
             count = f"{info.numel:,}" if info.shape is not None else "?"
-            cells = [name, info.shape_text, count, *values, *grad]
-            rows.append("<tr>" + "".join(
-                f'<td{" class=l" if i == 0 else ""}>{c}</td>' for i, c in enumerate(cells))
-                + "</tr>")
-        total = (f'<tr class="total"><td class=l>total (tied counted once)</td><td></td>'
-                 f"<td>{self.total:,}</td>" + "<td></td>" * 5 + "</tr>")
-        head = "".join(f'<th{" class=l" if i == 0 else ""}>{h}</th>'
-                       for i, h in enumerate(header))
-        return f'<table class="ll-table"><tr>{head}</tr>{"".join(rows)}{total}</table>'
+            rows.append([name, info.shape_text, count, *values, *grad])
+        total = ["total (tied counted once)", "", f"{self.total:,}", "", "", "", "", ""]
+        return table(header, rows, total, html_columns={0, 5, 6, 7})
 
     def _detail_html(self) -> str:
         if not self.infos:

@@ -45,6 +45,24 @@ def check_int(field: str, value: object, low: int, high: int) -> int:
     return number
 
 
+def check_float(field: str, value: object, low: float, high: float) -> float:
+    """Return ``value`` as a ``float`` if it is a real number in ``[low, high]`` (NaN is not).
+
+    Example:
+        >>> check_float("scale", 2, 0, 100)
+        2.0
+    """
+    if isinstance(value, torch.Tensor) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{field} must be a number from {low:g} to {high:g}, "
+                        f"got {describe(value)}")
+    number = float(value)
+    if not low <= number <= high:  # NaN fails this too
+        raise ValueError(f"{field} must be a number from {low:g} to {high:g}, got {value!r}")
+    return number
+
+
 def check_int_tuple(
     field: str, value: object, low: int, high: int, min_len: int, max_len: int
 ) -> tuple[int, ...]:
