@@ -144,3 +144,16 @@ def test_pure_layer_does_not_import_ipywidgets() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_inputs_never_repeat_a_layers_draw() -> None:
+    from widgets.init_stats import InitSpec, InitStack, stack_inputs
+
+    X = default_inputs(20)
+    net = build_mlp(MLPSpec(20, (8,), "relu", 10, seed=0))
+    scaled = (2 * X - 1) / 20**0.5  # what a layer's uniform draw of the same stream would be
+    assert not torch.allclose(net[0].weight[:2], scaled)
+    spec = InitSpec(depth=2, width=8, schemes="normal", batch_size=8, seed=0)
+    X, _ = stack_inputs(spec)
+    first = InitStack().build(spec)[0].weight
+    assert not torch.allclose(X, first, atol=1e-3)

@@ -34,7 +34,7 @@ import torch
 from torch import nn
 
 from .activations import check_activation, make_activation
-from .mlp import layer_seed
+from .mlp import INPUT_INDEX, layer_seed
 from .validation import check_choice, check_float, check_int, describe
 
 MAX_DEPTH = 50
@@ -343,7 +343,8 @@ def stack_inputs(spec: InitSpec) -> tuple[torch.Tensor, torch.Tensor]:
         >>> X.shape, dY.shape
         (torch.Size([3, 4]), torch.Size([3, 4]))
     """
-    generator = torch.Generator().manual_seed(spec.seed)
+    # a seed no layer uses: the inputs must not repeat a layer's draw
+    generator = torch.Generator().manual_seed(layer_seed(spec.seed, INPUT_INDEX))
     X = torch.randn(spec.batch_size, spec.width, generator=generator)
     return X, torch.randn(spec.batch_size, spec.width, generator=generator)
 

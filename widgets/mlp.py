@@ -91,8 +91,16 @@ def check_activations(value: object, num_layers: int) -> tuple[str, ...]:
     return names
 
 
+#: Index no layer ever has (layers are numbered below 1024): seeds the inputs, so the
+#: inputs are never a copy of a layer's draw.
+INPUT_INDEX = 1023
+
+
 def layer_seed(seed: int, index: int) -> int:
-    """The seed ``Linear`` layer ``index`` is initialized from (unique per seed and index)."""
+    """The seed ``Linear`` layer ``index`` is initialized from (unique per seed and index).
+
+    ``layer_seed(seed, INPUT_INDEX)`` seeds input batches: no layer shares it.
+    """
     return seed * 1024 + index
 
 
@@ -175,8 +183,11 @@ def build_mlp(spec: MLPSpec, cache: LinearCache | None = None) -> nn.Sequential:
 
 
 def default_inputs(in_features: int, batch: int = 2) -> torch.Tensor:
-    """The fixed input batch the explorer shows outputs for: uniform in [0, 1)."""
-    generator = torch.Generator().manual_seed(0)
+    """The fixed input batch the explorer shows outputs for: uniform in [0, 1).
+
+    Its seed is one no layer uses, so the inputs never repeat a layer's weights.
+    """
+    generator = torch.Generator().manual_seed(layer_seed(0, INPUT_INDEX))
     return torch.rand(batch, in_features, generator=generator)
 
 
