@@ -126,8 +126,10 @@ def test_unknown_names_are_refused() -> None:
     with pytest.raises(ValueError, match="activation must be one of"):
         make_activation("nope")
     register_layer("centered", Centered)
+    assert isinstance(make_activation("centered"), Centered)  # takes no arguments
+    register_layer("scale", Scale)
     with pytest.raises(ValueError, match="width is needed"):
-        make_activation("centered")
+        make_activation("scale")
 
 
 def test_explorer_offers_and_uses_registered_layers() -> None:
@@ -163,3 +165,93 @@ def test_replacing_or_unregistering_a_layer_in_use_updates_the_explorer() -> Non
     assert explorer.activations == ("relu",)
     assert "unregistered" in explorer.message
     assert "mine" not in [value for _, value in explorer._choices[0].options]
+
+
+class OnlyEight(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        if X.shape[1] != 8:
+            raise RuntimeError("only width 8")
+        return X
+
+
+def test_replacing_a_layer_in_use_with_one_that_fails_falls_back_to_relu() -> None:
+    register_layer("mine", Centered)
+    explorer = MLPExplorer(hidden_sizes=(16,), activations="mine")
+    other = MLPExplorer(hidden_sizes=(8,), activations="mine")
+    register_layer("mine", OnlyEight)  # passes the probe (width 8), fails at 16
+    assert explorer.activations == ("relu",) and "only width 8" in explorer.message
+    assert "relu in place of the custom layers" in explorer.message
+    assert explorer.output.shape == (2, 10)
+    assert isinstance(other.net[1], OnlyEight)  # every listener heard of the change
+
+
+def test_a_layer_that_wears_out_leaves_a_working_explorer() -> None:
+    calls = {"n": 0}
+
+    class Wearing(nn.Module):
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            calls["n"] += 1
+            if calls["n"] > 3:
+                raise RuntimeError("worn out")
+            return torch.tanh(X)
+
+    register_layer("wearing", Wearing)
+    explorer = MLPExplorer(hidden_sizes=(16,), activations="wearing")
+    explorer._widths[0].value = 17  # from the UI: no exception escapes
+    assert "worn out" in explorer.message
+    assert explorer.activations == ("relu",) and explorer._choices[0].value == "relu"
+    assert explorer._widths[0].value == explorer.hidden_sizes[0]
+    assert explorer.output.shape == (2, 10)
+
+
+class Mix(nn.Module):
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.linear = nn.Linear(width, width)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.linear(X) + 0.01 * torch.randn_like(X)
+
+
+def test_custom_layers_with_parameters_or_noise_stay_deterministic() -> None:
+    register_layer("mix", Mix)
+    torch.manual_seed(1)
+    expected = torch.rand(1)
+    torch.manual_seed(1)
+    first = MLPExplorer(hidden_sizes=(8,), activations="mix", seed=5)
+    assert torch.equal(torch.rand(1), expected)  # the reader's random state is untouched
+    second = MLPExplorer(hidden_sizes=(8,), activations="mix", seed=5)
+    assert torch.equal(first.output, second.output)
+    assert torch.equal(first.net[1].linear.weight, second.net[1].linear.weight)
+
+
+def test_batch_dependent_layers_see_x_alone() -> None:
+    register_layer("bn", nn.BatchNorm1d)
+    explorer = MLPExplorer(hidden_sizes=(8,), activations="bn")
+    assert torch.allclose(explorer.output, explorer.net(explorer.X), atol=1e-6)
+
+
+class Doubles(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X.double()
+
+
+def test_layers_must_keep_dtype_and_device() -> None:
+    with pytest.raises(LayerCheckError, match="must return torch.float32 values on cpu"):
+        register_layer("doubles", Doubles)
+
+
+def test_x_that_overflows_float32_is_refused() -> None:
+    X = torch.tensor([[1e300, 1.0], [0.0, 1.0]], dtype=torch.float64)
+    with pytest.raises(ValueError, match="X must hold values a float32 can represent"):
+        MLPExplorer(in_features=2, hidden_sizes=(3,), X=X)
+
+
+def test_a_batch_that_raises_rolls_every_change_back() -> None:
+    explorer = MLPExplorer(hidden_sizes=(8,))
+    with pytest.raises(KeyError), explorer.batch():
+        explorer.hidden_sizes = (4, 4)
+        explorer.seed = 3
+        raise KeyError("reader's mistake")
+    assert explorer.hidden_sizes == (8,) and explorer.seed == 0
+    assert explorer.num_parameters == 20 * 8 + 8 + 8 * 10 + 10

@@ -305,9 +305,11 @@ def test_errors_while_drawing_are_shown_not_swallowed(explorer: MLPExplorer,
         raise RuntimeError("no ink")
 
     monkeypatch.setattr("widgets.mlp_explorer.line_chart", broken_chart)
-    with pytest.raises(RuntimeError, match="no ink"):
-        explorer._choices[0].value = "elu"
+    with pytest.raises(RuntimeError, match="no ink"):  # from code: raised
+        explorer.activations = "elu"
     assert explorer.message == "Could not draw the view: RuntimeError: no ink"
+    explorer._choices[0].value = "gelu"  # from the UI: shown in the widget, not raised
+    assert explorer.message == "RuntimeError: no ink"
 
 
 def test_close_closes_every_widget_inside_and_keeps_answering() -> None:

@@ -176,7 +176,7 @@ def test_backward_with_a_misfit_batch_explains_and_keeps_gradients() -> None:
     inspector = ParameterInspector(net, X=torch.rand(2, 4))
     inspector.backward()
     kept = net[0].weight.grad.clone()
-    with pytest.raises(ValueError, match=r"X of shape \(2, 5\) does not fit the module"):
+    with pytest.raises(ValueError, match=r"backward pass on X of shape \(2, 5\) failed"):
         inspector.backward(torch.rand(2, 5))
     assert torch.equal(net[0].weight.grad, kept)
     no_batch = ParameterInspector(net)
@@ -189,7 +189,7 @@ def test_button_errors_show_inline() -> None:
     net, _ = tied_net()
     inspector = ParameterInspector(net, X=torch.rand(2, 7))
     inspector._backward_button.click()
-    assert "does not fit the module" in inspector.message
+    assert "backward pass on X of shape (2, 7) failed" in inspector.message
     assert "ll-error" in inspector._message.value
     inspector.X = torch.rand(2, 4)
     inspector._backward_button.click()
@@ -206,3 +206,40 @@ def test_batch_renders_once() -> None:
         inspector.selected = "1.weight"
     assert inspector.render_count == before + 1
     assert len(inspector.info("1.weight").histogram.counts) == 10
+
+
+def test_a_failing_forward_or_loss_keeps_the_gradients_and_is_shown() -> None:
+    class Bad(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.linear = nn.Linear(3, 1)
+
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return self.linear(X)[5]  # IndexError
+
+    bad = Bad()
+    inspector = ParameterInspector(bad, X=torch.ones(2, 3))
+    bad.linear.weight.grad = torch.ones(1, 3)
+    inspector._backward_button.click()  # nothing escapes into the kernel log
+    assert "IndexError" in inspector.message
+    assert torch.equal(bad.linear.weight.grad, torch.ones(1, 3))
+    good = ParameterInspector(nn.Linear(3, 1), X=torch.ones(2, 3))
+    with pytest.raises(ValueError, match="KeyError"):
+        good.backward(loss_fn=lambda out: {}["missing"])
+
+
+def test_meta_modules_show_shapes_without_values() -> None:
+    inspector = ParameterInspector(nn.Linear(2, 2, device="meta"))
+    assert inspector.info("weight").shape == (2, 2) and inspector.info("weight").values is None
+    assert "no values to show" in inspector._detail.value
+    inspector._refresh_button.click()
+    assert inspector.message == ""
+
+
+def test_histograms_of_huge_values_count_every_value() -> None:
+    assert sum(Histogram.of(torch.tensor([-2e38, 2e38, 0.0, 1.0]), bins=4).counts) == 4
+
+
+def test_name_must_be_text() -> None:
+    with pytest.raises(TypeError, match="name must be"):
+        ParameterInspector(nn.Linear(2, 2), name=5)

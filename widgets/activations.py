@@ -52,11 +52,10 @@ def make_activation(name: str, width: int | None = None) -> nn.Module:
 
     Args:
         name: see :func:`activation_names`.
-        width: the hidden layer's width; needed by registered layers that take it.
+        width: the hidden layer's width; needed by registered layers whose factory
+            takes it.
     """
     name = check_activation("activation", name)
     if name in ACTIVATIONS:
         return ACTIVATIONS[name]()
-    if width is None:
-        raise ValueError(f"width is needed to build the registered layer {name!r}")
     return custom_layers.make_layer(name, width)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import warnings
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -104,7 +105,11 @@ def check_layer(layer: CustomLayer, width: int = PROBE_WIDTH) -> nn.Module:
         raise LayerCheckError(
             f"{where} must keep the shape of its input to sit between hidden layers: "
             f"(3, {width}) in, {tuple(output.shape)} out")
-    if not torch.isfinite(output).all():
+    if output.dtype != probe.dtype or output.device != probe.device:
+        raise LayerCheckError(
+            f"{where} must return {probe.dtype} values on {probe.device} like its input, "
+            f"got {output.dtype} on {output.device}")
+    if not bool(torch.isfinite(output).all()):
         raise LayerCheckError(f"{where} returned NaN or infinite values on a (3, {width}) batch")
     return module
 
@@ -162,12 +167,18 @@ def registered_layers() -> dict[str, CustomLayer]:
     return dict(_REGISTRY)
 
 
-def make_layer(name: str, width: int) -> nn.Module:
-    """A fresh instance of the registered layer ``name`` for ``width`` units."""
+def make_layer(name: str, width: int | None = None) -> nn.Module:
+    """A fresh instance of the registered layer ``name`` for ``width`` units.
+
+    ``width`` may be left out for layers whose factory takes no arguments.
+    """
     if name not in _REGISTRY:
         raise ValueError(f"{name!r} is not a registered layer; registered: "
                          f"{', '.join(_REGISTRY) or 'none'}")
-    return _REGISTRY[name].build(width)
+    layer = _REGISTRY[name]
+    if width is None and layer.arguments:
+        raise ValueError(f"width is needed to build the registered layer {name!r}")
+    return layer.build(width or 0)
 
 
 def on_registry_change(callback: Callable[[str], None]) -> None:
@@ -182,10 +193,16 @@ def on_registry_change(callback: Callable[[str], None]) -> None:
 
 
 def _notify(name: str) -> None:
+    """Tell every listener; one that fails does not keep the others from hearing."""
     alive = []
     for ref in _LISTENERS:
         callback = ref()
-        if callback is not None:
-            alive.append(ref)
+        if callback is None:
+            continue
+        alive.append(ref)
+        try:
             callback(name)
+        except Exception as error:  # a widget shows its own errors; this is a last resort
+            warnings.warn(f"a listener of the layer registry failed on {name!r}: "
+                          f"{type(error).__name__}: {error}", RuntimeWarning, stacklevel=2)
     _LISTENERS[:] = alive

@@ -275,11 +275,8 @@ class DeviceTimer(LiveWidget):
 
     def _from_ui(self, action: Callable[[], object]) -> bool:
         """Run a reader's action; show any error in the message line; True if it worked."""
-        try:
-            return self._apply_from_controls(action)
-        except RuntimeError as error:  # measuring failed, e.g. the GPU ran out of memory
-            self.show_message(f"measuring failed: {error}")
-            return False
+        # a RuntimeError here means measuring failed, e.g. the GPU ran out of memory
+        return self._apply_from_controls(action, failed="measuring failed: ")
 
     # -- view -------------------------------------------------------------------------
 

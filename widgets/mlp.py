@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .activations import check_activation, make_activation
+from .activations import check_activation, is_custom, make_activation
 from .validation import check_int, check_int_tuple, describe
 
 MAX_WIDTH = 4096
@@ -94,6 +94,8 @@ def check_activations(value: object, num_layers: int) -> tuple[str, ...]:
 #: Index no layer ever has (layers are numbered below 1024): seeds the inputs, so the
 #: inputs are never a copy of a layer's draw.
 INPUT_INDEX = 1023
+#: Readers' layers after hidden layer ``i`` are seeded with index ``CUSTOM_INDEX + i``.
+CUSTOM_INDEX = 512
 
 
 def layer_seed(seed: int, index: int) -> int:
@@ -178,7 +180,13 @@ def build_mlp(spec: MLPSpec, cache: LinearCache | None = None) -> nn.Sequential:
             layer = cache.linear(fan_in, fan_out, seed)
         modules.append(layer)
         if i < len(spec.hidden_sizes):
-            modules.append(make_activation(spec.activations[i], fan_out))
+            name = spec.activations[i]
+            if is_custom(name):  # a reader's layer may draw parameters: seed it as a layer
+                with torch.random.fork_rng(devices=[]):
+                    torch.manual_seed(layer_seed(spec.seed, CUSTOM_INDEX + i))
+                    modules.append(make_activation(name, fan_out))
+            else:
+                modules.append(make_activation(name, fan_out))
     return nn.Sequential(*modules)
 
 

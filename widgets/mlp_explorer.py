@@ -16,6 +16,7 @@ from .activations import activation_names, is_custom
 from .html_views import output_table, parameter_table, preformatted
 from .introspection import count_parameters
 from .mlp import (
+    INPUT_INDEX,
     MAX_HIDDEN_LAYERS,
     MAX_SEED,
     MAX_WIDTH,
@@ -26,6 +27,7 @@ from .mlp import (
     check_activations,
     check_hidden_sizes,
     default_inputs,
+    layer_seed,
     response_line,
 )
 from .svg_chart import line_chart
@@ -90,6 +92,9 @@ class MLPExplorer(LiveWidget):
         self.set_trait("out_features", spec.out_features)
         self._X = (default_inputs(spec.in_features) if X is None  # the nets are float32
                    else check_input_batch("X", X, spec.in_features).to(torch.float32, copy=True))
+        if not bool(torch.isfinite(self._X).all()):
+            raise ValueError("X must hold values a float32 can represent (below about 3e38 "
+                             "in size); some became infinite")
         self._t, line = response_line(self._X)
         self._X_and_line = torch.cat([self._X, line])
         self._cache = LinearCache()
@@ -98,6 +103,7 @@ class MLPExplorer(LiveWidget):
         self._net: nn.Sequential | None = None
         self._output: torch.Tensor | None = None
         self._good_state: dict[str, object] | None = None  # last state that built and ran
+        self._restoring = False
         with self.hold_trait_notifications():
             self.hidden_sizes = spec.hidden_sizes
             self.activations = spec.activations
@@ -186,10 +192,19 @@ class MLPExplorer(LiveWidget):
     def _model(self) -> nn.Sequential:
         """The explorer's own network for the current state, built when first needed."""
         if self._net is None or self._output is None:
-            self._net = build_mlp(self.spec, self._cache)
-            with torch.no_grad():  # X and the response line in one pass over the weights
-                both = self._net(self._X_and_line)
-            self._output, self._curves = both[:len(self._X)], both[len(self._X):]
+            net = build_mlp(self.spec, self._cache)
+            if any(is_custom(a) for a in self.activations):
+                # A reader's layer may depend on the batch or draw random numbers: run X
+                # on its own (so .output is net(X)), from a fixed seed, leaving the
+                # reader's random state alone.
+                with torch.no_grad(), torch.random.fork_rng(devices=[]):
+                    torch.manual_seed(layer_seed(self.seed, INPUT_INDEX))
+                    output, curves = net(self._X), net(self._X_and_line[len(self._X):])
+            else:
+                with torch.no_grad():  # X and the response line in one pass over the weights
+                    both = net(self._X_and_line)
+                output, curves = both[:len(self._X)], both[len(self._X):]
+            self._net, self._output, self._curves = net, output, curves
         return self._net
 
     # -- controls -----------------------------------------------------------------
@@ -212,7 +227,7 @@ class MLPExplorer(LiveWidget):
             self._net = self._output = None
             try:
                 self._request_render()
-            except ValueError as error:
+            except ValueError as error:  # _render fell back and says how
                 self.show_message(str(error))
             return
         fallback = tuple("relu" if a == name else a for a in self.activations)
@@ -300,14 +315,14 @@ class MLPExplorer(LiveWidget):
         try:
             net = self._model()
         except Exception as error:  # a reader's custom layer failed at this width or input
-            if self._good_state is None or self._current_state() == self._good_state:
+            if self._restoring:
                 raise
             custom = sorted({a for a in self.activations if is_custom(a)})
             suspects = f" (custom layers in it: {', '.join(custom)})" if custom else ""
-            self._restore(self._good_state)
-            raise InvalidValueError(
-                f"the network failed to build or run{suspects}: {type(error).__name__}: "
-                f"{error}; {KEPT}") from error
+            text = f"the network failed to build or run{suspects}: {type(error).__name__}: {error}"
+            if self._good_state is None:  # while constructing: nothing to keep
+                raise InvalidValueError(text) from error
+            raise InvalidValueError(f"{text}; {self._fall_back()}") from error
         self._good_state = self._current_state()
         Y, curves = self._output, self._curves
         assert Y is not None and curves is not None
@@ -329,7 +344,25 @@ class MLPExplorer(LiveWidget):
 
     def _restore(self, state: dict[str, object]) -> None:
         self._net = self._output = None
-        self.configure(**state)
+        self._restoring = True
+        try:
+            self.configure(**state)
+        finally:
+            self._restoring = False
+
+    def _fall_back(self) -> str:
+        """Go back to the last state that worked; if that fails now too, swap custom layers
+        for relu. Returns what was done, for the message."""
+        assert self._good_state is not None
+        if self._current_state() != self._good_state:
+            try:
+                self._restore(self._good_state)
+                return KEPT
+            except Exception:  # the custom layer fails now where it worked before
+                pass
+        plain = tuple("relu" if is_custom(a) else a for a in self._good_state["activations"])
+        self._restore({**self._good_state, "activations": plain})
+        return f"{KEPT}, with relu in place of the custom layers"
 
     def snapshot(self) -> PlotSnapshot:
         """A still copy of the response plot, kept in the notebook when displayed.

@@ -21,7 +21,7 @@ from .parameters import (
     sum_of_outputs,
 )
 from .svg_chart import PALETTE, histogram_chart, sparkline_bars
-from .validation import describe
+from .validation import check_text, describe
 from .widget_base import Checked, InvalidValueError, LiveWidget, as_trait_error
 
 
@@ -80,6 +80,7 @@ class ParameterInspector(LiveWidget):
         check_module("module", module)
         check_inputs(X)
         check_bins(bins)
+        check_text("name", name)
         super().__init__()
         self._name = name
         self._syncing_picker = False
@@ -143,10 +144,11 @@ class ParameterInspector(LiveWidget):
         saved = {id(p): p.grad for p in self.module.parameters()}
         try:
             self.last_loss = backward_step(self.module, batch, loss_fn)
-        except (RuntimeError, ValueError, TypeError) as error:
+        except Exception as error:  # the module or the loss failed: put the gradients back
             for p in self.module.parameters():
                 p.grad = saved.get(id(p))
-            raise ValueError(f"X of shape {tuple(batch.shape)} does not fit the module: "
+            raise ValueError(f"the backward pass on X of shape {tuple(batch.shape)} failed, "
+                             f"gradients left as they were: {type(error).__name__}: "
                              f"{error}") from error
         self.refresh()
 
@@ -226,9 +228,12 @@ class ParameterInspector(LiveWidget):
         if not self.infos:
             return '<span class="ll-muted">this module has no parameters</span>'
         info = self.info(self.selected) if self.selected else self.infos[0]
-        if info.histogram is None:
+        if info.shape is None:
             return (f'<span class="ll-muted">{html.escape(info.name)} is uninitialized: '
                     "its shape is known after the first forward pass</span>")
+        if info.histogram is None:
+            return (f'<span class="ll-muted">{html.escape(info.name)} has a shape but no '
+                    "values to show (an empty or meta tensor)</span>")
         charts = [histogram_chart(info.histogram.edges, [info.histogram.counts],
                                   title=f"{info.name}: values", x_label="value")]
         if info.grad_histogram is not None:

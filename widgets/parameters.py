@@ -38,7 +38,7 @@ class Histogram:
             >>> Histogram.of(torch.tensor([0.0, 0.5, 1.0]), bins=2).counts
             (1, 2)
         """
-        values = tensor.detach().float().flatten()
+        values = tensor.detach().double().flatten()  # float32 overflows for huge ranges
         values = values[torch.isfinite(values)]
         if values.numel() == 0:
             return cls((0.0, 1.0), (0,))
@@ -64,7 +64,7 @@ class Stats:
 
     @classmethod
     def of(cls, tensor: torch.Tensor) -> Stats:
-        t = tensor.detach().float()
+        t = tensor.detach().double()
         std = t.std().item() if t.numel() > 1 else 0.0
         return cls(t.mean().item(), std, t.min().item(), t.max().item(), t.norm().item())
 
@@ -133,6 +133,9 @@ def inspect_parameters(module: nn.Module, bins: int = 20) -> list[ParameterInfo]
 def _info(names: tuple[str, ...], param: torch.Tensor, bins: int) -> ParameterInfo:
     if is_uninitialized(param):
         return ParameterInfo(names, None, 0, param.requires_grad, None, None, None, None)
+    if param.is_meta:  # a shape without values: nothing to count in a histogram
+        return ParameterInfo(names, tuple(param.shape), param.numel(), param.requires_grad,
+                             None, None, None, None)
     grad = param.grad
     has_grad = grad is not None and grad.numel() > 0
     empty = param.numel() == 0

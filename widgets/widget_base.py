@@ -105,16 +105,33 @@ class LiveWidget(ipw.VBox):
     def batch(self) -> Iterator[None]:
         """Change several traits at once; checks run and the view renders at the end.
 
-        If any value is invalid, every change in the batch is rolled back.
+        If any value is invalid, or the code inside the batch raises, every change
+        in the batch is rolled back.
         """
+        saved = {name: getattr(self, name) for name in self._state_names()}
         self._hold_depth += 1
         try:
             with self.hold_trait_notifications():
-                yield
+                try:
+                    yield
+                except traitlets.TraitError:
+                    raise  # traitlets rolls these back itself
+                except BaseException:
+                    for name, value in saved.items():
+                        if getattr(self, name) is not value:
+                            self.set_trait(name, value)
+                    raise
         finally:
             self._hold_depth -= 1
             if not self._hold_depth and self._dirty:
                 self._render_now()
+
+    def _state_names(self) -> list[str]:
+        """The widget's own state: traits with help text that are not synced or read-only."""
+        inherited = set(ipw.VBox.class_trait_names())
+        return [name for name, trait in self.traits().items()
+                if name not in inherited and trait.metadata.get("help")
+                and not trait.metadata.get("sync") and not trait.read_only]
 
     def _request_render(self) -> None:
         self._dirty = True
@@ -151,12 +168,15 @@ class LiveWidget(ipw.VBox):
         """Make every control show the current state (widgets with controls override this)."""
 
     def _apply_from_controls(self, action: Callable[[], object],
-                             note: Callable[[], str] | None = None) -> bool:
+                             note: Callable[[], str] | None = None,
+                             failed: str = "") -> bool:
         """Apply a change a reader made with a control; True if it was accepted.
 
         A refused value (ValueError or TypeError, which every check raises) is
         shown in the message line, followed by ``note()`` if given, and the
-        controls are put back to the state, which the checks left unchanged.
+        controls are put back to the state, which the checks left unchanged. Any
+        other error (the reader's own code failed, say) is shown too, after
+        ``failed`` (e.g. ``"measuring failed: "``), instead of reaching the kernel log.
         """
         try:
             action()
@@ -164,6 +184,10 @@ class LiveWidget(ipw.VBox):
             text = str(error)
             text = text if KEPT in text else f"{text} ({KEPT})"
             self.show_message(text + (note() if note else ""))
+            self._sync_controls()
+            return False
+        except Exception as error:  # the reader's own code (a custom layer, a loss) failed
+            self.show_message(f"{failed}{error}" if failed else f"{type(error).__name__}: {error}")
             self._sync_controls()
             return False
         self.show_message("")
