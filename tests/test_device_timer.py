@@ -317,3 +317,31 @@ def test_chart_of_one_size_draws_dots_and_labels_the_size() -> None:
     chart = log_size_chart([MatmulTiming(CPU, 256, None, 1e-3, None)], [CPU])
     assert re.findall(r'text-anchor="middle">(\d+)</text>', chart) == ["256"]
     assert "<circle" in chart
+
+
+@pytest.mark.parametrize("text", ["1_024", "٦٤", "６４", "64, １２８", "+64", "64.0", "0x40"])
+def test_parse_sizes_takes_ascii_digits_only(text: str) -> None:
+    with pytest.raises(ValueError, match="sizes must be whole numbers"):
+        parse_sizes(text)
+
+
+@pytest.mark.usefixtures("no_gpu")
+def test_ui_sizes_in_other_digits_are_refused_and_the_box_restored(fake: FakeMeasure) -> None:
+    timer = DeviceTimer(size=128, sizes=(64, 128), devices=["cpu"])
+    timer._sizes_box.value = "1_024"
+    assert timer.sizes == (64, 128) and timer._sizes_box.value == "64, 128"
+    assert "sizes must be whole numbers" in timer.message
+
+
+@pytest.mark.usefixtures("no_gpu")
+def test_the_cpu_under_any_index_is_one_device_checked_and_measured_once(
+        fake: FakeMeasure) -> None:
+    timer = DeviceTimer(size=64, sizes=(64,), devices=["cpu:0"])
+    assert timer.devices == (CPU,) and [box.value for box in timer._device_boxes] == [True]
+    with pytest.raises(ValueError, match="repeats 'cpu'"):
+        timer.devices = ("cpu", "cpu:0")
+    timer.devices = ("cpu:7",)
+    timer.measure()
+    assert fake.calls[-1][1] == (CPU,) and [t.device for t in timer.table] == [CPU]
+    assert [box.value for box in timer._device_boxes] == [True]
+    assert repr(timer) == "DeviceTimer(size=64, sizes=(64,), devices=<the CPU and try_gpu()>)"

@@ -418,3 +418,24 @@ def test_checks_leave_torch_as_they_found_it() -> None:
              torch.backends.mps.is_available)
     assert before == after
     assert torch.is_grad_enabled()
+
+
+# --- one spelling per device -----------------------------------------------------------------
+
+@pytest.mark.usefixtures("no_gpu")
+def test_cpu_with_an_index_is_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert devices.canonical_device("cpu:0") == devices.canonical_device("cpu:5") == CPU
+    assert device_exists("cpu:0") and device_exists(torch.device("cpu", 5))
+    assert check_devices("devices", ["cpu:0"]) == (CPU,)
+    assert time_matmul(64, "cpu:3", max_repeats=1).device == CPU  # its timings say "cpu"
+    with pytest.raises(ValueError, match=r"^devices\[1\] repeats 'cpu'; name each device once"):
+        check_devices("devices", ["cpu", "cpu:0"])
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert check_devices("devices", ["mps:0"]) == (torch.device("mps"),)
+    assert devices.canonical_device("cuda") == torch.device("cuda", 0)
+
+
+@pytest.mark.parametrize("value", [{"cpu": 1}, {"cpu": "cuda"}, "cpu", torch.device("cpu")])
+def test_check_devices_refuses_a_dict_or_a_single_device(value: object) -> None:
+    with pytest.raises(TypeError, match=r"^devices must be a tuple of devices such as"):
+        check_devices("devices", value)

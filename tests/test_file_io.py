@@ -274,6 +274,119 @@ def test_bad_fields_are_named(tmp_path: Path, case: str) -> None:
     assert str(caught.value).startswith("bad.pt")
 
 
+BIG_CONFIG = {"in_features": 4096, "hidden_sizes": (4096,) * 8, "activations": "relu",
+              "out_features": 4096, "seed": 0}  # 9 layers of 4096 x 4096: 600 MB of weights
+
+
+def big_state_dict(tensor: Callable[[tuple[int, ...]], torch.Tensor]) -> dict:
+    """Every weight and bias of BIG_CONFIG's network, each made by ``tensor(shape)``."""
+    state = {}
+    for i in range(9):
+        state[f"{2 * i}.weight"] = tensor((4096, 4096))
+        state[f"{2 * i}.bias"] = tensor((4096,))
+    return state
+
+
+@pytest.fixture
+def never_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building an explorer fails the test: the file must be refused before that."""
+    def build(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an explorer was built for a file that does not fit its config")
+
+    monkeypatch.setattr("widgets.mlp_explorer.MLPExplorer", build)
+
+
+SMALL_BUT_LARGE = {
+    "one tiny weight": ({"0.weight": torch.zeros(1)}, r"it lacks 0\.bias, 2\.weight, 2\.bias, "
+                                                      r"4\.weight, 4\.bias and 12 more"),
+    "expanded views": (big_state_dict(lambda shape: torch.zeros(1).expand(shape)),
+                       r"0\.weight has shape \(4096, 4096\) but only 1 stored number "
+                       r"\(an expanded view\)"),
+    "sparse tensors": (big_state_dict(lambda shape: torch.sparse_coo_tensor(
+                           torch.zeros(len(shape), 0, dtype=torch.long), torch.zeros(0), shape,
+                           check_invariants=True)),
+                       r"0\.weight is a sparse_coo tensor; weights must be ordinary dense"),
+    "meta tensors": (big_state_dict(lambda shape: torch.empty(shape, device="meta")),
+                     r"0\.weight is on the meta device: it has a shape but no values"),
+    "float64 weights": ({**big_state_dict(lambda shape: torch.zeros(1).expand(shape)),
+                         "0.weight": torch.zeros(4096, 1, dtype=torch.float64).expand(4096, 4096)},
+                        r"0\.weight has dtype torch\.float64, the network needs torch\.float32"),
+}
+
+
+@pytest.mark.usefixtures("never_built")
+@pytest.mark.parametrize("case", SMALL_BUT_LARGE, ids=str)
+def test_a_small_file_is_checked_against_its_config_before_anything_is_built(
+        tmp_path: Path, case: str) -> None:
+    state, message = SMALL_BUT_LARGE[case]
+    content = {"format": "layerlab-mlp", "version": 1, "config": BIG_CONFIG, "state_dict": state}
+    torch.save(content, tmp_path / "small.pt")
+    assert (tmp_path / "small.pt").stat().st_size < 100_000
+    with pytest.raises(ValueError, match=message) as caught:
+        load_explorer(tmp_path / "small.pt")
+    assert str(caught.value).startswith("small.pt: state_dict does not fit the network its "
+                                        "config describes")
+
+
+def test_thousands_of_unexpected_keys_give_a_short_message(tmp_path: Path) -> None:
+    content = valid_content()
+    content["state_dict"].update({f"extra.{i}.{'x' * 200}": torch.zeros(1) for i in range(3000)})
+    torch.save(content, tmp_path / "many.pt")
+    with pytest.raises(ValueError, match=r"it has 3,000 entries \(extra\.0\.x+\.\.\., "
+                                         r".* and 2,995 more\), which the network does not"
+                       ) as caught:
+        load_explorer(tmp_path / "many.pt")
+    assert len(str(caught.value)) < 600
+
+
+def test_a_registered_layers_tensors_are_checked_after_it_is_built(tmp_path: Path) -> None:
+    from widgets.custom_layers import register_layer, unregister_layer
+
+    class Scale(nn.Module):
+        def __init__(self, width: int) -> None:
+            super().__init__()
+            self.weight = nn.Parameter(torch.ones(width))
+
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return X * self.weight
+
+    register_layer("file_io_scale", Scale)
+    try:
+        explorer = MLPExplorer(hidden_sizes=(8,), activations="file_io_scale")
+        path = save_explorer(explorer, tmp_path / "scale.pt")
+        loaded = load_explorer(path)
+        assert loaded.weights_match and torch.equal(loaded.net[1].weight, torch.ones(8))
+        content = load_weights_only(path)
+        content["state_dict"]["1.weight"] = torch.ones(3)
+        torch.save(content, tmp_path / "bad_scale.pt")
+        with pytest.raises(ValueError, match=r"1\.weight has shape \(3,\), the network needs "
+                                             r"\(8,\)"):
+            load_explorer(tmp_path / "bad_scale.pt")
+    finally:
+        unregister_layer("file_io_scale")
+
+
+def test_save_explorer_refuses_tensors_that_hold_no_values(tmp_path: Path) -> None:
+    explorer = MLPExplorer(hidden_sizes=(8,))
+    with pytest.raises(ValueError, match=r"net does not fit the explorer's configuration: "
+                                         r"0\.weight is on the meta device"):
+        save_explorer(explorer, tmp_path / "meta.pt", net=explorer.net.to("meta"))
+    sparse = explorer.net
+    sparse[0].weight = nn.Parameter(sparse[0].weight.detach().to_sparse())
+    with pytest.raises(ValueError, match=r"0\.weight is a sparse_coo tensor"):
+        save_explorer(explorer, tmp_path / "sparse.pt", net=sparse)
+    assert not (tmp_path / "meta.pt").exists() and not (tmp_path / "sparse.pt").exists()
+
+
+def test_save_explorer_writes_dense_copies(tmp_path: Path) -> None:
+    explorer = MLPExplorer(in_features=2, hidden_sizes=(3,), out_features=1)
+    net = explorer.net
+    with torch.no_grad():
+        net[0].weight = nn.Parameter(torch.full((1, 2), 0.5).expand(3, 2))
+    loaded = load_explorer(save_explorer(explorer, tmp_path / "expanded.pt", net=net))
+    assert torch.equal(loaded.net[0].weight, torch.full((3, 2), 0.5))
+
+
 def test_lists_in_the_config_read_like_tuples(tmp_path: Path) -> None:
     content = edited(lambda c: c["config"].update(hidden_sizes=[8], activations=["tanh"]))
     torch.save(content, tmp_path / "lists.pt")

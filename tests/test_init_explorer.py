@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 import re
+from collections.abc import Iterator
 
 import pytest
 import torch
@@ -410,3 +411,108 @@ def test_close_frees_the_explorer() -> None:
     del explorer
     gc.collect()
     assert ref() is None  # nothing (open controls, their callbacks) keeps it alive
+
+
+# -- readers' registered layers ----------------------------------------------------------------
+
+class Centered(torch.nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(X - X.mean(dim=0))
+
+
+class OnlyNarrow(torch.nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        if X.shape[1] > 32:
+            raise RuntimeError("too wide for me")
+        return torch.tanh(X)
+
+
+@pytest.fixture
+def registry() -> Iterator[None]:
+    """Start and end with no registered layer."""
+    from widgets.custom_layers import registered_layers, unregister_layer
+
+    for name in registered_layers():
+        unregister_layer(name)
+    yield
+    for name in registered_layers():
+        unregister_layer(name)
+
+
+def menu(explorer: InitExplorer) -> list[tuple[str, str]]:
+    return [tuple(option) for option in explorer._activation_menu.options]
+
+
+@pytest.mark.usefixtures("registry")
+def test_the_menu_follows_the_registry(explorer: InitExplorer) -> None:
+    from widgets.custom_layers import register_layer, unregister_layer
+
+    assert ("centered (custom)", "centered") not in menu(explorer)
+    register_layer("centered", Centered)
+    assert menu(explorer)[-1] == ("centered (custom)", "centered")
+    assert explorer._activation_menu.value == explorer.activation == "tanh"
+    explorer._activation_menu.value = "centered"  # from the UI
+    assert explorer.activation == "centered" and explorer.message == ""
+    assert explorer.spec == InitSpec(**SMALL, activation="centered")
+    assert explorer.stats == compute_stats(explorer.spec, explorer.histogram_layers)
+    unregister_layer("centered")
+    assert ("centered (custom)", "centered") not in menu(explorer)
+    assert explorer.activation == explorer._activation_menu.value == "tanh"
+    assert explorer.message == "the custom layer 'centered' was unregistered; tanh took its place"
+    assert explorer.stats == compute_stats(InitSpec(**SMALL), explorer.histogram_layers)
+
+
+@pytest.mark.usefixtures("registry")
+def test_a_registered_layer_that_fails_keeps_the_last_valid_state(
+        explorer: InitExplorer) -> None:
+    from widgets.custom_layers import register_layer
+
+    register_layer("only_narrow", OnlyNarrow)
+    explorer.activation = "only_narrow"
+    before, pictures = state(explorer), view(explorer)
+    with pytest.raises(ValueError, match=r"^the custom layer 'only_narrow' failed in the stack: "
+                                         r"RuntimeError: too wide for me; kept the last valid "
+                                         r"setting$"):
+        explorer.width = 64
+    assert state(explorer) == before and view(explorer) == pictures
+    explorer._width_box.value = 100  # from the UI: a message, the box put back
+    assert "too wide for me; kept the last valid setting" in explorer.message
+    assert explorer._width_box.value == 32 and state(explorer) == before
+    assert explorer.stats == compute_stats(explorer.spec, explorer.histogram_layers)
+
+
+@pytest.mark.usefixtures("registry")
+def test_a_layer_in_use_replaced_by_one_that_fails_gives_way_to_tanh() -> None:
+    from widgets.custom_layers import register_layer
+
+    register_layer("mine", Centered)
+    explorer = InitExplorer(depth=4, width=48, batch_size=8, activation="mine")
+    register_layer("mine", OnlyNarrow)  # passes the registry's probe, fails at 48: no raise
+    assert explorer.activation == "tanh" and explorer._activation_menu.value == "tanh"
+    assert "too wide for me" in explorer.message
+    assert "with tanh in place of the custom layer" in explorer.message
+    expected = compute_stats(InitSpec(depth=4, width=48, batch_size=8), explorer.histogram_layers)
+    assert explorer.stats == expected
+    register_layer("mine", Centered)  # another replacement: the explorer stays on tanh
+    assert explorer.activation == "tanh"
+
+
+@pytest.mark.usefixtures("registry")
+def test_a_replaced_layer_in_use_is_drawn_again() -> None:
+    from widgets.custom_layers import register_layer
+
+    register_layer("mine", Centered)
+    explorer = InitExplorer(depth=4, width=16, batch_size=8, activation="mine")
+    before = explorer.stats
+    register_layer("mine", OnlyNarrow)
+    assert explorer.activation == "mine" and explorer.stats != before
+    assert explorer.stats == compute_stats(explorer.spec, explorer.histogram_layers)
+
+
+@pytest.mark.usefixtures("registry")
+def test_a_layer_failing_while_the_explorer_is_made_is_refused() -> None:
+    from widgets.custom_layers import register_layer
+
+    register_layer("only_narrow", OnlyNarrow)
+    with pytest.raises(ValueError, match="the custom layer 'only_narrow' failed in the stack"):
+        InitExplorer(depth=3, width=64, activation="only_narrow")

@@ -6,6 +6,7 @@ import math
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 import torch
@@ -251,7 +252,7 @@ def test_normal_std_one_with_tanh_saturates_and_the_gradient_explodes() -> None:
     stats = compute_stats(InitSpec(schemes="normal", scales=1.0, activation="tanh"))
     assert stats.saturation is not None and stats.saturation > 0.8
     assert stats.gradient_std[0] / stats.gradient_std[-1] > 1e10
-    assert re.match(r"signal saturates: 8\d% of layer 50's outputs", stats.verdict)
+    assert re.match(r"signal saturates: at least 80% of layer 50's outputs", stats.verdict)
     assert "gradient explodes" in stats.verdict
 
 
@@ -431,7 +432,7 @@ def made_up(a: tuple[float, ...], g: tuple[float, ...], activation: str = "relu"
      "signal steady: std 1 at layer 1, 2 at layer 2; "
      "gradient grows: std at layer 1 is 50 times layer 2"),
     ((1.0, 500.0), (0.5, 1.0),
-     "signal grows: std at layer 2 is 5e+02 times layer 1; "
+     "signal grows: std at layer 2 is 500 times layer 1; "
      "gradient steady: std 1 at layer 2, 0.5 at layer 1"),
     ((1.0, math.inf, math.nan), (math.nan, math.nan, 1.0),
      "signal overflows: outputs reach inf or NaN at layer 2; "
@@ -450,8 +451,27 @@ def test_verdict_wording(a: tuple, g: tuple, expected: str) -> None:
 
 def test_verdict_on_saturation() -> None:
     stats = made_up((0.9, 0.95), (30.0, 1.0), activation="sigmoid", saturation=0.75)
-    assert verdict(stats) == ("signal saturates: 75% of layer 2's outputs are within 0.01 of "
-                              "0 or 1; gradient grows: std at layer 1 is 30 times layer 2")
+    assert verdict(stats) == ("signal saturates: at least 70% of layer 2's outputs are within "
+                              "0.01 of 0 or 1; gradient grows: std at layer 1 is 30 times layer 2")
+
+
+@pytest.mark.parametrize(("share", "text"), [
+    (0.5001, "at least 50%"), (0.8639, "at least 80%"), (0.8701, "at least 80%"),
+    (0.9, "at least 90%"), (0.9999, "at least 90%"), (1.0, "all"),
+])
+def test_the_saturated_share_is_given_in_steps_that_rounding_noise_does_not_flip(
+        share: float, text: str) -> None:
+    stats = made_up((0.9, 0.95), (1.0, 1.0), activation="tanh", saturation=share)
+    assert verdict(stats).startswith(f"signal saturates: {text} of layer 2's outputs are within "
+                                     "0.01 of ±1;")
+
+
+def test_ratios_near_the_threshold_show_three_digits() -> None:
+    near = verdict(made_up((1.0, 0.0996), (0.0996, 1.0)))
+    assert near == ("signal shrinks: std at layer 2 is 0.0996 of layer 1; "
+                    "gradient shrinks: std at layer 1 is 0.0996 of layer 2")
+    assert "grows: std at layer 2 is 10.4 times layer 1" in verdict(made_up((1.0, 10.4),
+                                                                            (1.0, 1.0)))
 
 
 def test_the_logic_layer_does_not_load_ipywidgets() -> None:
@@ -488,14 +508,18 @@ def test_check_xavier_init() -> None:
     assert "layer 0 (LazyLinear, now Linear)" in wrong and "layer 3.0 (LazyLinear" in wrong
     normal = repr(check_xavier_init(xavier_normal_with_default_bias))
     assert "they reach" in normal and "set them with nn.init.zeros_" in normal
+    assert ("beyond the uniform bound: normal instead of uniform? use xavier_uniform_"
+            in normal)
+    assert "beyond the uniform bound" not in repr(check_xavier_init(xavier_by_type))
     assert "raised ZeroDivisionError" in repr(check_xavier_init(lambda m: 1 / 0))
 
 
 @pytest.mark.parametrize(("scale", "passed", "hint"), [
-    (1 / 16, True, ""),
-    (0.08, True, ""),
-    (0.1, False, "it grows on the way down, so try a smaller std"),
-    (0.01, False, "it shrinks every layer, so try a larger std"),
+    (1 / 32, True, ""),  # 1024 σ² = 1: passes, near the lower edge of the window
+    (1.2 / 32, True, ""),  # the chapter's solution, in the middle of the window
+    (0.043, True, ""),
+    (1 / 16, False, "it grows on the way down, so try a smaller std"),  # width 256's answer
+    (0.025, False, "it shrinks every layer, so try a larger std"),
     (1.0, False, "% do: the std is too large"),
     (-1, False, "the std is a number from 0 to 100: scale must be a number from 0 to 100, got -1"),
     (None, False, "scale must be a number"),
@@ -503,6 +527,16 @@ def test_check_xavier_init() -> None:
 def test_check_tanh_scale(scale: object, passed: bool, hint: str) -> None:
     report = check_tanh_scale(scale)  # type: ignore[arg-type]
     assert report.passed is passed and hint in repr(report)
+    assert repr(report).startswith("check_tanh_scale(your std): ")  # the value is not echoed
+
+
+def test_check_tanh_scale_sees_what_the_explorer_shows() -> None:
+    from widgets.exercises.parameter_initialization import TANH_STACK
+
+    defaults = InitSpec()
+    assert (TANH_STACK["depth"], TANH_STACK["activation"], TANH_STACK["batch_size"]) == (
+        defaults.depth, defaults.activation, defaults.batch_size)
+    assert TANH_STACK["width"] == 1024  # not the chapter's 256: its σ is not the answer
 
 
 def he_init(module: nn.Module) -> None:
@@ -527,7 +561,8 @@ def test_check_he_init() -> None:
 
     assert check_he_init(with_nn_init).passed
     lecun = repr(check_he_init(lecun_init))
-    assert "= √(1/fan_in): the ReLU gain √2 is missing" in lecun
+    assert ("layer 0: weight std should be √(2/16) = 0.354, is 0.2" in lecun
+            and "= √(1/16): the factor 2 for ReLU is missing" in lecun)
     assert "std at layer 30 within ×10 of layer 1: it is" in lecun
 
     def uniform(module: nn.Module) -> None:
@@ -549,3 +584,122 @@ def test_checks_leave_the_global_random_state_alone() -> None:
     check_he_init(he_init)
     check_tanh_scale(0.07)
     assert torch.equal(torch.rand(3), expected)
+
+
+# -- readers' registered layers as the activation ---------------------------------------------
+
+class Centered(nn.Module):
+    """Depends on the whole batch: its gradient is not elementwise."""
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(X - X.mean(dim=0))
+
+
+class Scale(nn.Module):
+    """Takes the width and draws a parameter of that size."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.rand(width) + 0.5)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(X * self.weight)
+
+
+class Mixing(nn.Module):
+    """Takes (width, width), mixes the units, and works in place on its input."""
+
+    def __init__(self, fan_in: int, fan_out: int) -> None:
+        super().__init__()
+        self.linear = nn.Linear(fan_in, fan_out)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.linear(X.mul_(0.5)))
+
+
+class OnlyNarrow(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        if X.shape[1] > 16:
+            raise RuntimeError("too wide for me")
+        return X
+
+
+@pytest.fixture
+def registry() -> Iterator[None]:
+    """Register the layers above; remove every registered layer afterwards."""
+    from widgets.custom_layers import register_layer, registered_layers, unregister_layer
+
+    register_layer("centered", Centered)
+    register_layer("scale", Scale)
+    register_layer("mixing", Mixing)
+    register_layer("dropout", nn.Dropout)
+    register_layer("only_narrow", OnlyNarrow)
+    yield
+    for name in registered_layers():
+        unregister_layer(name)
+
+
+@pytest.mark.usefixtures("registry")
+@pytest.mark.parametrize("activation", ["centered", "scale", "mixing"])
+def test_registered_layers_are_built_at_the_width_and_match_plain_autograd(
+        activation: str) -> None:
+    spec = InitSpec(depth=5, width=24, batch_size=10, schemes="xavier_normal", scales=1.5,
+                    activation=activation, seed=2)
+    stats = compute_stats(spec)
+    outputs = autograd_outputs(spec)
+    expected = {
+        "activation_std": [o.detach().double().std().item() for o in outputs],
+        "gradient_mean": [o.grad.double().mean().item() for o in outputs],
+        "gradient_std": [o.grad.double().std().item() for o in outputs],
+    }
+    for name, values in expected.items():
+        assert getattr(stats, name) == pytest.approx(values, rel=1e-4, abs=1e-6), name
+    net = build_stack(spec)
+    assert [type(m).__name__ for m in net][1::2] == [type(net[1]).__name__] * 5
+    if activation == "scale":  # built at the width, each layer from a seed of its own
+        assert net[1].weight.shape == (24,)
+        assert not torch.equal(net[1].weight, net[3].weight)
+        assert torch.equal(net[3].weight, build_stack(spec)[3].weight)
+
+
+@pytest.mark.usefixtures("registry")
+def test_a_noisy_registered_layer_gives_the_same_numbers_every_time() -> None:
+    state = torch.get_rng_state()
+    spec = InitSpec(depth=6, width=16, batch_size=8, activation="dropout", seed=3)
+    stats = compute_stats(spec)
+    assert torch.equal(torch.get_rng_state(), state)  # the reader's random state is untouched
+    assert compute_stats(spec) == stats
+    stack = InitStack()
+    stack.statistics(spec)
+    changed = InitSpec(depth=6, width=16, batch_size=8, activation="dropout", seed=3,
+                       schemes=("default",) * 4 + ("normal", "default"))
+    assert stack.statistics(changed) == compute_stats(changed)  # a restart at layer 5 agrees
+    assert stack.layers_computed == 2
+    # dropout's gradient is zero exactly where its output is: the masks of forward and backward
+    # are the same draw
+    assert 0 < stats.gradient_std[0] < math.inf
+
+
+@pytest.mark.usefixtures("registry")
+def test_a_registered_layer_that_fails_leaves_nothing_stale() -> None:
+    stack = InitStack()
+    narrow = InitSpec(depth=4, width=16, batch_size=4, activation="only_narrow")
+    assert stack.statistics(narrow) == compute_stats(narrow)
+    wide = InitSpec(depth=4, width=32, batch_size=4, activation="only_narrow")
+    with pytest.raises(RuntimeError, match="too wide for me"):
+        stack.statistics(wide)
+    assert stack.statistics(narrow) == compute_stats(narrow)
+    relu = InitSpec(depth=4, width=32, batch_size=4, activation="relu")
+    assert stack.statistics(relu) == compute_stats(relu)
+
+
+@pytest.mark.usefixtures("registry")
+def test_registering_a_name_again_is_noticed_by_a_stack() -> None:
+    from widgets.custom_layers import register_layer
+
+    stack = InitStack()
+    spec = InitSpec(depth=4, width=8, batch_size=4, activation="centered")
+    before = stack.statistics(spec)
+    register_layer("centered", Scale)  # the same name, another layer
+    after = stack.statistics(spec)
+    assert stack.layers_computed == 4 and after == compute_stats(spec) and after != before

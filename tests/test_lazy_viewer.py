@@ -272,6 +272,18 @@ def test_configure_renders_once_and_is_atomic(viewer: LazyInitViewer) -> None:
     assert state(viewer) == before
 
 
+@pytest.mark.parametrize("order", ["size first", "shape first"])
+def test_configure_refuses_input_size_and_input_shape_together(viewer: LazyInitViewer,
+                                                               order: str) -> None:
+    before, count = state(viewer), viewer.render_count
+    both = {"input_size": 5, "input_shape": (3, 8)}
+    if order == "shape first":  # the answer must not depend on the order of the arguments
+        both = dict(reversed(list(both.items())))
+    with pytest.raises(TypeError, match="input_size or input_shape, not both"):
+        viewer.configure(**both, batch_size=4)
+    assert state(viewer) == before and viewer.render_count == count
+
+
 def test_batches_render_once_and_check_the_final_values(viewer: LazyInitViewer) -> None:
     start = viewer.render_count
     with viewer.batch():

@@ -27,11 +27,14 @@ from .devices import (
 )
 from .html_views import STYLE, message, table
 from .svg_chart import PALETTE, line_chart
-from .validation import check_int
+from .validation import check_int, describe
 from .widget_base import Checked, LiveWidget
 
 #: The sizes along the chart unless the reader picks others.
 DEFAULT_SIZES = (64, 128, 256, 512, 1024)
+
+#: A size as the sizes box takes it: the ASCII digits 0 to 9 only.
+_DIGITS = re.compile(r"[0-9]+")
 
 #: An x tick label of line_chart: the only centred text that is a plain number.
 _X_TICK_LABEL = re.compile(
@@ -41,16 +44,20 @@ _X_TICK_LABEL = re.compile(
 def parse_sizes(text: str) -> tuple[int, ...]:
     """Read the sizes typed in the chart-sizes box: whole numbers separated by commas or spaces.
 
+    Only the digits 0 to 9 count: ``int`` alone would also read ``1_024`` and the
+    digits of other scripts (``"١٢٨"``), which the box would then show differently.
+
     Example:
         >>> parse_sizes("64, 128 256")
         (64, 128, 256)
     """
+    if not isinstance(text, str):
+        raise TypeError(f"sizes must be typed as text, got {describe(text)}")
     tokens = [t for t in re.split(r"[,;\s]+", text.strip()) if t]
-    try:
-        return tuple(int(t) for t in tokens)
-    except ValueError:
+    if not all(_DIGITS.fullmatch(t) for t in tokens):
         raise ValueError(f"sizes must be whole numbers separated by commas, such as "
-                         f"'64, 256, 1024', got {text!r}") from None
+                         f"'64, 256, 1024', got {text!r}")
+    return tuple(int(t) for t in tokens)
 
 
 def milliseconds(seconds: float | None) -> str:

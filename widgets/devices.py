@@ -19,7 +19,7 @@ import math
 import numbers
 import statistics
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -33,6 +33,7 @@ __all__ = [
     "MatmulTiming",
     "as_device",
     "available_devices",
+    "canonical_device",
     "check_budget",
     "check_devices",
     "check_matrix_size",
@@ -222,14 +223,37 @@ def timing(fn: Callable[[], object], device: torch.device | str = "cpu", *,
 CPU = torch.device("cpu")
 
 
+def canonical_device(device: torch.device | str, field: str = "device") -> torch.device:
+    """The one spelling of ``device`` used here: ``cuda`` is ``cuda:0``, ``cpu:N`` is ``cpu``.
+
+    PyTorch has one CPU device whatever the index (``torch.ones(1, device="cpu:3")``
+    lands on ``cpu``) and one Apple GPU, so their indices are dropped; a CUDA device
+    always carries its number. Two spellings of one device then compare equal.
+
+    Example:
+        >>> canonical_device("cpu:0"), canonical_device("cuda"), canonical_device("mps:0")
+        (device(type='cpu'), device(type='cuda', index=0), device(type='mps'))
+    """
+    device = as_device(device, field)
+    if device.type in ("cpu", "mps") and device.index is not None:
+        return torch.device(device.type)
+    if device.type == "cuda" and device.index is None:
+        return torch.device("cuda", 0)
+    return device
+
+
 def device_exists(device: torch.device | str) -> bool:
     """True when this machine has ``device``: the CPU, a CUDA GPU PyTorch counts, or MPS.
 
+    Any index of the CPU (``cpu:0``, ``cpu:5``) is the CPU, as PyTorch treats it.
+
     Example:
-        >>> device_exists("cpu"), device_exists("cuda:99"), device_exists("meta")
-        (True, False, False)
+        >>> device_exists("cpu"), device_exists("cpu:5"), device_exists("cuda:99")
+        (True, True, False)
+        >>> device_exists("meta")
+        False
     """
-    device = as_device(device)
+    device = canonical_device(device)
     if device.type == "cpu":
         return True
     if device.type == "cuda":
@@ -262,13 +286,16 @@ def default_devices() -> tuple[torch.device, ...]:
 def check_devices(field: str, value: object) -> tuple[torch.device, ...]:
     """Return ``value`` as a tuple of different devices that this machine has.
 
-    Each entry is a ``torch.device`` or a device string; ``'cuda'`` means ``'cuda:0'``.
+    Each entry is a ``torch.device`` or a device string, put in the one spelling
+    :func:`canonical_device` gives: ``'cuda'`` means ``'cuda:0'``, ``'cpu:0'`` means
+    ``'cpu'``, so no device can be named twice under two spellings.
 
     Example:
-        >>> check_devices("devices", ["cpu"])
+        >>> check_devices("devices", ["cpu:0"])
         (device(type='cpu'),)
     """
-    if isinstance(value, (str, bytes, torch.device)) or not isinstance(value, Iterable):
+    if (isinstance(value, (str, bytes, torch.device, Mapping))
+            or not isinstance(value, Iterable)):
         raise TypeError(f"{field} must be a tuple of devices such as ('cpu', 'cuda:0'), "
                         f"got {describe(value)}")
     entries = list(value)
@@ -284,9 +311,7 @@ def check_devices(field: str, value: object) -> tuple[torch.device, ...]:
 
 
 def _existing_device(field: str, value: object) -> torch.device:
-    device = as_device(value, field)
-    if device.type == "cuda" and device.index is None:
-        device = torch.device("cuda", 0)
+    device = canonical_device(value, field)  # type: ignore[arg-type]
     if not device_exists(device):
         have = ", ".join(map(str, available_devices()))
         raise ValueError(f"{field} must be a device this machine has ({have}), "

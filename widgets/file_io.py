@@ -22,10 +22,11 @@ whose only effect is to set :data:`PAYLOAD_RAN`.
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
+from .activations import is_custom
 from .mlp import MLPSpec
 from .validation import describe
 
@@ -47,6 +49,8 @@ VERSION = 1
 CONFIG_FIELDS = ("in_features", "hidden_sizes", "activations", "out_features", "seed")
 #: The top-level fields of an explorer file.
 FILE_FIELDS = ("format", "version", "config", "state_dict")
+#: How many names an error message lists before it says how many more there are.
+MAX_NAMES_SHOWN = 5
 
 PathLike = str | os.PathLike
 
@@ -224,8 +228,10 @@ def save_explorer(explorer: MLPExplorer, path: PathLike, net: nn.Module | None =
         explorer: the explorer to save.
         path: the file to write.
         net: weights to save instead of the explorer's own, for example a trained
-            copy of ``explorer.net``. Its parameter names and shapes must be the
-            explorer's.
+            copy of ``explorer.net``. Its parameter names, shapes and dtypes must be
+            the explorer's, and its tensors ordinary (dense) ones on the CPU: move a
+            network on a GPU with ``net.to("cpu")`` first; one on the meta device
+            has no values to save.
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
@@ -246,11 +252,13 @@ def save_explorer(explorer: MLPExplorer, path: PathLike, net: nn.Module | None =
         if not isinstance(net, nn.Module):
             raise TypeError(f"net must be an nn.Module, got {describe(net)}")
         state = net.state_dict()
-        problem = _state_dict_mismatch(state, own)
+        problem = _state_dict_mismatch(state, own) or _storage_problem(state)
         if problem:
             raise ValueError(f"net does not fit the explorer's configuration: {problem}")
+    # Dense copies: a view keeps only its own numbers, an expanded tensor all of them.
     payload = {"format": FORMAT, "version": VERSION, "config": config,
-               "state_dict": {name: tensor.detach().clone() for name, tensor in state.items()}}
+               "state_dict": {name: tensor.detach().clone(memory_format=torch.contiguous_format)
+                              for name, tensor in state.items()}}
     path = Path(path)
     torch.save(payload, path)
     return path
@@ -260,8 +268,11 @@ def load_explorer(path: PathLike) -> LoadedExplorer:
     """Read a file written by :func:`save_explorer` and rebuild the explorer from it.
 
     Every field is checked before anything is built. The architecture comes from
-    the ``config`` (code in :mod:`widgets.mlp`), never from the file; the saved
-    tensors must then fit it name by name and shape by shape.
+    the ``config`` (code in :mod:`widgets.mlp`), never from the file. The saved
+    tensors of its ``Linear`` layers must fit it name by name and shape by shape,
+    as float32 values stored densely on the CPU in the file itself, before the
+    explorer is built: a small file cannot make it build a large network. (A
+    registered layer's own tensors are checked against it once it is built.)
 
     Args:
         path: a file written by :func:`save_explorer`.
@@ -290,6 +301,10 @@ def load_explorer(path: PathLike) -> LoadedExplorer:
     name = Path(path).name
     content = load_weights_only(path)
     config, state = _check_file(name, content)
+    problem = _linear_mismatch(state, MLPSpec(**config))  # before building anything
+    if problem:
+        raise ValueError(f"{name}: state_dict does not fit the network its config describes: "
+                         f"{problem}")
     explorer = MLPExplorer(**config)
     net = explorer.net
     seeded = net.state_dict()
@@ -367,15 +382,88 @@ def _check_state_dict(name: str, state: object) -> dict[str, torch.Tensor]:
     return dict(state)
 
 
+def _names(keys: Iterable[object]) -> str:
+    """Up to :data:`MAX_NAMES_SHOWN` names, each cut short if long, then how many more."""
+    keys = list(keys)
+    shown = []
+    for key in keys[:MAX_NAMES_SHOWN]:
+        text = str(key)
+        shown.append(text if len(text) <= 60 else text[:57] + "...")
+    more = len(keys) - len(shown)
+    return ", ".join(shown) + (f" and {more:,} more" if more else "")
+
+
+def _missing_or_unexpected(state: Mapping[str, torch.Tensor], expected: Iterable[str],
+                           allowed: Callable[[str], bool]) -> str:
+    """'it lacks ...' or 'it has ..., which the network does not' ('' when neither)."""
+    missing = [key for key in expected if key not in state]
+    if missing:
+        return f"it lacks {_names(missing)}"
+    unexpected = [key for key in state if not allowed(key)]
+    if unexpected:
+        count = f"{len(unexpected):,} entries" if len(unexpected) > MAX_NAMES_SHOWN else ""
+        what = f"{count} ({_names(unexpected)})" if count else _names(unexpected)
+        return f"it has {what}, which the network does not"
+    return ""
+
+
+def _tensor_problem(key: str, tensor: torch.Tensor) -> str:
+    """Why ``tensor`` cannot be a saved weight: not dense, not on the CPU, or not all there."""
+    if tensor.layout != torch.strided:
+        return (f"{key} is a {str(tensor.layout).removeprefix('torch.')} tensor; weights must "
+                "be ordinary dense (strided) tensors")
+    if tensor.device.type == "meta":
+        return (f"{key} is on the meta device: it has a shape but no values (initialize the "
+                "network on the CPU, or after its dry run)")
+    if tensor.device.type != "cpu":
+        return f"{key} is on {tensor.device}, not the CPU; move the network with net.to('cpu')"
+    return ""
+
+
+def _storage_problem(state: Mapping[str, torch.Tensor]) -> str:
+    """The first tensor of ``state`` that is not a dense CPU tensor ('' if none)."""
+    return next((p for key, t in state.items() if (p := _tensor_problem(key, t))), "")
+
+
+def _linear_mismatch(state: Mapping[str, torch.Tensor], spec: MLPSpec) -> str:
+    """How ``state`` differs from what the ``Linear`` layers of ``spec`` need ('' if it fits).
+
+    Computed from the layer sizes alone, before anything is built. Entries under a
+    registered layer (``"1.…"`` after hidden layer 0, ...) are left to the check
+    against the built network; every tensor must be a dense CPU tensor whose
+    numbers are all stored in the file (not a 1-number tensor expanded to a shape).
+    """
+    wanted: dict[str, tuple[int, ...]] = {}
+    for i, (fan_in, fan_out) in enumerate(itertools.pairwise(spec.layer_sizes)):
+        wanted[f"{2 * i}.weight"] = (fan_out, fan_in)
+        wanted[f"{2 * i}.bias"] = (fan_out,)
+    custom = tuple(f"{2 * i + 1}." for i, name in enumerate(spec.activations) if is_custom(name))
+    problem = _missing_or_unexpected(state, wanted,
+                                     lambda key: key in wanted or key.startswith(custom))
+    if problem:
+        return problem
+    for key, tensor in state.items():
+        problem = _tensor_problem(key, tensor)
+        if problem:
+            return problem
+        shape = wanted.get(key)
+        if shape is not None and tuple(tensor.shape) != shape:
+            return f"{key} has shape {tuple(tensor.shape)}, the network needs {shape}"
+        if shape is not None and tensor.dtype != torch.float32:
+            return f"{key} has dtype {tensor.dtype}, the network needs torch.float32"
+        stored = tensor.untyped_storage().nbytes() // tensor.element_size()
+        if stored < tensor.numel():
+            return (f"{key} has shape {tuple(tensor.shape)} but only {stored:,} stored "
+                    f"number{'s' if stored != 1 else ''} (an expanded view); save a dense copy")
+    return ""
+
+
 def _state_dict_mismatch(state: Mapping[str, torch.Tensor],
                          reference: Mapping[str, torch.Tensor]) -> str:
     """How ``state`` differs from ``reference`` in names, shapes or dtypes ('' if it fits)."""
-    missing = [key for key in reference if key not in state]
-    if missing:
-        return f"it lacks {', '.join(missing)}"
-    unexpected = [key for key in state if key not in reference]
-    if unexpected:
-        return f"it has {', '.join(unexpected)}, which the network does not"
+    problem = _missing_or_unexpected(state, reference, lambda key: key in reference)
+    if problem:
+        return problem
     for key, want in reference.items():
         got = state[key]
         if got.shape != want.shape:

@@ -12,7 +12,8 @@ import torch
 import traitlets
 from torch import nn
 
-from .activations import activation_names, check_activation
+from . import custom_layers
+from .activations import activation_names, check_activation, is_custom
 from .html_views import table
 from .init_stats import (
     MAX_BATCH,
@@ -37,10 +38,12 @@ from .init_stats import (
 )
 from .svg_chart import histogram_chart, line_chart
 from .validation import check_int
-from .widget_base import Checked, LiveWidget, Snapshot, as_trait_error
+from .widget_base import KEPT, Checked, InvalidValueError, LiveWidget, Snapshot, as_trait_error
 
 _STATE = ("depth", "width", "schemes", "scales", "activation", "batch_size", "seed",
           "selected_layer")
+#: What takes the place of a registered layer in use that is removed or stops working.
+FALLBACK_ACTIVATION = "tanh"
 _WIDE = {"description_width": "100px"}
 
 
@@ -74,6 +77,13 @@ class InitExplorer(LiveWidget):
     outputs and of the gradients on a log scale (so a signal that shrinks or
     grows geometrically shows as a straight slope), the mean of the outputs,
     histograms of a few layers, and a one-line verdict.
+
+    The activation may be a layer registered with
+    :func:`widgets.custom_layers.register_layer` (listed as "name (custom)"); its
+    gradient comes from autograd through it. The menu follows the registry. If
+    the layer in use is removed, or fails at some setting (it raises, or returns
+    another shape), the explorer keeps the last setting that worked, or falls
+    back to tanh, and says so.
 
     Args:
         depth: number of layers, 1 to 50.
@@ -113,11 +123,14 @@ class InitExplorer(LiveWidget):
         self._stack = InitStack()
         self._stats: InitStats | None = None
         self._configuring = False
+        self._good_state: dict[str, object] | None = None  # the last state that rendered
+        self._restoring = False
         with self.hold_trait_notifications():
             for name in _STATE[:-1]:
                 setattr(self, name, getattr(spec, name))
         self._build_controls()
         self.observe(self._on_state_change, names=list(_STATE))
+        custom_layers.on_registry_change(self._on_registry_change)
         self._render_now()
 
     # -- state --------------------------------------------------------------------
@@ -247,7 +260,7 @@ class InitExplorer(LiveWidget):
         self._batch_box = ipw.IntText(description=f"batch ≤{MAX_BATCH}", style=_WIDE,
                                       layout=_wide())
         self._seed_box = ipw.IntText(description="seed", style=_WIDE, layout=_wide())
-        self._activation_menu = ipw.Dropdown(options=list(activation_names()),
+        self._activation_menu = ipw.Dropdown(options=self._activation_options(),
                                              description="activation", style=_WIDE, layout=_wide())
         self._all_scheme = ipw.Dropdown(options=names, description="scheme", style=_WIDE,
                                         layout=_wide())
@@ -293,6 +306,45 @@ class InitExplorer(LiveWidget):
         self.children = [header, self._message, self._verdict, ipw.HBox([controls, charts]),
                          self._histograms, self._table]
 
+    @staticmethod
+    def _activation_options() -> list[tuple[str, str]]:
+        """Menu entries: built-in activations, then registered layers marked as custom."""
+        return [(f"{n} (custom)" if is_custom(n) else n, n) for n in activation_names()]
+
+    def _on_registry_change(self, name: str) -> None:
+        """A layer was registered, replaced or removed: update the menu and, if in use, the view.
+
+        Never raises (the registry calls it from the reader's ``register_layer``):
+        what goes wrong is shown in the message line.
+        """
+        try:
+            with self._controls_from_state():
+                self._activation_menu.options = self._activation_options()
+            if name != self.activation:
+                self._sync_controls()
+                return
+            self._stats = None
+            if name in activation_names():  # replaced: the same name, a new definition
+                self._stack.forget_outputs()
+                self._request_render()
+                return
+            self._fall_back_from(name, "was unregistered")
+        except Exception as error:  # shown, never raised into the reader's registry call
+            self.show_message(str(error) if isinstance(error, InvalidValueError)
+                              else f"{type(error).__name__}: {error}")
+
+    def _fall_back_from(self, name: str, why: str) -> None:
+        """Put :data:`FALLBACK_ACTIVATION` in place of the custom layer ``name``, and say so."""
+        if self._good_state is not None and self._good_state["activation"] == name:
+            self._good_state = {**self._good_state, "activation": FALLBACK_ACTIVATION}
+        self._restoring = True
+        try:
+            self.activation = FALLBACK_ACTIVATION
+        finally:
+            self._restoring = False
+        self.show_message(f"the custom layer {name!r} {why}; {FALLBACK_ACTIVATION} took its "
+                          "place", kind="info")
+
     def _on_control(self, apply: Callable[[object], object], value: object) -> None:
         if not self._syncing_controls:
             self._apply_from_controls(lambda: apply(value))
@@ -328,7 +380,17 @@ class InitExplorer(LiveWidget):
     # -- view ---------------------------------------------------------------------
 
     def _render(self) -> None:
-        stats = self.stats
+        try:
+            stats = self.stats
+        except Exception as error:  # a reader's layer failed at this width, batch or seed
+            if self._restoring or not is_custom(self.activation):
+                raise
+            text = (f"the custom layer {self.activation!r} failed in the stack: "
+                    f"{type(error).__name__}: {error}")
+            if self._good_state is None:  # while constructing: nothing to keep
+                raise InvalidValueError(text) from error
+            raise InvalidValueError(f"{text}; {self._fall_back()}") from error
+        self._good_state = self._current_state()
         self._sync_controls()
         layers = list(range(1, self.depth + 1))
         marker = (self.selected_layer,)
@@ -347,6 +409,31 @@ class InitExplorer(LiveWidget):
             height=220)
         self._histograms.value = _histograms_html(stats, self.selected_layer)
         self._table.value = self._table_html(stats)
+
+    def _current_state(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in _STATE}
+
+    def _restore(self, state: dict[str, object]) -> None:
+        self._stats = None
+        self._restoring = True
+        try:
+            self.configure(**state)
+        finally:
+            self._restoring = False
+
+    def _fall_back(self) -> str:
+        """Go back to the last state that rendered; if the layer fails there too now (it
+        was replaced, or it wears out), use tanh instead. Returns what was done."""
+        assert self._good_state is not None
+        if self._current_state() != self._good_state:
+            try:
+                self._restore(self._good_state)
+                return KEPT
+            except Exception:  # the custom layer fails now where it worked before
+                pass
+        self._stack.forget_outputs()
+        self._restore({**self._good_state, "activation": FALLBACK_ACTIVATION})
+        return f"{KEPT}, with {FALLBACK_ACTIVATION} in place of the custom layer"
 
     def _table_html(self, stats: InitStats) -> str:
         rows = []

@@ -14,6 +14,13 @@ its shape, its scheme and its scale. :class:`InitStack` keeps the draws and the
 forward pass between updates: after a change to one layer only that layer's
 weights are made again, and the forward pass restarts at that layer.
 
+The activation may be a reader's layer registered with
+:func:`widgets.custom_layers.register_layer`. Each layer of the stack gets its
+own instance, built at ``width`` from a seed of its own; its gradient comes from
+autograd through that instance (the built-in activations use the kernels
+autograd runs for them), so the statistics are those of ``loss.backward()`` on
+the network :meth:`InitStack.build` returns.
+
 Example:
     >>> stats = compute_stats(InitSpec(depth=3, width=8, schemes="zeros", batch_size=4))
     >>> stats.activation_std
@@ -33,7 +40,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .activations import check_activation, make_activation
+from . import custom_layers
+from .activations import check_activation, is_custom, make_activation
 from .mlp import INPUT_INDEX, layer_seed
 from .validation import check_choice, check_float, check_int, describe
 
@@ -48,6 +56,12 @@ SATURATION_MARGIN = 0.01
 HISTOGRAM_BINS = 40
 #: Memory the weight draws of an :class:`InitStack` may keep, in bytes.
 DEFAULT_CACHE_BYTES = 64 * 2**20
+#: A reader's registered layer after layer ``i`` (from 0) is built from the seed
+#: ``layer_seed(seed, CUSTOM_INDEX + i)``, as ``widgets.mlp`` builds them, ...
+CUSTOM_INDEX = 512
+#: ... and the random numbers it draws in its forward pass (noise, dropout) come from
+#: ``layer_seed(seed, NOISE_INDEX + i)``: no layer's weights share either seed.
+NOISE_INDEX = 768
 
 
 @dataclass(frozen=True)
@@ -428,6 +442,7 @@ class InitStack:
         self._gradients = torch.empty(0)
         self._layer_keys: list[tuple] = []  # what each stored output was computed from
         self._last: InitStats | None = None
+        self._last_activation: object = None  # the activation key _last was computed with
         self._budget = max_cache_bytes  # raised to hold at least one whole stack (see statistics)
         self.layers_computed = 0  # layers the last call ran forward (for tests and benchmarks)
 
@@ -473,6 +488,7 @@ class InitStack:
               (3): ReLU()
             )
         """
+        activations = activation_modules(spec)
         modules: list[nn.Module] = []
         for layer in range(1, spec.depth + 1):
             linear = nn.utils.skip_init(nn.Linear, spec.width, spec.width)
@@ -480,7 +496,7 @@ class InitStack:
             with torch.no_grad():
                 linear.weight.copy_(weight)
                 linear.bias.copy_(bias)
-            modules += [linear, make_activation(spec.activation)]
+            modules += [linear, activations[layer - 1]]
         return nn.Sequential(*modules)
 
     # -- statistics -----------------------------------------------------------------
@@ -496,26 +512,33 @@ class InitStack:
 
         Returns:
             An :class:`InitStats`.
+
+        Raises:
+            Whatever a reader's registered layer raises when it is built or run at
+            ``spec.width``; the stack then holds nothing it would reuse wrongly.
         """
         if histogram_layers is None:
             histogram_layers = default_histogram_layers(spec.depth)
         shown = tuple(sorted({check_int(f"histogram_layers[{i}]", layer, 1, spec.depth)
                               for i, layer in enumerate(histogram_layers)}))
         depth = spec.depth
+        activation = _activation_key(spec.activation)
         last = self._last
-        if last is not None and last.spec == spec:  # e.g. only another histogram asked for
-            self.layers_computed = 0
+        if last is not None and last.spec == spec and self._last_activation == activation:
+            self.layers_computed = 0  # e.g. only another histogram asked for
             if tuple(h.layer for h in last.histograms) != shown:
                 outputs = self._outputs[:depth].view(depth, -1)
                 histograms = tuple(_histogram(layer, outputs[layer - 1]) for layer in shown)
                 self._last = dataclasses.replace(last, histograms=histograms)
             return self._last
+        self._last = None  # the buffers change below: nothing stays valid if a layer fails
         # Never evict a draw the current stack needs: at width 1024 one stack alone is 200 MB.
         self._budget = max(self.max_cache_bytes, 2 * depth * spec.width * (spec.width + 1) * 4)
         layers = [self._layer(spec, layer) for layer in range(1, depth + 1)]
+        custom = activation_modules(spec) if is_custom(spec.activation) else None
         with torch.no_grad():
-            self._forward(spec, layers)
-            self._backward(spec, layers)
+            self._forward(spec, layers, activation, custom)
+            self._backward(spec, layers, custom)
             outputs = self._outputs[:depth].view(depth, -1)
             a_mean, a_std = _row_mean_std(outputs)
             g_mean, g_std = _row_mean_std(self._gradients[:depth].view(depth, -1))
@@ -524,9 +547,20 @@ class InitStack:
         self._last = InitStats(spec, tuple(a_mean.tolist()), tuple(a_std.tolist()),
                                tuple(g_mean.tolist()), tuple(g_std.tolist()), saturation,
                                histograms)
+        self._last_activation = activation
         return self._last
 
-    def _forward(self, spec: InitSpec, layers: list[_Layer]) -> None:
+    def forget_outputs(self) -> None:
+        """Drop the stored forward pass (the draws stay): the next call runs every layer.
+
+        Needed only when a registered layer changed behind its name without being
+        registered again; :meth:`statistics` notices a layer registered again itself.
+        """
+        self._layer_keys = []
+        self._last = None
+
+    def _forward(self, spec: InitSpec, layers: list[_Layer], activation: object,
+                 custom: list[nn.Module] | None) -> None:
         depth, batch, width = spec.depth, spec.batch_size, spec.width
         inputs_key = (batch, width, spec.seed)
         if inputs_key != self._inputs_key:
@@ -545,40 +579,104 @@ class InitStack:
         elif self._inputs.shape[1:] != buffer_shape or len(self._inputs) < depth:
             self._inputs = torch.empty(depth, *buffer_shape)
             self._layer_keys = []  # the stored outputs came without their inputs
-        keys = [(spec.activation, layer.key) for layer in layers]
+        keys = [(activation, layer.key) for layer in layers]
         start = 0
         while (start < min(depth, len(self._layer_keys))
                and self._layer_keys[start] == keys[start]):
             start += 1
-        act = make_activation(spec.activation)
+        # Stored outputs stay valid up to a layer only once it has been computed in full:
+        # a reader's layer that raises half-way leaves no stale layer behind.
+        self._layer_keys = keys[:start]
+        act = None if custom is not None else make_activation(spec.activation, width)
         in_place = _IN_PLACE.get(spec.activation)
         for i in range(start, depth):
             below = self._X if i == 0 else self._outputs[i - 1]
             layer = layers[i]
             if keep_inputs:
                 _scaled_matmul(below, layer.draw.t(), layer.factor, self._inputs[i], layer.bias)
-                self._outputs[i].copy_(act(self._inputs[i]))
+                if custom is not None:
+                    self._outputs[i].copy_(_run_custom(custom[i], self._inputs[i], spec, i))
+                else:
+                    assert act is not None
+                    self._outputs[i].copy_(act(self._inputs[i]))
             else:
                 _scaled_matmul(below, layer.draw.t(), layer.factor, self._outputs[i], layer.bias)
                 assert in_place is not None
                 in_place(self._outputs[i])
-        self._layer_keys = keys
+            self._layer_keys.append(keys[i])
         self.layers_computed = depth - start
 
-    def _backward(self, spec: InitSpec, layers: list[_Layer]) -> None:
+    def _backward(self, spec: InitSpec, layers: list[_Layer],
+                  custom: list[nn.Module] | None) -> None:
         grads = self._gradients
         grads[spec.depth - 1].copy_(self._dY)
         name = spec.activation
         for i in range(spec.depth - 1, 0, -1):
-            if name in _FROM_OUTPUT:
+            if custom is not None:  # a reader's layer: autograd through its own instance
+                with torch.enable_grad():
+                    z = self._inputs[i].detach().requires_grad_()
+                    h = _run_custom(custom[i], z, spec, i)
+                    dz = None
+                    if h.requires_grad:
+                        (dz,) = torch.autograd.grad(h, z, grads[i], allow_unused=True)
+                if dz is None:  # the output does not depend on the input at all
+                    dz = torch.zeros_like(grads[i])
+            elif name in _FROM_OUTPUT:
                 dz = _FROM_OUTPUT[name](grads[i], self._outputs[i])
             elif name in _FROM_INPUT:
                 dz = _FROM_INPUT[name](grads[i], self._inputs[i])
-            else:  # an activation added to the registry later: let autograd differentiate it
+            else:  # a built-in activation without a kernel listed here: autograd
                 with torch.enable_grad():
                     z = self._inputs[i].detach().requires_grad_()
-                    (dz,) = torch.autograd.grad(make_activation(name)(z), z, grads[i])
+                    (dz,) = torch.autograd.grad(make_activation(name, spec.width)(z), z,
+                                                grads[i])
             _scaled_matmul(dz, layers[i].draw, layers[i].factor, grads[i - 1])
+
+
+def _activation_key(name: str) -> object:
+    """What the stored outputs depend on besides the weights: the name, and for a
+    registered layer its registration (registering the name again changes it)."""
+    if is_custom(name):
+        return (name, custom_layers.registered_layers().get(name))
+    return name
+
+
+def activation_modules(spec: InitSpec) -> list[nn.Module]:
+    """One activation module per layer of ``spec``, as :meth:`InitStack.build` places them.
+
+    A reader's registered layer is built at ``spec.width``, each instance from a seed
+    of its own (so parameters it draws are the same for the same state, and the
+    reader's random state is left alone). A layer that cannot be built raises.
+
+    Example:
+        >>> activation_modules(InitSpec(depth=2, width=4, activation="relu"))
+        [ReLU(), ReLU()]
+    """
+    if not is_custom(spec.activation):
+        return [make_activation(spec.activation, spec.width) for _ in range(spec.depth)]
+    modules = []
+    for i in range(spec.depth):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(layer_seed(spec.seed, CUSTOM_INDEX + i))
+            module = make_activation(spec.activation, spec.width)
+        if not isinstance(module, nn.Module):
+            raise TypeError(f"the custom layer {spec.activation!r} must build a "
+                            f"torch.nn.Module, got {describe(module)}")
+        modules.append(module)
+    return modules
+
+
+def _run_custom(module: nn.Module, z: torch.Tensor, spec: InitSpec, i: int) -> torch.Tensor:
+    """A reader's layer ``i`` (from 0) on ``z``: its random numbers from a seed of its own,
+    the same in the forward pass and when the backward pass runs it again."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(layer_seed(spec.seed, NOISE_INDEX + i))
+        h = module(z.clone())  # a layer that works in place must not change the stored input
+    if not isinstance(h, torch.Tensor) or tuple(h.shape) != tuple(z.shape):
+        got = f"shape {tuple(h.shape)}" if isinstance(h, torch.Tensor) else describe(h)
+        raise ValueError(f"the custom layer {spec.activation!r} must return a tensor of the "
+                         f"shape of its input, {tuple(z.shape)}, at layer {i + 1}; got {got}")
+    return h
 
 
 def _scaled_matmul(a: torch.Tensor, b: torch.Tensor, factor: float, out: torch.Tensor,
@@ -690,15 +788,26 @@ def _trend(values: Sequence[float], start: int, end: int, what: str) -> str:
     ratio = last / first if first else math.inf
     if ratio < 1e-3:
         return f"{what} vanishes: std at {at_end} is {ratio:.0e} of {at_start}"
-    if ratio < 0.1:
-        return f"{what} shrinks: std at {at_end} is {ratio:.2g} of {at_start}"
+    if ratio < 0.1:  # three digits: a ratio of 0.0996 must not read as the 0.1 it misses
+        return f"{what} shrinks: std at {at_end} is {ratio:.3g} of {at_start}"
     if ratio <= 10:
         return f"{what} steady: std {first:.2g} at {at_start}, {last:.2g} at {at_end}"
     if ratio <= 1e3:
-        return f"{what} grows: std at {at_end} is {ratio:.2g} times {at_start}"
+        return f"{what} grows: std at {at_end} is {ratio:.3g} times {at_start}"
     if first == 0:
         return f"{what} grows from nothing: std 0 at {at_start}, {last:.2g} at {at_end}"
     return f"{what} explodes: std at {at_end} is {ratio:.0e} times {at_start}"
+
+
+def _share(fraction: float) -> str:
+    """A share in steps of 10%, rounded down: ``'at least 80%'`` for 0.86, ``'all'`` for 1.
+
+    Coarse on purpose: a share such as 86.4% would print as 86% on one machine and
+    87% on another after rounding noise; the step it falls in does not change.
+    """
+    if fraction >= 1:
+        return "all"
+    return f"at least {math.floor(fraction * 10) * 10}%"
 
 
 def _zero_run(values: Sequence[float]) -> int:
@@ -711,8 +820,9 @@ def verdict(stats: InitStats) -> str:
 
     The signal *vanishes* or *explodes* when the top layer's output std is below
     1e-3 or above 1e3 times the first layer's; it *shrinks* or *grows* beyond a
-    factor of 10 and is *steady* within it. It *saturates* when most top-layer
-    outputs of tanh or sigmoid lie within 0.01 of their bounds, and *dies* when
+    factor of 10 and is *steady* within it (a ratio from 0.1 to 10). It *saturates*
+    when most top-layer outputs of tanh or sigmoid lie within 0.01 of their bounds
+    (the share is given in steps of 10%, rounded down), and *dies* when
     every output from some layer to the top is 0. The gradient is read the same
     way, from the top layer down to layer 1.
 
@@ -730,8 +840,8 @@ def verdict(stats: InitStats) -> str:
         signal = f"signal dies: every output is 0 from layer {top - dead_at_top + 1} up"
     elif stats.saturation is not None and stats.saturation > 0.5:
         bounds = "±1" if stats.spec.activation == "tanh" else "0 or 1"
-        signal = (f"signal saturates: {stats.saturation:.0%} of layer {top}'s outputs are "
-                  f"within {SATURATION_MARGIN} of {bounds}")
+        signal = (f"signal saturates: {_share(stats.saturation)} of layer {top}'s outputs "
+                  f"are within {SATURATION_MARGIN} of {bounds}")
     else:
         signal = _trend(a, 0, top - 1, "signal")
     bad = next((i for i in range(top - 1, -1, -1) if not math.isfinite(g[i])), None)

@@ -156,7 +156,8 @@ class LazyInitViewer(LiveWidget):
         """Set several of ``module``, ``input_size``, ``input_shape``, ``batch_size`` at once.
 
         All values are checked together and the view is drawn once; if one is
-        invalid, nothing changes.
+        invalid, nothing changes. ``input_size`` and ``input_shape`` both set the
+        first size of the input, so only one of them may be given.
 
         Example:
             >>> viewer = LazyInitViewer(nn.LazyLinear(4), input_size=3)
@@ -168,6 +169,9 @@ class LazyInitViewer(LiveWidget):
         if unknown:
             raise TypeError("configure() takes module, input_size, input_shape and batch_size, "
                             f"not {', '.join(sorted(unknown))}")
+        if "input_size" in state and "input_shape" in state:
+            raise TypeError("configure() takes input_size or input_shape, not both: "
+                            "input_size=n is input_shape=(n, *the rest of the shape)")
         with self.batch():
             for name, value in state.items():
                 setattr(self, name, value)
