@@ -197,13 +197,10 @@ class DeviceTimer(LiveWidget):
 
         All values are checked together; if one is invalid nothing changes.
         """
-        unknown = set(state) - {"size", "sizes", "devices"}
-        if unknown:
-            raise TypeError(f"configure() takes size, sizes and devices, "
-                            f"not {', '.join(sorted(unknown))}")
-        with self.batch():
-            for name, value in state.items():
-                setattr(self, name, value)
+        super().configure(**state)
+
+    def _configurable(self) -> list[str]:
+        return ["size", "sizes", "devices"]
 
     def measure(self) -> None:
         """Time every device at every chart size now, then show the results.

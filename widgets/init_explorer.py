@@ -122,7 +122,6 @@ class InitExplorer(LiveWidget):
         super().__init__()
         self._stack = InitStack()
         self._stats: InitStats | None = None
-        self._configuring = False
         self._good_state: dict[str, object] | None = None  # the last state that rendered
         self._restoring = False
         with self.hold_trait_notifications():
@@ -160,8 +159,8 @@ class InitExplorer(LiveWidget):
         except (ValueError, TypeError) as error:
             raise as_trait_error(error) from None
 
-    def configure(self, **state: object) -> None:
-        """Set several of the traits at once; if one value is invalid, nothing changes.
+    def _configurable(self) -> list[str]:
+        """configure() takes every state trait, e.g.
 
         Example:
             >>> explorer = InitExplorer(depth=4, width=16)
@@ -169,17 +168,7 @@ class InitExplorer(LiveWidget):
             >>> explorer.schemes, explorer.scales
             (('normal', 'zeros'), (0.5, 0.5))
         """
-        unknown = set(state) - set(_STATE)
-        if unknown:
-            raise TypeError(f"configure() takes {', '.join(_STATE)}, "
-                            f"not {', '.join(sorted(unknown))}")
-        self._configuring = True
-        try:
-            with self.batch():
-                for name, value in state.items():
-                    setattr(self, name, value)
-        finally:
-            self._configuring = False
+        return list(_STATE)
 
     def set_layer(self, layer: int, scheme: str | None = None,
                   scale: float | None = None) -> None:

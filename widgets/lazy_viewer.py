@@ -165,16 +165,13 @@ class LazyInitViewer(LiveWidget):
             >>> viewer.result.batch_shape
             (7, 5)
         """
-        unknown = set(state) - {"module", "input_size", "input_shape", "batch_size"}
-        if unknown:
-            raise TypeError("configure() takes module, input_size, input_shape and batch_size, "
-                            f"not {', '.join(sorted(unknown))}")
         if "input_size" in state and "input_shape" in state:
             raise TypeError("configure() takes input_size or input_shape, not both: "
                             "input_size=n is input_shape=(n, *the rest of the shape)")
-        with self.batch():
-            for name, value in state.items():
-                setattr(self, name, value)
+        super().configure(**state)
+
+    def _configurable(self) -> list[str]:
+        return ["module", "input_size", "input_shape", "batch_size"]
 
     # -- results ------------------------------------------------------------------
 

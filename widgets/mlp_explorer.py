@@ -99,7 +99,6 @@ class MLPExplorer(LiveWidget):
         self._X_and_line = torch.cat([self._X, line])
         self._cache = LinearCache()
         self._curves: torch.Tensor | None = None
-        self._configuring = False
         self._net: nn.Sequential | None = None
         self._output: torch.Tensor | None = None
         self._good_state: dict[str, object] | None = None  # last state that built and ran
@@ -124,10 +123,8 @@ class MLPExplorer(LiveWidget):
                 ". To change both, call configure(hidden_sizes=..., activations=...)")
             raise as_trait_error(ValueError(f"{error}{hint}")) from None
 
-    def configure(self, **state: object) -> None:
-        """Set several of ``hidden_sizes``, ``activations``, ``seed`` at once.
-
-        All values are checked together; if one is invalid nothing changes.
+    def _configurable(self) -> list[str]:
+        """configure(hidden_sizes=..., activations=..., seed=...), e.g.
 
         Example:
             >>> explorer = MLPExplorer()
@@ -135,17 +132,7 @@ class MLPExplorer(LiveWidget):
             >>> explorer.activations
             ('tanh', 'relu')
         """
-        unknown = set(state) - {"hidden_sizes", "activations", "seed"}
-        if unknown:
-            raise TypeError(f"configure() takes hidden_sizes, activations and seed, "
-                            f"not {', '.join(sorted(unknown))}")
-        self._configuring = True
-        try:
-            with self.batch():
-                for name, value in state.items():
-                    setattr(self, name, value)
-        finally:
-            self._configuring = False
+        return ["hidden_sizes", "activations", "seed"]
 
     @property
     def spec(self) -> MLPSpec:

@@ -100,6 +100,7 @@ class LiveWidget(ipw.VBox):
         self._message = ipw.HTML(STYLE)
         self._message_text = ""
         self._syncing_controls = False
+        self._configuring = False  # inside configure(): checks may word their hints for it
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -125,6 +126,30 @@ class LiveWidget(ipw.VBox):
             self._hold_depth -= 1
             if not self._hold_depth and self._dirty:
                 self._render_now()
+
+    def configure(self, **state: object) -> None:
+        """Set several of the widget's state traits at once.
+
+        All values are checked together and the view is drawn once; if one is
+        invalid, nothing changes.
+        """
+        allowed = self._configurable()
+        unknown = set(state) - set(allowed)
+        if unknown:
+            names = (", ".join(allowed[:-1]) + " and " + allowed[-1] if len(allowed) > 1
+                     else "".join(allowed))
+            raise TypeError(f"configure() takes {names}, not {', '.join(sorted(unknown))}")
+        self._configuring = True
+        try:
+            with self.batch():
+                for name, value in state.items():
+                    setattr(self, name, value)
+        finally:
+            self._configuring = False
+
+    def _configurable(self) -> list[str]:
+        """The names :meth:`configure` accepts (the state traits unless a widget says more)."""
+        return self._state_names()
 
     def _state_names(self) -> list[str]:
         """The widget's own state: traits with help text that are not synced or read-only."""
