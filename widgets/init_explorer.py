@@ -38,7 +38,7 @@ from .init_stats import (
 )
 from .svg_chart import histogram_chart, line_chart
 from .validation import check_int
-from .widget_base import KEPT, Checked, InvalidValueError, LiveWidget, Snapshot, as_trait_error
+from .widget_base import Checked, InvalidValueError, LiveWidget, Snapshot, as_trait_error
 
 _STATE = ("depth", "width", "schemes", "scales", "activation", "batch_size", "seed",
           "selected_layer")
@@ -122,8 +122,6 @@ class InitExplorer(LiveWidget):
         super().__init__()
         self._stack = InitStack()
         self._stats: InitStats | None = None
-        self._good_state: dict[str, object] | None = None  # the last state that rendered
-        self._restoring = False
         with self.hold_trait_notifications():
             for name in _STATE[:-1]:
                 setattr(self, name, getattr(spec, name))
@@ -399,30 +397,13 @@ class InitExplorer(LiveWidget):
         self._histograms.value = _histograms_html(stats, self.selected_layer)
         self._table.value = self._table_html(stats)
 
-    def _current_state(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in _STATE}
-
-    def _restore(self, state: dict[str, object]) -> None:
+    def _forget(self) -> None:
         self._stats = None
-        self._restoring = True
-        try:
-            self.configure(**state)
-        finally:
-            self._restoring = False
-
-    def _fall_back(self) -> str:
-        """Go back to the last state that rendered; if the layer fails there too now (it
-        was replaced, or it wears out), use tanh instead. Returns what was done."""
-        assert self._good_state is not None
-        if self._current_state() != self._good_state:
-            try:
-                self._restore(self._good_state)
-                return KEPT
-            except Exception:  # the custom layer fails now where it worked before
-                pass
         self._stack.forget_outputs()
-        self._restore({**self._good_state, "activation": FALLBACK_ACTIVATION})
-        return f"{KEPT}, with {FALLBACK_ACTIVATION} in place of the custom layer"
+
+    def _without_custom_layers(self, state: dict[str, object]) -> tuple[dict[str, object], str]:
+        return ({**state, "activation": FALLBACK_ACTIVATION},
+                f"{FALLBACK_ACTIVATION} in place of the custom layer")
 
     def _table_html(self, stats: InitStats) -> str:
         rows = []

@@ -33,7 +33,6 @@ from .mlp import (
 from .svg_chart import line_chart
 from .validation import check_input_batch, check_int
 from .widget_base import (
-    KEPT,
     Checked,
     InvalidValueError,
     LiveWidget,
@@ -101,8 +100,6 @@ class MLPExplorer(LiveWidget):
         self._curves: torch.Tensor | None = None
         self._net: nn.Sequential | None = None
         self._output: torch.Tensor | None = None
-        self._good_state: dict[str, object] | None = None  # last state that built and ran
-        self._restoring = False
         with self.hold_trait_notifications():
             self.hidden_sizes = spec.hidden_sizes
             self.activations = spec.activations
@@ -325,31 +322,12 @@ class MLPExplorer(LiveWidget):
         self._parameters.value = parameter_table(net)
         self._outputs.value = output_table(Y[:, :shown])
 
-    def _current_state(self) -> dict[str, object]:
-        return {"hidden_sizes": self.hidden_sizes, "activations": self.activations,
-                "seed": self.seed}
-
-    def _restore(self, state: dict[str, object]) -> None:
+    def _forget(self) -> None:
         self._net = self._output = None
-        self._restoring = True
-        try:
-            self.configure(**state)
-        finally:
-            self._restoring = False
 
-    def _fall_back(self) -> str:
-        """Go back to the last state that worked; if that fails now too, swap custom layers
-        for relu. Returns what was done, for the message."""
-        assert self._good_state is not None
-        if self._current_state() != self._good_state:
-            try:
-                self._restore(self._good_state)
-                return KEPT
-            except Exception:  # the custom layer fails now where it worked before
-                pass
-        plain = tuple("relu" if is_custom(a) else a for a in self._good_state["activations"])
-        self._restore({**self._good_state, "activations": plain})
-        return f"{KEPT}, with relu in place of the custom layers"
+    def _without_custom_layers(self, state: dict[str, object]) -> tuple[dict[str, object], str]:
+        plain = tuple("relu" if is_custom(a) else a for a in state["activations"])
+        return {**state, "activations": plain}, "relu in place of the custom layers"
 
     def snapshot(self) -> PlotSnapshot:
         """A still copy of the response plot, kept in the notebook when displayed.

@@ -101,6 +101,8 @@ class LiveWidget(ipw.VBox):
         self._message_text = ""
         self._syncing_controls = False
         self._configuring = False  # inside configure(): checks may word their hints for it
+        self._good_state: dict[str, object] | None = None  # the last state that rendered
+        self._restoring = False
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -146,6 +148,41 @@ class LiveWidget(ipw.VBox):
                     setattr(self, name, value)
         finally:
             self._configuring = False
+
+    # -- falling back when a reader's own layer fails -----------------------------------
+
+    def _current_state(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self._configurable()}
+
+    def _forget(self) -> None:
+        """Drop cached results before a restore (widgets that cache override this)."""
+
+    def _restore(self, state: dict[str, object]) -> None:
+        self._forget()
+        self._restoring = True
+        try:
+            self.configure(**state)
+        finally:
+            self._restoring = False
+
+    def _without_custom_layers(self, state: dict[str, object]) -> tuple[dict[str, object], str]:
+        """``state`` with built-ins in place of readers' layers, and a phrase saying so."""
+        raise NotImplementedError  # pragma: no cover - widgets that take custom layers override
+
+    def _fall_back(self) -> str:
+        """Go back to the last state that rendered; if that fails now too (a reader's layer
+        was replaced, or fails on a later call), use built-ins instead. Returns what was
+        done, for the message."""
+        assert self._good_state is not None
+        if self._current_state() != self._good_state:
+            try:
+                self._restore(self._good_state)
+                return KEPT
+            except Exception:  # the reader's layer fails now where it worked before
+                pass
+        state, instead = self._without_custom_layers(self._good_state)
+        self._restore(state)
+        return f"{KEPT}, with {instead}"
 
     def _configurable(self) -> list[str]:
         """The names :meth:`configure` accepts (the state traits unless a widget says more)."""
