@@ -25,6 +25,8 @@ _LAZY = {
     "InitExplorer": "init_explorer",
     "LazyInitViewer": "lazy_viewer",
     "DeviceTimer": "device_timer",
+    "Playground": "playground",
+    "PlaygroundSettings": "playground_code",
     "MLPSpec": "mlp",
     "build_mlp": "mlp",
     "module_tree": "introspection",
@@ -41,6 +43,8 @@ __all__ = [
     "MLPSpec",
     "ModuleTree",
     "ParameterInspector",
+    "Playground",
+    "PlaygroundSettings",
     "build_mlp",
     "count_parameters",
     "module_tree",
@@ -57,6 +61,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .mlp_explorer import MLPExplorer
     from .module_tree import ModuleTree
     from .parameter_inspector import ParameterInspector
+    from .playground import Playground
+    from .playground_code import PlaygroundSettings
 
 
 def __getattr__(name: str) -> object:

@@ -1,0 +1,102 @@
+"""Colour-mapped heatmaps as PNG inside SVG: the playground's pictures, fast enough to animate.
+
+Values from -1 to 1 map to orange, through light grey, to blue (values
+beyond are clamped), as in TensorFlow Playground. A picture is a small PNG
+written with ``zlib`` (no imaging library) and placed in an SVG next to axes,
+points and lines, so it is one string: cheap to send, and kept in a saved
+notebook like any other output.
+
+Example:
+    >>> png = png_bytes(colour_map(torch.zeros(2, 3)))
+    >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+    True
+"""
+
+from __future__ import annotations
+
+import base64
+import struct
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+NEGATIVE, MIDDLE, POSITIVE = (245, 147, 34), (232, 234, 235), (8, 119, 189)
+#: Shades in the colour map.
+LEVELS = 256
+
+
+def _hex(rgb: Sequence[int]) -> str:
+    return "#" + "".join(f"{int(c):02x}" for c in rgb)
+
+
+def _lookup_table() -> np.ndarray:
+    t = np.linspace(-1.0, 1.0, LEVELS)[:, None]
+    low, mid, high = (np.array(c, dtype=np.float64) for c in (NEGATIVE, MIDDLE, POSITIVE))
+    rgb = np.where(t < 0, mid + (low - mid) * -t, mid + (high - mid) * t)
+    return np.rint(rgb).astype(np.uint8)
+
+
+TABLE = _lookup_table()
+
+
+def colour_of(value: float) -> str:
+    """The map's colour for one value, as ``#rrggbb``.
+
+    Example:
+        >>> colour_of(-1.0), colour_of(0.0), colour_of(1.0)
+        ('#f59322', '#e8eaeb', '#0877bd')
+    """
+    return _hex(TABLE[_indices(np.array([value], dtype=np.float32))[0]])
+
+
+def _indices(values: np.ndarray) -> np.ndarray:
+    scaled = (np.nan_to_num(values, nan=0.0) + 1.0) * ((LEVELS - 1) / 2)
+    return np.clip(np.rint(scaled), 0, LEVELS - 1).astype(np.intp)
+
+
+def colour_map(values: torch.Tensor | np.ndarray, discretize: bool = False) -> np.ndarray:
+    """RGB pixels for ``values`` (any shape ``(..., H, W)``): ``(..., H, W, 3)`` uint8.
+
+    With ``discretize``, values of 0 and above are fully blue and the rest fully
+    orange: the two classes the output decides between.
+    """
+    array = values.numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
+    if discretize:
+        array = np.where(array >= 0, 1.0, -1.0)
+    return TABLE[_indices(array)]
+
+
+def png_bytes(rgb: np.ndarray, level: int = 1) -> bytes:
+    """Encode ``(H, W, 3)`` uint8 pixels as a PNG (no filtering; ``level`` is zlib's)."""
+    height, width, _ = rgb.shape
+    rows = np.empty((height, 1 + 3 * width), dtype=np.uint8)
+    rows[:, 0] = 0  # filter type "none" for every row
+    rows[:, 1:] = rgb.reshape(height, 3 * width)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows.tobytes(), level)) + chunk(b"IEND", b""))
+
+
+def image_element(rgb: np.ndarray, x: float, y: float, width: float, height: float,
+                  smooth: bool = True) -> str:
+    """An SVG ``<image>`` holding ``rgb`` as a PNG, stretched over the given box."""
+    data = base64.b64encode(png_bytes(rgb)).decode("ascii")
+    rendering = "" if smooth else ' style="image-rendering:pixelated"'
+    return (f'<image x="{x}" y="{y}" width="{width}" height="{height}"{rendering} '
+            f'preserveAspectRatio="none" href="data:image/png;base64,{data}"/>')
+
+
+def tiles(values: torch.Tensor, size: int) -> np.ndarray:
+    """Resample ``(K, h, w)`` values to ``(K, size, size)`` RGB tiles (nearest pixel)."""
+    rgb = colour_map(values)
+    _, h, w, _ = rgb.shape
+    rows = np.minimum((np.arange(size) * h) // size, h - 1)
+    cols = np.minimum((np.arange(size) * w) // size, w - 1)
+    return rgb[:, rows][:, :, cols]
