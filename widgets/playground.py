@@ -140,6 +140,7 @@ class Playground(LiveWidget):
         self._points_key: tuple[object, ...] | None = None
         self._points = ""
         self.frame_count = 0
+        self._stop_message = ""
         with self.hold_trait_notifications():
             for name, value in start.as_dict().items():
                 setattr(self, name, value)
@@ -222,6 +223,9 @@ class Playground(LiveWidget):
         if report.stopped:
             self.set_trait("playing", False)
             self.show_message(report.stopped)
+            self._stop_message = report.stopped
+        elif self._stop_message and self.message == self._stop_message:
+            self.show_message("")  # training goes on again: the old stop no longer holds
         self._draw_frame()
 
     def reset(self) -> None:
@@ -401,10 +405,15 @@ class Playground(LiveWidget):
     def _build_controls(self) -> None:
         small = {"description_width": "initial"}
 
-        def button(description: str, icon: str, action: object, tip: str) -> ipw.Button:
+        def button(description: str, icon: str, action: object, tip: str,
+                   done: object = None) -> ipw.Button:
             widget = ipw.Button(description=description, icon=icon, tooltip=tip,
                                 layout=ipw.Layout(width="auto"))
-            widget.on_click(lambda _: self._apply_from_controls(action))
+
+            def on_click(_: ipw.Button) -> None:
+                if self._apply_from_controls(action) and done is not None:
+                    done()
+            widget.on_click(on_click)
             return widget
 
         self._play_button = button("play", "play", self._toggle_play,
@@ -490,8 +499,9 @@ class Playground(LiveWidget):
             button("apply JSON", "check", lambda: self.load_json(self._state_text.value),
                    "load the state in the box above"),
             self._path,
-            button("save", "download", lambda: self._saved_note(self.save(self._path.value)),
-                   "write the state to this file"),
+            button("save", "download", lambda: self.save(self._path.value),
+                   "write the state to this file",
+                   lambda: self.show_message(f"saved to {self._path.value}", kind="info")),
             button("load", "upload", lambda: self.load(self._path.value),
                    "read the state from this file and retrain to its epoch")])
         self._state_box = ipw.VBox([self._state_text, state_buttons],
@@ -505,9 +515,6 @@ class Playground(LiveWidget):
                          ipw.HBox([data, network, output], layout=ipw.Layout(flex_flow="row wrap")),
                          ipw.HBox([self._code_toggle, self._state_toggle]), self._code,
                          self._state_box]
-
-    def _saved_note(self, path: Path) -> None:
-        self.show_message(f"saved to {path}", kind="info")
 
     def _toggle_play(self) -> None:
         if self.playing:

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import linecache
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -403,18 +405,38 @@ def layer_sources(settings: PlaygroundSettings) -> list[str]:
     for name in settings.custom_layers:
         factory = custom_layers.registered_layers()[name].factory
         identifier = _layer_identifier(name)
+        note = (f"# {identifier}: your layer registered as {name!r}. Define it here (a module "
+                "class, or a function\n# taking the width and returning a module) before "
+                "running this script.\n")
+        if identifier != getattr(factory, "__name__", ""):  # a lambda or a callable object
+            sources.append(note)
+            continue
         try:
-            text = inspect.getsource(factory)
-        except (OSError, TypeError):  # defined where Python keeps no source (a notebook class)
-            text = (f"# {identifier}: your layer registered as {name!r}. Paste its definition "
-                    "here\n# (a class or function taking the width) before running this script.\n")
-        else:
-            own = getattr(factory, "__name__", "")
-            if own != identifier:
-                text += f"{identifier} = {own}\n" if own.isidentifier() else (
-                    f"# {identifier}: define it from the code above\n")
-        sources.append(text)
+            sources.append(inspect.getsource(factory))
+        except (OSError, TypeError):  # a class defined in a notebook cell
+            sources.append(_notebook_class_source(factory) or note)
     return sources
+
+
+def _notebook_class_source(factory: object) -> str | None:
+    """The source of a class defined in a notebook cell, from the cells Python has seen.
+
+    Python keeps no file for a notebook's classes, but the kernel keeps each cell's
+    text in ``linecache``; the newest cell defining the class is the one in use.
+    """
+    name = getattr(factory, "__name__", "")
+    if not inspect.isclass(factory) or not name.isidentifier():
+        return None
+    head = re.compile(rf"class {name}\b")
+    for key in reversed(list(linecache.cache)):
+        entry = linecache.cache.get(key)
+        lines = entry[2] if isinstance(entry, tuple) and len(entry) >= 3 else None
+        if not isinstance(lines, list):
+            continue
+        for i, line in enumerate(lines):
+            if head.match(line):
+                return "".join(inspect.getblock(lines[i:]))
+    return None
 
 
 def script(settings: PlaygroundSettings, num_epochs: int = 100, note: str = "") -> str:

@@ -35,6 +35,7 @@ PICTURES = (
     Picture("01_layers_and_modules", "MLP explorer", "docs/images/mlp_explorer.png"),
     Picture("03_parameter_initialization", "Initialization explorer",
             "docs/images/init_explorer.png"),
+    Picture("08_playground", "Playground: a real", "docs/images/playground.png"),
 )
 
 

@@ -158,3 +158,48 @@ def test_reader_drives_the_mlp_explorer(lab: LabServer, page) -> None:
     page.wait_for_timeout(500)
     assert picture()[0] == picture_after[0]
     assert numbers() == numbers_after
+
+
+def test_reader_plays_the_playground(lab: LabServer, page) -> None:
+    """Press play, change the learning rate while it trains, pause: all from the browser."""
+    open_notebook(page, lab, "08_playground.ipynb")
+    run_all(page)
+    settled_report(page, lambda r: all(drawn(w) and w["live"] for w in r["widgets"]))
+    playground = widget_output(page, "Playground: a real")
+    playground.scroll_into_view_if_needed()
+    play = playground.get_by_role("button", name="play")
+
+    def epoch() -> int:
+        text = playground.locator("span", has_text="epoch").first.inner_text()
+        return int(text.split()[-1].replace(",", ""))
+
+    def heatmap() -> str:
+        return playground.locator("svg image").first.get_attribute("href")
+
+    start, picture = epoch(), heatmap()
+    play.click()
+    pause = playground.get_by_role("button", name="pause")
+    pause.wait_for(timeout=CHANGE_TIMEOUT_S * 1000)
+    wait_for_change(epoch, start, steady_s=0)
+    assert heatmap() != picture, "the output heatmap did not change while playing"
+
+    # A control moved while it plays takes effect at the next epoch, and play goes on.
+    rate = playground.locator("select").first
+    rate.select_option(label="0.1")
+    moved_at = epoch()
+    time.sleep(2)
+    later = epoch()
+    assert later > moved_at, "training stopped after the learning rate changed"
+    print(f"epochs per second seen in the browser: {(later - moved_at) / 2:.0f}")
+
+    pause.click()
+    play.wait_for(timeout=CHANGE_TIMEOUT_S * 1000)
+    stopped = epoch()
+    time.sleep(1)
+    assert epoch() - stopped <= 1, "training went on after pause"
+
+    playground.get_by_role("button", name="state (JSON)").click()
+    state = playground.locator("textarea").first
+    state.wait_for(timeout=CHANGE_TIMEOUT_S * 1000)
+    text = wait_for_change(state.input_value, "")
+    assert '"learning_rate": 0.1' in text and '"field": "learning_rate"' in text
