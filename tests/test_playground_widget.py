@@ -243,6 +243,32 @@ def test_play_trains_on_the_event_loop_and_controls_act_at_the_next_epoch() -> N
     playground.close()
 
 
+def test_one_playground_plays_at_a_time() -> None:
+    async def session() -> tuple[Playground, Playground]:
+        first, second = Playground(), Playground()
+        first.play()
+        await asyncio.sleep(0.1)
+        second.play()  # as when the cell that made the first one runs again
+        await asyncio.sleep(0.1)
+        assert not first.playing and second.playing
+        second.pause()
+        await asyncio.sleep(0.05)
+        return first, second
+
+    first, second = asyncio.run(session())
+    assert first.message == "paused: another playground started playing"
+    assert first.epoch > 0 and second.epoch > 0
+    first.close()
+    second.close()
+
+
+def test_the_frame_rate_cap_is_checked(playground: Playground) -> None:
+    playground.max_frames_per_second = 30
+    assert playground.max_frames_per_second == 30
+    with pytest.raises(ValueError, match="max_frames_per_second must be an integer from 1 to 120"):
+        playground.max_frames_per_second = 0
+
+
 def test_divergence_while_playing_stops_it_and_says_so() -> None:
     async def session() -> Playground:
         playground = Playground(dataset="plane", features=("x1", "x2", "x1^2"),

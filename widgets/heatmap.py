@@ -24,7 +24,7 @@ import torch
 
 NEGATIVE, MIDDLE, POSITIVE = (245, 147, 34), (232, 234, 235), (8, 119, 189)
 #: Shades in the colour map.
-LEVELS = 256
+LEVELS = 255  # odd, so that 0 has a shade of its own: the middle one
 
 
 def _hex(rgb: Sequence[int]) -> str:

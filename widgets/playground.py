@@ -7,6 +7,7 @@ import copy
 import json
 import random
 import time
+import weakref
 from pathlib import Path
 
 import ipywidgets as ipw
@@ -132,6 +133,9 @@ class Playground(LiveWidget):
     epoch = traitlets.Int(0, read_only=True, help="Epochs trained since the last restart.")
     playing = traitlets.Bool(False, read_only=True, help="Whether training is playing.")
 
+    #: Playgrounds that have played in this kernel: one plays at a time.
+    _players: weakref.WeakSet[Playground] = weakref.WeakSet()
+
     def __init__(self, **settings: object) -> None:
         start = PlaygroundSettings(**settings)
         super().__init__()
@@ -141,6 +145,7 @@ class Playground(LiveWidget):
         self._points = ""
         self.frame_count = 0
         self._stop_message = ""
+        self._frames_per_second = MAX_FRAMES_PER_SECOND
         with self.hold_trait_notifications():
             for name, value in start.as_dict().items():
                 setattr(self, name, value)
@@ -251,9 +256,23 @@ class Playground(LiveWidget):
         except RuntimeError:
             raise RuntimeError("play() needs a running event loop, as in a Jupyter kernel; "
                                "in a script, call step(n) instead") from None
+        for other in list(Playground._players):
+            if other is not self and other.playing:  # e.g. the same cell run again
+                other.pause()
+                other.show_message("paused: another playground started playing", kind="info")
+        Playground._players.add(self)
         self.set_trait("playing", True)
         self.show_message("")
         self._task = loop.create_task(self._play_loop())
+
+    @property
+    def max_frames_per_second(self) -> int:
+        """The most frames (epochs) per second while playing, 1 to 120 (60 by default)."""
+        return self._frames_per_second
+
+    @max_frames_per_second.setter
+    def max_frames_per_second(self, value: int) -> None:
+        self._frames_per_second = check_int("max_frames_per_second", value, 1, 120)
 
     def pause(self) -> None:
         """Stop playing after the current epoch."""
@@ -264,7 +283,7 @@ class Playground(LiveWidget):
             while self.playing:
                 started = time.perf_counter()
                 self.frame()
-                spare = 1 / MAX_FRAMES_PER_SECOND - (time.perf_counter() - started)
+                spare = 1 / self._frames_per_second - (time.perf_counter() - started)
                 await asyncio.sleep(max(0.0, spare))  # the controls' messages are handled here
         except Exception as error:  # shown to the reader, never lost in the kernel's log
             self.show_message(f"playing stopped: {type(error).__name__}: {error}")

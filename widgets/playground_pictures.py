@@ -2,6 +2,7 @@
 data on top, the network with a heatmap per unit, and the loss curves.
 
 Example:
+    >>> from widgets.playground_code import PlaygroundSettings
     >>> run = PlaygroundRun(PlaygroundSettings())
     >>> output_picture(run).startswith("<svg")
     True
