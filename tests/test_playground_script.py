@@ -38,7 +38,7 @@ def _empty_registry() -> Iterator[None]:
 
 def run_script(text: str) -> dict[str, object]:
     namespace: dict[str, object] = {"__name__": "__script__"}
-    exec(compile(text, "<script>", "exec"), namespace)  # noqa: S102 - the code under test
+    exec(compile(text, "<script>", "exec"), namespace)
     return namespace
 
 
@@ -128,10 +128,11 @@ def test_a_class_defined_in_a_notebook_cell_is_found_in_the_cells_text() -> None
     namespace: dict[str, object] = {"nn": nn, "__name__": "__main__"}
     linecache.cache["<cell-7>"] = (len(cell), None, cell.splitlines(True), "<cell-7>")
     try:
-        exec(compile(cell, "<cell-7>", "exec"), namespace)  # noqa: S102 - a notebook cell
+        exec(compile(cell, "<cell-7>", "exec"), namespace)
         register_layer("half", namespace["CellLayer"])
         text = script(PlaygroundSettings(activations=("half", "tanh")), 1)
     finally:
         del linecache.cache["<cell-7>"]
-    assert "class CellLayer(nn.Module):\n    def forward(self, X):\n        return X * 0.5\n" in text
+    expected = "class CellLayer(nn.Module):\n    def forward(self, X):\n        return X * 0.5\n"
+    assert expected in text
     assert "not part of the class" not in text

@@ -435,3 +435,44 @@ def test_net_is_a_copy(playground: Playground) -> None:
 
 def test_repr(playground: Playground) -> None:
     assert repr(playground).startswith("Playground(dataset='circle', features=('x1', 'x2')")
+
+
+class MixesRows(nn.Module):
+    """A reader's layer whose output for one row depends on the other rows of its batch."""
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(X - X.mean(dim=0))
+
+
+def test_layers_that_mix_rows_still_match_the_script() -> None:
+    register_layer("mixes", MixesRows)
+    playground = Playground(activations=("mixes", "tanh"))
+    playground.step(4)
+    variables = playground.code().run()
+    assert variables["train_loss"] == playground.train_loss
+    assert variables["test_loss"] == playground.test_loss
+    playground.close()
+
+
+def test_batch_norm_trains_in_training_mode_and_is_scored_in_evaluation_mode() -> None:
+    register_layer("batch_norm", nn.BatchNorm1d)
+    playground = Playground(hidden_sizes=(6, 4), activations=("batch_norm", "tanh"))
+    playground.step(3)
+    net = playground.net
+    assert not net.training  # scored as a reader would, after net.eval()
+    assert net[1].num_batches_tracked.item() == 3 * 25  # only training batches count
+    assert "nn.Linear(2, 6), nn.BatchNorm1d(6)," in str(playground.code())
+    variables = playground.code().run()
+    assert variables["test_loss"] == playground.test_loss
+    playground.close()
+
+
+def test_a_message_goes_once_a_later_change_works() -> None:
+    register_layer("even", EvenOnly)
+    playground = Playground(activations=("even", "tanh"))
+    with pytest.raises(ValueError, match="width must be even"):
+        playground.hidden_sizes = (3, 2)
+    assert "width must be even" in playground.message
+    playground.configure(hidden_sizes=(5,), activations="relu")
+    assert playground.message == ""
+    playground.close()

@@ -9,6 +9,7 @@ import random
 import time
 import weakref
 from pathlib import Path
+from typing import ClassVar
 
 import ipywidgets as ipw
 import torch
@@ -134,7 +135,7 @@ class Playground(LiveWidget):
     playing = traitlets.Bool(False, read_only=True, help="Whether training is playing.")
 
     #: Playgrounds that have played in this kernel: one plays at a time.
-    _players: weakref.WeakSet[Playground] = weakref.WeakSet()
+    _players: ClassVar[weakref.WeakSet[Playground]] = weakref.WeakSet()
 
     def __init__(self, **settings: object) -> None:
         start = PlaygroundSettings(**settings)
@@ -633,6 +634,8 @@ class Playground(LiveWidget):
                 raise InvalidValueError(f"{text}; {self._fall_back()}") from error
             if what in ("data", "network"):
                 self.set_trait("epoch", 0)
+            if what != "view":
+                self.show_message("")  # a setting that works now: older messages are stale
         self._good_state = self._current_state()
         self._sync_controls()
         self._draw_frame()

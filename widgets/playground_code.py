@@ -328,7 +328,15 @@ def _layer_identifier(name: str) -> str:
     """What the code calls a registered layer's factory: its own name when usable."""
     factory = custom_layers.registered_layers()[name].factory
     own = getattr(factory, "__name__", "")
+    if _from_torch(factory):
+        return f"nn.{own}"
     return own if own.isidentifier() and not own.startswith("_") else f"layer_{name}"
+
+
+def _from_torch(factory: object) -> bool:
+    """True for PyTorch's own modules (``nn.BatchNorm1d``): the script names them, no source."""
+    own = getattr(factory, "__name__", "")
+    return bool(own) and getattr(nn, own, None) is factory
 
 
 def _layer_code(name: str, width: int) -> str:
@@ -375,6 +383,7 @@ def epoch_source(settings: PlaygroundSettings) -> str:
     """Source of ``train_epoch(...)``: one pass over the training set in shuffled batches."""
     penalty = penalty_code(settings)
     lines = ["def train_epoch(net, optimizer, X, y, batch_size, g):\n",
+             "    net.train()\n",
              "    loss_fn = nn.MSELoss()\n"]
     if penalty:
         what = "absolute values" if settings.regularization == "l1" else "squares"
@@ -404,6 +413,8 @@ def layer_sources(settings: PlaygroundSettings) -> list[str]:
     sources = []
     for name in settings.custom_layers:
         factory = custom_layers.registered_layers()[name].factory
+        if _from_torch(factory):
+            continue
         identifier = _layer_identifier(name)
         note = (f"# {identifier}: your layer registered as {name!r}. Define it here (a module "
                 "class, or a function\n# taking the width and returning a module) before "
@@ -475,6 +486,7 @@ def script(settings: PlaygroundSettings, num_epochs: int = 100, note: str = "") 
         "    train_epoch(net, optimizer, X_train, y_train, batch_size, g)\n"
         "\n"
         "loss_fn = nn.MSELoss()\n"
+        "net.eval()\n"
         "with torch.no_grad():\n"
         "    train_loss = loss_fn(net(X_train), y_train).item()\n"
         "    test_loss = loss_fn(net(X_test), y_test).item()\n"
@@ -488,7 +500,8 @@ def compile_functions(settings: PlaygroundSettings) -> dict[str, Callable[..., o
     the same source :func:`script` prints."""
     namespace: dict[str, object] = {"torch": torch, "nn": nn, "math": math}
     for name in settings.custom_layers:
-        namespace[_layer_identifier(name)] = custom_layers.registered_layers()[name].factory
+        if not _from_torch(custom_layers.registered_layers()[name].factory):
+            namespace[_layer_identifier(name)] = custom_layers.registered_layers()[name].factory
     for source in (features_source(settings.features), net_source(settings),
                    epoch_source(settings)):
         exec(compile(source, "<playground>", "exec"), namespace)

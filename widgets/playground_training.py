@@ -174,6 +174,19 @@ class PlaygroundRun:
 
     # -- training ---------------------------------------------------------------------------
 
+    @staticmethod
+    @contextlib.contextmanager
+    def _one_thread() -> Iterator[None]:
+        """Run on one CPU thread: a network this small gains nothing from more, and
+        when other work shares the cores, threads waiting for each other make each
+        step many times slower."""
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(threads)
+
     @contextlib.contextmanager
     def _training_random_state(self) -> Iterator[None]:
         """Training draws from its own random stream; the reader's stays as it was."""
@@ -209,6 +222,11 @@ class PlaygroundRun:
         says why in ``stopped``.
         """
         epochs = check_int("epochs", epochs, 1, MAX_EPOCHS_PER_CALL)
+        with self._one_thread():
+            done, stopped = self._train(epochs)
+        return self.report(done, stopped)
+
+    def _train(self, epochs: int) -> tuple[int, str]:
         stopped = ""
         done = 0
         for _ in range(epochs):
@@ -235,7 +253,7 @@ class PlaygroundRun:
             self.train_losses.append(train_loss)
             self.test_losses.append(test_loss)
             self._grid_cache.clear()
-        return self.report(done, stopped)
+        return done, stopped
 
     def report(self, epochs_trained: int = 0, stopped: str = "") -> TrainingReport:
         """The current losses (and accuracies for classification) as a report."""
@@ -246,17 +264,24 @@ class PlaygroundRun:
     def _parameters_finite(self) -> bool:
         return all(bool(torch.isfinite(p).all()) for p in self.net.parameters())
 
-    def _evaluate(self, X: torch.Tensor) -> torch.Tensor:
-        """``net(X)`` without gradients and without touching training's random stream."""
-        with torch.no_grad(), torch.random.fork_rng(devices=[]):
+    @contextlib.contextmanager
+    def _evaluating(self) -> Iterator[None]:
+        """Evaluation mode, no gradients, one thread, training's random stream untouched."""
+        self.net.eval()  # train_epoch switches back to training mode
+        with torch.no_grad(), torch.random.fork_rng(devices=[]), self._one_thread():
             torch.manual_seed(self.settings.seed)
-            return self.net(X)
+            yield
+
+    def _outputs(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The network's outputs for the training and the test points, each set on its own
+        (as the script computes them: a layer may mix the rows of a batch)."""
+        with self._evaluating():
+            return self.net(self.X_train), self.net(self.X_test)
 
     def _losses(self) -> tuple[float, float]:
         loss_fn = nn.MSELoss()
-        both = self._evaluate(torch.cat([self.X_train, self.X_test]))
-        n = len(self.X_train)
-        return (loss_fn(both[:n], self.y_train).item(), loss_fn(both[n:], self.y_test).item())
+        train, test = self._outputs()
+        return loss_fn(train, self.y_train).item(), loss_fn(test, self.y_test).item()
 
     def _record_losses(self) -> None:
         train_loss, test_loss = self._losses()
@@ -275,10 +300,9 @@ class PlaygroundRun:
 
     def accuracies(self) -> tuple[float, float]:
         """Share of training and test points on the right side of 0 (classification)."""
-        both = self._evaluate(torch.cat([self.X_train, self.X_test]))
-        right = ((both >= 0) == (torch.cat([self.y_train, self.y_test]) > 0)).float().flatten()
-        n = len(self.X_train)
-        return right[:n].mean().item(), right[n:].mean().item()
+        train, test = self._outputs()
+        return (((train >= 0) == (self.y_train > 0)).float().mean().item(),
+                ((test >= 0) == (self.y_test > 0)).float().mean().item())
 
     # -- what the pictures show --------------------------------------------------------------
 
@@ -294,8 +318,7 @@ class PlaygroundRun:
         grid = plane_grid(density)
         hidden: list[torch.Tensor] = []
         modules = list(self.net.children()) if isinstance(self.net, nn.Sequential) else [self.net]
-        with torch.no_grad(), torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.settings.seed)
+        with self._evaluating():
             h = self._features(grid)
             for i, module in enumerate(modules):
                 h = module(h)
