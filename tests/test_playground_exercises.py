@@ -16,16 +16,6 @@ from widgets.exercises.playground import (
 )
 from widgets.playground_code import compile_functions
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """The networks are tiny: one thread is as fast, and much faster on a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 # -- exercise 1: the spiral on a budget ----------------------------------------------------------
 
 SOLUTION = {"features": ("x1", "x2", "sin(x1)", "sin(x2)"), "hidden_sizes": (8,),
