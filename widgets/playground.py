@@ -461,8 +461,11 @@ class Playground(LiveWidget):
                         self._regularization, self._rate, self._init],
                        layout=ipw.Layout(flex_flow="row wrap", align_items="center"))
 
-        self._dataset = ipw.ToggleButtons(options=list(DATASETS), style={"button_width": "96px"},
-                                          layout=ipw.Layout(width="220px"))
+        labels = {"two_gaussians": "2 Gaussians", "gaussian": "Gaussian"}
+        self._dataset = ipw.ToggleButtons(options=[(labels.get(n, n), n) for n in DATASETS],
+                                          style={"button_width": "104px"},
+                                          tooltips=[d.description for d in DATASETS.values()],
+                                          layout=ipw.Layout(width="230px"))
         self._noise = ipw.IntSlider(min=0, max=50, step=5, description="noise %",
                                     continuous_update=False, layout=ipw.Layout(width="220px"))
         self._share = ipw.IntSlider(min=10, max=90, step=10, description="train %",
@@ -475,9 +478,10 @@ class Playground(LiveWidget):
                                   "new data from a new random seed")
         data = ipw.VBox([ipw.HTML("<b>data</b>"), self._dataset, self._noise, self._share,
                          self._samples, ipw.HBox([self._seed]), self._regenerate],
-                        layout=ipw.Layout(width="230px", margin="0 12px 0 0"))
+                        layout=ipw.Layout(width="240px", margin="0 12px 0 0"))
 
-        self._feature_toggles = [ipw.ToggleButton(description=name, layout=ipw.Layout(width="64px"))
+        self._feature_toggles = [ipw.ToggleButton(description=name, tooltip=FEATURES[name],
+                                                  layout=ipw.Layout(width="auto"))
                                  for name in FEATURES]
         self._layer_count = ipw.IntSlider(min=0, max=MAX_HIDDEN_LAYERS,
                                           description="hidden layers", style=small,

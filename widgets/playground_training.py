@@ -86,6 +86,7 @@ class PlaygroundRun:
         self.settings = settings
         self.changes: list[Change] = []
         self._grid_cache: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        self._scores: tuple[float, float, float, float] = (math.nan,) * 4
         self._make_data()
         self._make_network()
 
@@ -240,7 +241,8 @@ class PlaygroundRun:
                 stopped = (f"training stopped at epoch {self.epoch + 1}: "
                            f"{type(error).__name__}: {error}; kept epoch {self.epoch}")
                 break
-            train_loss, test_loss = self._losses()
+            scores = self._score()
+            train_loss, test_loss = scores[:2]
             if not (math.isfinite(train_loss) and self._parameters_finite()):
                 self._restore(checkpoint)
                 what = "NaN" if math.isnan(train_loss) else "infinite"
@@ -252,6 +254,7 @@ class PlaygroundRun:
             done += 1
             self.train_losses.append(train_loss)
             self.test_losses.append(test_loss)
+            self._scores = scores
             self._grid_cache.clear()
         return done, stopped
 
@@ -269,7 +272,7 @@ class PlaygroundRun:
         """Evaluation mode, no gradients, one thread, training's random stream untouched."""
         self.net.eval()  # train_epoch switches back to training mode
         with torch.no_grad(), torch.random.fork_rng(devices=[]), self._one_thread():
-            torch.manual_seed(self.settings.seed)
+            torch.default_generator.manual_seed(self.settings.seed)  # the CPU one: fast
             yield
 
     def _outputs(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -278,15 +281,19 @@ class PlaygroundRun:
         with self._evaluating():
             return self.net(self.X_train), self.net(self.X_test)
 
-    def _losses(self) -> tuple[float, float]:
+    def _score(self) -> tuple[float, float, float, float]:
+        """Train and test loss, and the share of train and test points on the right side
+        of 0 (what the accuracy is for classification), from one pass over each set."""
         loss_fn = nn.MSELoss()
         train, test = self._outputs()
-        return loss_fn(train, self.y_train).item(), loss_fn(test, self.y_test).item()
+        return (loss_fn(train, self.y_train).item(), loss_fn(test, self.y_test).item(),
+                ((train >= 0) == (self.y_train > 0)).float().mean().item(),
+                ((test >= 0) == (self.y_test > 0)).float().mean().item())
 
     def _record_losses(self) -> None:
-        train_loss, test_loss = self._losses()
-        self.train_losses.append(train_loss)
-        self.test_losses.append(test_loss)
+        self._scores = self._score()
+        self.train_losses.append(self._scores[0])
+        self.test_losses.append(self._scores[1])
 
     @property
     def train_loss(self) -> float:
@@ -300,9 +307,7 @@ class PlaygroundRun:
 
     def accuracies(self) -> tuple[float, float]:
         """Share of training and test points on the right side of 0 (classification)."""
-        train, test = self._outputs()
-        return (((train >= 0) == (self.y_train > 0)).float().mean().item(),
-                ((test >= 0) == (self.y_test > 0)).float().mean().item())
+        return self._scores[2], self._scores[3]
 
     # -- what the pictures show --------------------------------------------------------------
 
@@ -330,7 +335,7 @@ class PlaygroundRun:
 
     def feature_values(self, density: int) -> torch.Tensor:
         """Each input feature over the grid: ``(features, density, density)``."""
-        with torch.no_grad():
+        with torch.no_grad(), self._one_thread():
             return self._features(plane_grid(density)).T.reshape(-1, density, density)
 
     def linear_weights(self) -> list[torch.Tensor]:
