@@ -331,3 +331,78 @@ def test_bad_saved_states_are_refused_naming_the_field(edit: object, words: str)
     with pytest.raises((ValueError, TypeError)) as raised:
         check_state(edit(good_state()))
     assert words in str(raised.value)
+
+
+class FailsInEval(nn.Module):
+    """Trains, but raises when the network is scored (evaluation mode)."""
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        if not self.training:
+            raise RuntimeError("cannot score")
+        return torch.tanh(X)
+
+
+class OddWidthsDropAColumn(nn.Module):
+    """Keeps the shape at even widths (the probe), drops a column at odd ones."""
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X if X.shape[1] % 2 == 0 else X[:, :-1]
+
+
+def test_a_failed_update_leaves_the_run_exactly_as_it_was() -> None:
+    register_layer("odd", OddWidthsDropAColumn)
+    run = PlaygroundRun(PlaygroundSettings(activations=("odd", "tanh")))
+    run.train(5)
+    before = (run.settings, run.epoch, list(run.train_losses), run.net, run.X_train, run.optimizer)
+    with pytest.raises(RuntimeError):
+        run.update(run.settings.replace(features=("x1", "x2", "x1^2"), hidden_sizes=(5, 2)))
+    after = (run.settings, run.epoch, list(run.train_losses), run.net, run.X_train, run.optimizer)
+    assert all(a is b or a == b for a, b in zip(before, after))
+    assert run.train(1).epoch == 6
+    with pytest.raises(RuntimeError):
+        run.update(run.settings.replace(num_samples=60, hidden_sizes=(3, 2)))
+    assert len(run.X) == 500 and run.epoch == 6
+
+
+def test_a_layer_failing_when_scored_stops_training_at_the_last_good_epoch() -> None:
+    register_layer("fails_in_eval", FailsInEval)
+    with pytest.raises(RuntimeError, match="cannot score"):
+        PlaygroundRun(PlaygroundSettings(activations=("fails_in_eval", "tanh")))
+
+
+def test_scoring_that_fails_mid_run_keeps_the_epoch_before() -> None:
+    class FailsLater(nn.Module):
+        calls = 0
+
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            if not self.training:
+                FailsLater.calls += 1
+                if FailsLater.calls > 4:
+                    raise RuntimeError("cannot score any more")
+            return torch.tanh(X)
+
+    register_layer("fails_later", FailsLater)
+    run = PlaygroundRun(PlaygroundSettings(activations=("fails_later", "tanh")))
+    report = run.train(5)
+    assert report.epoch == run.epoch == 1 and "cannot score any more" in report.stopped
+    plain = PlaygroundRun(PlaygroundSettings(activations=("tanh", "tanh")))
+    plain.train(1)
+    assert all(torch.equal(a, b) for a, b in zip(run.net.parameters(), plain.net.parameters()))
+
+
+def test_buffers_go_back_with_the_weights_after_divergence() -> None:
+    register_layer("batch_norm", nn.BatchNorm1d)
+    run = PlaygroundRun(PlaygroundSettings(dataset="plane", features=("x1^2", "x2^2"),
+                                           activations=("batch_norm", "tanh"),
+                                           learning_rate=10.0))
+    report = run.train(20)
+    assert report.stopped
+    assert all(bool(torch.isfinite(b).all()) for b in run.net.buffers())
+    assert run.net[1].num_batches_tracked.item() == 25 * run.epoch
+
+
+def test_changes_after_the_states_epoch_are_refused() -> None:
+    state = good_state()
+    state["epoch"] = 0
+    with pytest.raises(ValueError, match="changes\\[0\\].epoch must be from 1 to the state's epoch"):
+        check_state(state)

@@ -78,7 +78,8 @@ def test_a_registered_layer_with_parameters_is_in_the_script_too() -> None:
     run = PlaygroundRun(settings)
     run.train(8)
     text = script(settings, 8)
-    assert "class Scaled(nn.Module):" in text and "nn.Linear(2, 4), Scaled(4)," in text
+    assert f"from {Scaled.__module__} import Scaled\n" in text  # importable: imported
+    assert "nn.Linear(2, 4), Scaled(4)," in text
     assert run_script(text)["train_loss"] == run.train_loss
 
 
@@ -136,3 +137,66 @@ def test_a_class_defined_in_a_notebook_cell_is_found_in_the_cells_text() -> None
     expected = "class CellLayer(nn.Module):\n    def forward(self, X):\n        return X * 0.5\n"
     assert expected in text
     assert "not part of the class" not in text
+
+
+def test_factories_sharing_a_name_or_taking_the_scripts_names_get_their_own() -> None:
+    def make(width: int) -> nn.Module:
+        return nn.Tanh()
+    first = make
+
+    def make(width: int) -> nn.Module:  # noqa: F811 - a notebook function edited and run again
+        return nn.ReLU()
+
+    def features(width: int) -> nn.Module:
+        return nn.Sigmoid()
+
+    register_layer("first", first)
+    register_layer("second", make)
+    register_layer("clash", features)
+    settings = PlaygroundSettings(hidden_sizes=(3, 3, 3), activations=("first", "second", "clash"))
+    text = script(settings, 3)
+    assert "layer_first(3)," in text and "layer_second(3)," in text and "layer_clash(3)," in text
+    run = PlaygroundRun(settings)
+    assert [type(m).__name__ for m in run.net][1:6:2] == ["Tanh", "ReLU", "Sigmoid"]
+    run.train(3)
+    namespace = run_script(text)
+    assert namespace["train_loss"] == run.train_loss
+    assert [type(m).__name__ for m in namespace["net"]][1:6:2] == ["Tanh", "ReLU", "Sigmoid"]
+
+
+class NoisyInEval(nn.Module):
+    """A layer that adds noise even when evaluating."""
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(X) + 0.01 * torch.randn_like(X)
+
+
+def test_layers_drawing_random_numbers_still_match_the_script() -> None:
+    register_layer("noisy", NoisyInEval)
+    settings = PlaygroundSettings(activations=("noisy", "tanh"))
+    run = PlaygroundRun(settings)
+    run.train(4)
+    namespace = run_script(script(settings, 4))
+    assert (namespace["train_loss"], namespace["test_loss"]) == (run.train_loss, run.test_loss)
+
+
+def test_a_notebook_class_is_copied_from_the_cell_it_was_made_from() -> None:
+    import linecache
+
+    def cell(name: str, factor: str) -> str:
+        text = ("class ReLU(nn.Module):\n"
+                "    def forward(self, X):\n"
+                f"        return torch.relu(X) * {factor}\n")
+        linecache.cache[name] = (len(text), None, text.splitlines(True), name)
+        return text
+
+    namespace: dict[str, object] = {"nn": nn, "torch": torch, "__name__": "__main__"}
+    try:
+        exec(compile(cell("<cell-1>", "0.5"), "<cell-1>", "exec"), namespace)
+        register_layer("half_relu", namespace["ReLU"])
+        cell("<cell-2>", "0.9")  # the cell edited and run again, but not registered again
+        text = script(PlaygroundSettings(activations=("half_relu", "tanh")), 1)
+    finally:
+        for name in ("<cell-1>", "<cell-2>"):
+            linecache.cache.pop(name, None)
+    assert "return torch.relu(X) * 0.5" in text and "* 0.9" not in text

@@ -389,7 +389,7 @@ def test_a_layer_failing_at_a_width_keeps_the_last_valid_network() -> None:
     register_layer("even", EvenOnly)
     playground = Playground(activations=("even", "tanh"))
     playground._widths[0].value = 5
-    assert "the network failed to build (custom layers in it: even)" in playground.message
+    assert "the network failed to build or run (custom layers in it: even)" in playground.message
     assert "width must be even" in playground.message
     assert playground.hidden_sizes == (4, 2) and playground._widths[0].value == 4
     with pytest.raises(ValueError, match="width must be even"):
@@ -475,4 +475,73 @@ def test_a_message_goes_once_a_later_change_works() -> None:
     assert "width must be even" in playground.message
     playground.configure(hidden_sizes=(5,), activations="relu")
     assert playground.message == ""
+    playground.close()
+
+
+def test_pause_then_play_within_one_frame_keeps_playing() -> None:
+    async def session() -> Playground:
+        playground = Playground()
+        playground.play()
+        await asyncio.sleep(0.05)
+        playground._play_button.click()  # pause
+        playground._play_button.click()  # and play again at once
+        await asyncio.sleep(0.2)
+        assert playground.playing and playground._play_button.description == "pause"
+        epoch = playground.epoch
+        await asyncio.sleep(0.1)
+        assert playground.epoch > epoch
+        playground.pause()
+        await asyncio.sleep(0.05)
+        return playground
+
+    asyncio.run(session()).close()
+
+
+class FailsOnTheGrid(nn.Module):
+    """Works on the 250-point sets, fails on the 10,000-point grid of the pictures."""
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        if len(X) > 1000:
+            raise RuntimeError("batch too large")
+        return torch.tanh(X)
+
+
+def test_a_layer_failing_only_on_the_pictures_grid_keeps_the_last_valid_state() -> None:
+    register_layer("small_batches", FailsOnTheGrid)
+    playground = Playground()
+    playground.step(3)
+    picture = playground._output.value
+    playground._choices[0].value = "small_batches"
+    assert "batch too large" in playground.message and "kept the last valid" in playground.message
+    assert playground.activations == ("tanh", "tanh") and playground.epoch == 3
+    assert playground._run.epoch == 3 and playground._output.value == picture
+    assert playground.step(1).epoch == 4
+    playground.close()
+
+
+def test_a_constructor_with_a_failing_layer_says_so() -> None:
+    register_layer("small_batches", FailsOnTheGrid)
+    with pytest.raises(ValueError, match="failed to build or run .*batch too large"):
+        Playground(activations=("small_batches", "tanh"))
+
+
+def test_read_only_traits_say_how_they_change(playground: Playground) -> None:
+    with pytest.raises(ValueError, match="epoch cannot be set: it trains with step"):
+        playground.epoch = 3
+    with pytest.raises(ValueError, match="playing cannot be set: it starts with play"):
+        playground.playing = True
+
+
+def test_saving_where_it_cannot_write_names_the_path(tmp_path: Path,
+                                                     playground: Playground) -> None:
+    with pytest.raises(ValueError, match="could not write the playground state to"):
+        playground.save(tmp_path / "missing" / "state.json")
+    with pytest.raises(ValueError, match="nests too deeply"):
+        playground.load_json("[" * 100_000 + "]" * 100_000)
+
+
+def test_links_stay_capped_when_every_weight_is_zero() -> None:
+    playground = Playground(hidden_sizes=(64,) * 3, init="zeros")
+    links = "".join(re.findall(r'<path d="([^"]+)"', playground._network.value))
+    assert links.count("L") == 1500
     playground.close()

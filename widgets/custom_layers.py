@@ -94,7 +94,7 @@ def check_layer(layer: CustomLayer, width: int = PROBE_WIDTH) -> nn.Module:
         raise LayerCheckError(f"{where} must build a torch.nn.Module, got {describe(module)}")
     probe = torch.randn(3, width, generator=torch.Generator().manual_seed(0))
     try:
-        with torch.no_grad():
+        with torch.no_grad(), torch.random.fork_rng(devices=[]):  # the reader's random state stays
             output = module(probe)
     except Exception as error:
         raise LayerCheckError(f"{where} raised {type(error).__name__} in forward on a "

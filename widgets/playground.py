@@ -66,6 +66,19 @@ NEW_LAYER_WIDTH = 4
 MAX_FRAMES_PER_SECOND = 60
 
 
+def ReadOnly(kind: type[traitlets.TraitType], how: str, default: object,
+             **kwargs: object) -> traitlets.TraitType:
+    """A read-only trait of ``kind`` whose assignment says how the value changes instead.
+
+    Traitlets refuses with a bare ``TraitError``; this one is a ``ValueError`` too.
+    """
+    class Trait(kind):  # type: ignore[valid-type, misc]
+        def __set__(self, obj: object, value: object) -> None:
+            raise InvalidValueError(f"{self.name} cannot be set: it {how}")
+
+    return Trait(default, read_only=True, **kwargs)
+
+
 class PlaygroundScript:
     """The PyTorch script "show code" prints; shown as plain text.
 
@@ -85,7 +98,8 @@ class PlaygroundScript:
     def run(self) -> dict[str, object]:
         """Run the script here; returns its variables (``train_loss``, ``net``, ...)."""
         namespace: dict[str, object] = {"__name__": "__playground__"}
-        exec(compile(self.text, "<playground script>", "exec"), namespace)
+        with torch.random.fork_rng(devices=[]):  # the script seeds; the reader's state stays
+            exec(compile(self.text, "<playground script>", "exec"), namespace)
         return namespace
 
 
@@ -131,16 +145,24 @@ class Playground(LiveWidget):
                          help="Show the output as two classes.")
     show_test_data = Checked(check_flag("show_test_data"), False,
                              help="Draw the test points too.")
-    epoch = traitlets.Int(0, read_only=True, help="Epochs trained since the last restart.")
-    playing = traitlets.Bool(False, read_only=True, help="Whether training is playing.")
+    epoch = ReadOnly(traitlets.Int, "trains with step() or play(), restarts with reset()",
+                     0, help="Epochs trained since the last restart.")
+    playing = ReadOnly(traitlets.Bool, "starts with play() and stops with pause()", False,
+                       help="Whether training is playing.")
 
     #: Playgrounds that have played in this kernel: one plays at a time.
     _players: ClassVar[weakref.WeakSet[Playground]] = weakref.WeakSet()
 
     def __init__(self, **settings: object) -> None:
         start = PlaygroundSettings(**settings)
+        try:
+            run = PlaygroundRun(start)
+        except Exception as error:  # a reader's layer fails with these settings
+            custom = ", ".join(start.custom_layers)
+            raise ValueError(f"the network failed to build or run (custom layers in it: {custom}): "
+                             f"{type(error).__name__}: {error}") from error
         super().__init__()
-        self._run = PlaygroundRun(start)
+        self._run = run
         self._task: asyncio.Task | None = None
         self._points_key: tuple[object, ...] | None = None
         self._points = ""
@@ -153,7 +175,13 @@ class Playground(LiveWidget):
         self._build_controls()
         self.observe(self._on_state_change, names=self._state_names())
         custom_layers.on_registry_change(self._on_registry_change)
-        self._render_now()
+        try:
+            self._render_now()
+        except Exception as error:  # a reader's layer fails on the pictures' grid
+            self.close()
+            custom = ", ".join(start.custom_layers)
+            raise ValueError(f"the network failed to build or run (custom layers in it: "
+                             f"{custom}): {type(error).__name__}: {error}") from error
 
     # -- state ------------------------------------------------------------------------------
 
@@ -251,6 +279,7 @@ class Playground(LiveWidget):
         Controls stay live while it plays; a change takes effect at the next epoch.
         """
         if self._task is not None and not self._task.done():
+            self.set_trait("playing", True)  # paused a moment ago: its loop goes on
             return
         try:
             loop = asyncio.get_running_loop()
@@ -318,7 +347,11 @@ class Playground(LiveWidget):
     def save(self, path: str | Path) -> Path:
         """Write the state to ``path`` as JSON; returns the path."""
         path = Path(check_text("path", str(path)) if not isinstance(path, Path) else path)
-        path.write_text(self.to_json() + "\n", encoding="utf-8")
+        try:
+            path.write_text(self.to_json() + "\n", encoding="utf-8")
+        except OSError as error:
+            raise ValueError(f"could not write the playground state to {str(path)!r}: "
+                             f"{error.strerror or error}") from None
         return path
 
     def load(self, path: str | Path, replay_epochs: bool = True) -> TrainingReport:
@@ -344,6 +377,8 @@ class Playground(LiveWidget):
             state = json.loads(text)
         except json.JSONDecodeError as error:
             raise ValueError(f"{source} is not valid JSON: {error}") from None
+        except RecursionError:
+            raise ValueError(f"{source} nests too deeply to be a playground state") from None
         return self.load_state(state, replay_epochs)
 
     def load_state(self, state: object, replay_epochs: bool = True) -> TrainingReport:
@@ -623,26 +658,30 @@ class Playground(LiveWidget):
 
     def _render(self) -> None:
         settings = self.settings
-        if settings != self._run.settings:
-            try:
-                what = self._run.update(settings)
-            except Exception as error:  # a reader's layer failed at this width
-                if self._restoring:
-                    raise
-                custom = ", ".join(self.settings.custom_layers)
-                suspects = f" (custom layers in it: {custom})" if custom else ""
-                text = (f"the network failed to build{suspects}: "
-                        f"{type(error).__name__}: {error}")
-                if self._good_state is None:
-                    raise InvalidValueError(text) from error
-                raise InvalidValueError(f"{text}; {self._fall_back()}") from error
+        saved = self._run.saved() if settings != self._run.settings else None
+        try:
+            what = "nothing" if saved is None else self._run.update(settings)
             if what in ("data", "network"):
                 self.set_trait("epoch", 0)
-            if what != "view":
-                self.show_message("")  # a setting that works now: older messages are stale
+            self._draw_frame()  # a reader's layer may fail only on the pictures' grid
+        except Exception as error:  # a reader's layer failed at this width or input
+            if saved is None:
+                raise
+            self._run.revert(saved)
+            self.set_trait("epoch", self._run.epoch)
+            if self._restoring:
+                raise
+            custom = ", ".join(self.settings.custom_layers)
+            suspects = f" (custom layers in it: {custom})" if custom else ""
+            text = (f"the network failed to build or run{suspects}: "
+                    f"{type(error).__name__}: {error}")
+            if self._good_state is None:
+                raise InvalidValueError(text) from error
+            raise InvalidValueError(f"{text}; {self._fall_back()}") from error
+        if what not in ("view", "nothing"):
+            self.show_message("")  # a setting that works now: older messages are stale
         self._good_state = self._current_state()
         self._sync_controls()
-        self._draw_frame()
 
     def _draw_frame(self) -> None:
         """Redraw what training changes: pictures, numbers, and open panels."""

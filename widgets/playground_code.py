@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import keyword
 import linecache
 import math
 import re
+import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -324,13 +327,11 @@ def changed_fields(old: PlaygroundSettings, new: PlaygroundSettings) -> tuple[st
 # -- code -------------------------------------------------------------------------------------
 
 
-def _layer_identifier(name: str) -> str:
-    """What the code calls a registered layer's factory: its own name when usable."""
-    factory = custom_layers.registered_layers()[name].factory
-    own = getattr(factory, "__name__", "")
-    if _from_torch(factory):
-        return f"nn.{own}"
-    return own if own.isidentifier() and not own.startswith("_") else f"layer_{name}"
+#: Names the script defines or uses: a reader's layer is never called by one of them.
+RESERVED_NAMES = frozenset({
+    "math", "torch", "nn", "features", "make_net", "train_epoch", "g", "X", "y", "split",
+    "num_train", "X_train", "y_train", "X_test", "y_test", "net", "optimizer", "num_epochs",
+    "batch_size", "epoch", "loss_fn", "train_loss", "test_loss", *DATASETS})
 
 
 def _from_torch(factory: object) -> bool:
@@ -339,21 +340,50 @@ def _from_torch(factory: object) -> bool:
     return bool(own) and getattr(nn, own, None) is factory
 
 
-def _layer_code(name: str, width: int) -> str:
+def layer_identifiers(settings: PlaygroundSettings) -> dict[str, str]:
+    """Registered name -> what the code calls that layer's factory.
+
+    A factory keeps its own name (``ScaledTanh``) unless that name is not a
+    plain identifier (a lambda), is one the script uses itself, or is shared
+    with another layer of the network (a notebook function edited and
+    registered again); then it is ``layer_<registered name>``.
+    """
+    registry = custom_layers.registered_layers()
+    factories = {name: registry[name].factory for name in settings.custom_layers}
+    owns = [getattr(f, "__name__", "") for f in factories.values() if not _from_torch(f)]
+    taken = set(RESERVED_NAMES)
+    identifiers = {}
+    for name, factory in factories.items():
+        own = getattr(factory, "__name__", "")
+        if _from_torch(factory):
+            identifiers[name] = f"nn.{own}"
+            continue
+        usable = (own.isidentifier() and not keyword.iskeyword(own) and not own.startswith("_")
+                  and own not in taken and owns.count(own) == 1)
+        identifier = own if usable else f"layer_{name}"
+        while identifier in taken:
+            identifier += "_"
+        taken.add(identifier)
+        identifiers[name] = identifier
+    return identifiers
+
+
+def _layer_code(name: str, width: int, identifiers: dict[str, str]) -> str:
     if not is_custom(name):
         return ACTIVATION_CODE[name]
     arguments = custom_layers.registered_layers()[name].arguments
-    return f"{_layer_identifier(name)}({', '.join([str(width)] * arguments)})"
+    return f"{identifiers[name]}({', '.join([str(width)] * arguments)})"
 
 
 def net_source(settings: PlaygroundSettings) -> str:
     """Source of ``make_net()``: the network, seeded and initialized as the playground does."""
     sizes = (len(settings.features), *settings.hidden_sizes, 1)
+    identifiers = layer_identifiers(settings)
     rows = []
     for i in range(len(sizes) - 1):
         row = f"nn.Linear({sizes[i]}, {sizes[i + 1]})"
         if i < len(settings.hidden_sizes):
-            row += f", {_layer_code(settings.activations[i], sizes[i + 1])}"
+            row += f", {_layer_code(settings.activations[i], sizes[i + 1], identifiers)}"
         elif settings.task == "classification":
             row += ", nn.Tanh()"  # outputs from -1 to 1, like the labels
         rows.append(f"        {row},\n")
@@ -409,44 +439,66 @@ def optimizer_code(settings: PlaygroundSettings) -> str:
 
 
 def layer_sources(settings: PlaygroundSettings) -> list[str]:
-    """The source of each registered layer the network uses, or a note where none is found."""
+    """How the script gets each registered layer the network uses.
+
+    PyTorch's own modules need nothing; a layer from an importable module is
+    imported; a class or function from a notebook cell is copied from the
+    cell's text; anything else (a lambda, a callable object) gets a note
+    asking for its definition.
+    """
     sources = []
-    for name in settings.custom_layers:
-        factory = custom_layers.registered_layers()[name].factory
+    registry = custom_layers.registered_layers()
+    for name, identifier in layer_identifiers(settings).items():
+        factory = registry[name].factory
         if _from_torch(factory):
             continue
-        identifier = _layer_identifier(name)
-        note = (f"# {identifier}: your layer registered as {name!r}. Define it here (a module "
-                "class, or a function\n# taking the width and returning a module) before "
-                "running this script.\n")
-        if identifier != getattr(factory, "__name__", ""):  # a lambda or a callable object
-            sources.append(note)
-            continue
-        try:
-            sources.append(inspect.getsource(factory))
-        except (OSError, TypeError):  # a class defined in a notebook cell
-            sources.append(_notebook_class_source(factory) or note)
+        own = getattr(factory, "__name__", "")
+        alias = "" if identifier == own else f"{identifier} = {own}\n"
+        imported = _import_line(factory, identifier)
+        text = imported or (_cell_source(factory) if own.isidentifier() else None)
+        if text is None:
+            text = (f"# {identifier}: your layer registered as {name!r}. Define it here (a "
+                    "module class, or a function\n# taking the width and returning a module) "
+                    "before running this script.\n")
+        elif not imported:
+            text += alias  # right after its own definition, before any other takes the name
+        sources.append(text)
     return sources
 
 
-def _notebook_class_source(factory: object) -> str | None:
-    """The source of a class defined in a notebook cell, from the cells Python has seen.
-
-    Python keeps no file for a notebook's classes, but the kernel keeps each cell's
-    text in ``linecache``; the newest cell defining the class is the one in use.
-    """
-    name = getattr(factory, "__name__", "")
-    if not inspect.isclass(factory) or not name.isidentifier():
+def _import_line(factory: object, identifier: str) -> str | None:
+    """``from module import Name`` for a factory defined in an importable module's file."""
+    module_name = getattr(factory, "__module__", None)
+    own = getattr(factory, "__name__", "")
+    module = sys.modules.get(module_name or "")
+    if (module is None or module_name == "__main__" or not getattr(module, "__file__", None)
+            or getattr(module, own, None) is not factory):
         return None
-    head = re.compile(rf"class {name}\b")
-    for key in reversed(list(linecache.cache)):
-        entry = linecache.cache.get(key)
-        lines = entry[2] if isinstance(entry, tuple) and len(entry) >= 3 else None
-        if not isinstance(lines, list):
+    return f"from {module_name} import {own}" + (
+        f" as {identifier}\n" if identifier != own else "\n")
+
+
+def _cell_source(factory: object) -> str | None:
+    """The source of a class or function defined in a notebook cell (or any file).
+
+    A kernel keeps each cell's text in ``linecache`` under the name its code
+    objects carry; a class is found from one of its methods, so the text is
+    the one this very class was made from, even if the cell changed since.
+    """
+    if not inspect.isclass(factory):
+        try:
+            return textwrap.dedent(inspect.getsource(factory))
+        except (OSError, TypeError):
+            return None
+    head = re.compile(rf"class {re.escape(factory.__name__)}\b")
+    for member in vars(factory).values():
+        code = getattr(getattr(member, "__func__", member), "__code__", None)
+        if code is None:
             continue
-        for i, line in enumerate(lines):
-            if head.match(line):
-                return "".join(inspect.getblock(lines[i:]))
+        lines = linecache.getlines(code.co_filename)
+        for i in range(min(code.co_firstlineno, len(lines)) - 1, -1, -1):
+            if head.match(lines[i]):
+                return textwrap.dedent("".join(inspect.getblock(lines[i:])))
     return None
 
 
@@ -486,7 +538,9 @@ def script(settings: PlaygroundSettings, num_epochs: int = 100, note: str = "") 
         "    train_epoch(net, optimizer, X_train, y_train, batch_size, g)\n"
         "\n"
         "loss_fn = nn.MSELoss()\n"
-        "net.eval()\n"
+        + (f"torch.manual_seed({settings.seed})  # as the playground does before scoring, "
+           "for layers that draw random numbers\n" if settings.custom_layers else "")
+        + "net.eval()\n"
         "with torch.no_grad():\n"
         "    train_loss = loss_fn(net(X_train), y_train).item()\n"
         "    test_loss = loss_fn(net(X_test), y_test).item()\n"
@@ -499,9 +553,10 @@ def compile_functions(settings: PlaygroundSettings) -> dict[str, Callable[..., o
     """``features``, ``make_net`` and ``train_epoch`` for ``settings``, compiled from
     the same source :func:`script` prints."""
     namespace: dict[str, object] = {"torch": torch, "nn": nn, "math": math}
-    for name in settings.custom_layers:
-        if not _from_torch(custom_layers.registered_layers()[name].factory):
-            namespace[_layer_identifier(name)] = custom_layers.registered_layers()[name].factory
+    registry = custom_layers.registered_layers()
+    for name, identifier in layer_identifiers(settings).items():
+        if not _from_torch(registry[name].factory):
+            namespace[identifier] = registry[name].factory
     for source in (features_source(settings.features), net_source(settings),
                    epoch_source(settings)):
         exec(compile(source, "<playground>", "exec"), namespace)

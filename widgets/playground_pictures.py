@@ -158,14 +158,15 @@ def _links(weights: Sequence[torch.Tensor], positions: list[list[tuple[int, int]
              if k + 1 < len(positions) and w.shape == (len(positions[k + 1]), len(positions[k]))]
     if not pairs:
         return ""
-    values = torch.cat([w.flatten() for _, w in pairs]).abs()
-    limit = values.kthvalue(len(values) - MAX_LINKS + 1).values.item() \
-        if len(values) > MAX_LINKS else 0.0
+    values = torch.cat([w.flatten() for _, w in pairs]).abs().nan_to_num(nan=-1.0)
+    keep = torch.zeros_like(values, dtype=torch.bool)
+    keep[values.topk(min(MAX_LINKS, len(values))).indices] = True  # the strongest links
     paths: dict[tuple[bool, int], list[str]] = {}
+    offset = 0
     for k, w in pairs:
-        mags = w.abs()
-        rows, cols = torch.nonzero(mags >= limit, as_tuple=True) if limit else (
-            torch.nonzero(torch.ones_like(mags, dtype=torch.bool), as_tuple=True))
+        chosen = keep[offset:offset + w.numel()].reshape(w.shape)
+        offset += w.numel()
+        rows, cols = torch.nonzero(chosen, as_tuple=True)
         for i, j in zip(rows.tolist(), cols.tolist()):
             value = float(w[i, j])
             if not math.isfinite(value):

@@ -37,6 +37,16 @@ from .validation import check_int
 MAX_EPOCHS_PER_CALL = 100_000
 
 
+def loss_text(value: float) -> str:
+    """A loss with four decimals, or four significant digits when it is huge.
+
+    Example:
+        >>> loss_text(0.012345), loss_text(6.5e33)
+        ('0.0123', '6.5e+33')
+    """
+    return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.4g}"
+
+
 @dataclass(frozen=True)
 class TrainingReport:
     """What a call to ``train``/``step`` did, printed in one line.
@@ -54,8 +64,8 @@ class TrainingReport:
     stopped: str = ""
 
     def __repr__(self) -> str:
-        text = (f"epoch {self.epoch}: train loss {self.train_loss:.4f}, "
-                f"test loss {self.test_loss:.4f}")
+        text = (f"epoch {self.epoch}: train loss {loss_text(self.train_loss)}, "
+                f"test loss {loss_text(self.test_loss)}")
         if self.train_accuracy is not None and self.test_accuracy is not None:
             text += (f" (accuracy {self.train_accuracy:.0%} train, "
                      f"{self.test_accuracy:.0%} test)")
@@ -132,7 +142,12 @@ class PlaygroundRun:
 
     def reset(self) -> None:
         """Back to epoch 0: the same data, the network as initialized."""
-        self._make_network()
+        saved = self.saved()
+        try:
+            self._make_network()
+        except BaseException:
+            self.revert(saved)
+            raise
 
     def update(self, settings: PlaygroundSettings) -> str:
         """Move to ``settings``; returns what was redone: "data", "network", "training",
@@ -143,6 +158,7 @@ class PlaygroundRun:
         next epoch on, and are recorded in :attr:`changes` when made mid-run.
         """
         changed = changed_fields(self.settings, settings)
+        saved = self.saved()
         old, self.settings = self.settings, settings
         try:
             if any(name in DATA_FIELDS for name in changed):
@@ -156,9 +172,29 @@ class PlaygroundRun:
                 self._apply_training_changes(old, changed)
                 return "training"
         except BaseException:
-            self.settings = old
+            self.revert(saved)  # all or nothing: the run is as it was before
             raise
         return "view" if changed else "nothing"
+
+    def saved(self) -> dict[str, object]:
+        """What :meth:`revert` needs to undo an :meth:`update` or :meth:`reset`.
+
+        Updates and resets replace the run's parts (data, network, optimizer, lists)
+        rather than change them in place, so keeping references is enough.
+        """
+        state = dict(self.__dict__)
+        state["_grid_cache"] = dict(self._grid_cache)
+        state["_lr"] = [group["lr"] for group in self.optimizer.param_groups]
+        return state
+
+    def revert(self, saved: dict[str, object]) -> None:
+        """Put back the run as :meth:`saved` found it."""
+        saved = dict(saved)
+        rates = saved.pop("_lr")
+        self.__dict__.clear()
+        self.__dict__.update(saved)
+        for group, rate in zip(self.optimizer.param_groups, rates):
+            group["lr"] = rate
 
     def _apply_training_changes(self, old: PlaygroundSettings, changed: tuple[str, ...]) -> None:
         s = self.settings
@@ -170,8 +206,9 @@ class PlaygroundRun:
             for group in self.optimizer.param_groups:
                 group["lr"] = s.learning_rate
         if self.epoch:
-            self.changes += [Change(self.epoch, name, getattr(old, name), getattr(s, name))
-                             for name in changed if name in TRAINING_FIELDS]
+            self.changes = self.changes + [
+                Change(self.epoch, name, getattr(old, name), getattr(s, name))
+                for name in changed if name in TRAINING_FIELDS]
 
     # -- training ---------------------------------------------------------------------------
 
@@ -198,16 +235,20 @@ class PlaygroundRun:
 
     def _checkpoint(self) -> tuple[object, ...]:
         params = [p.detach().clone() for p in self.net.parameters()]
+        buffers = [b.clone() for b in self.net.buffers()]  # e.g. batch norm's running means
         optimizer_state = {
             id(p): {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in state.items()}
             for p, state in self.optimizer.state.items()}
-        return (params, optimizer_state, self._generator.get_state(), self._rng_state.clone())
+        return (params, buffers, optimizer_state, self._generator.get_state(),
+                self._rng_state.clone())
 
     def _restore(self, checkpoint: tuple[object, ...]) -> None:
-        params, optimizer_state, generator_state, rng_state = checkpoint
+        params, buffers, optimizer_state, generator_state, rng_state = checkpoint
         with torch.no_grad():
             for p, saved in zip(self.net.parameters(), params):
                 p.copy_(saved)
+            for b, saved in zip(self.net.buffers(), buffers):
+                b.copy_(saved)
         self.optimizer.state.clear()
         for p in self.net.parameters():
             if id(p) in optimizer_state:
@@ -236,16 +277,18 @@ class PlaygroundRun:
                 with self._training_random_state():
                     self._train_epoch(self.net, self.optimizer, self.X_train, self.y_train,
                                       self.settings.batch_size, self._generator)
-            except Exception as error:  # a reader's layer failed during training
+                scores = self._score()
+            except Exception as error:  # a reader's layer failed in training or scoring
                 self._restore(checkpoint)
                 stopped = (f"training stopped at epoch {self.epoch + 1}: "
                            f"{type(error).__name__}: {error}; kept epoch {self.epoch}")
                 break
-            scores = self._score()
             train_loss, test_loss = scores[:2]
-            if not (math.isfinite(train_loss) and self._parameters_finite()):
+            if not (math.isfinite(train_loss) and math.isfinite(test_loss)
+                    and self._parameters_finite()):
                 self._restore(checkpoint)
-                what = "NaN" if math.isnan(train_loss) else "infinite"
+                bad = train_loss if not math.isfinite(train_loss) else test_loss
+                what = "NaN" if math.isnan(bad) else "infinite"
                 stopped = (f"training diverged at epoch {self.epoch + 1}: the loss became {what}"
                            f" (learning rate {self.settings.learning_rate:g}); kept epoch "
                            f"{self.epoch}. Lower the learning rate or reset")
@@ -416,7 +459,10 @@ def _check_changes(changes: object, settings: PlaygroundSettings, epoch: int) ->
             raise ValueError(f"{at}.field must be one of {', '.join(TRAINING_FIELDS)}; "
                              f"got {item['field']!r}")
         low = checked[-1].epoch if checked else 1
-        when = check_int(f"{at}.epoch", item["epoch"], low, max(epoch, low))
+        if epoch < low:
+            raise ValueError(f"{at}.epoch must be from {low} to the state's epoch, {epoch}, "
+                             f"since a change happens during the run; got {item['epoch']!r}")
+        when = check_int(f"{at}.epoch", item["epoch"], low, epoch)
         try:
             old, new = (getattr(settings.replace(**{item["field"]: item[key]}), item["field"])
                         for key in ("from", "to"))
