@@ -144,7 +144,7 @@ def test_factories_sharing_a_name_or_taking_the_scripts_names_get_their_own() ->
         return nn.Tanh()
     first = make
 
-    def make(width: int) -> nn.Module:  # noqa: F811 - a notebook function edited and run again
+    def make(width: int) -> nn.Module:
         return nn.ReLU()
 
     def features(width: int) -> nn.Module:
