@@ -68,7 +68,7 @@ def test_spiral_budget_fixes_the_data_and_the_epochs() -> None:
 
 def test_spiral_budget_reports_unusable_settings() -> None:
     text = repr(check_spiral_budget({"hidden_sizes": (8,), "colour": "red"}, num_epochs=10))
-    assert "raised TypeError" in text and "'colour'" in text
+    assert "unknown: colour" in text
     text = repr(check_spiral_budget({"hidden_sizes": (0,)}, num_epochs=10))
     assert "hidden_sizes[0] must be an integer from 1 to 64, got 0" in text
     text = repr(check_spiral_budget([("hidden_sizes", (8,))], num_epochs=10))
@@ -215,7 +215,7 @@ def test_xor_layer_refuses_a_linear_layer() -> None:
     text = repr(report)
     assert not report.passed
     assert "✓ it has a learnable parameter" in text
-    assert "✗ it bends: it is not linear: it maps the midpoint" in text
+    assert "✗ it is not linear (it bends): but it maps the midpoint" in text
 
 
 def test_xor_layer_wants_a_parameter() -> None:
@@ -232,7 +232,7 @@ def test_xor_layer_notices_a_detached_parameter() -> None:
 
 def test_xor_layer_reports_low_accuracy() -> None:
     text = repr(check_xor_layer(Whisper))
-    assert "✓ it bends" in text  # tiny outputs are judged at their own scale
+    assert "✓ it is not linear (it bends)" in text  # tiny outputs are judged at their own scale
     assert "✗ xor reaches 95% test accuracy in 100 epochs (got 68%)" in text
 
 
@@ -263,3 +263,17 @@ def test_xor_layer_restores_a_layer_registered_under_its_name() -> None:
         assert registered_layers()[EXERCISE_LAYER].factory is ScaledTanh
     finally:
         unregister_layer(EXERCISE_LAYER)
+
+
+def test_spiral_budget_names_unknown_settings() -> None:
+    text = repr(check_spiral_budget({"hidden_size": (4,)}, num_epochs=10))
+    assert "✗ every key names a playground setting: unknown: hidden_size" in text
+    assert "hidden_sizes" in text
+
+
+def test_spiral_budget_suggests_adam_only_when_it_is_not_used() -> None:
+    with_adam = repr(check_spiral_budget({"hidden_sizes": (2,), "optimizer": "adam",
+                                          "learning_rate": 0.01}, num_epochs=5))
+    with_sgd = repr(check_spiral_budget({"hidden_sizes": (2,)}, num_epochs=5))
+    assert "Adam" not in with_adam.split("cannot follow the arms")[1]
+    assert "Adam" in with_sgd.split("cannot follow the arms")[1]

@@ -157,7 +157,14 @@ def check_activation(field: str, value: object) -> str:
     """A built-in activation, "linear" (no activation), or a registered layer."""
     if isinstance(value, str) and value.strip().lower() == "linear":
         return "identity"
-    return check_choice(field, value, activation_names())
+    try:
+        return check_choice(field, value, activation_names())
+    except (ValueError, TypeError) as error:
+        names = ", ".join("identity (or linear)" if n == "identity" else n
+                          for n in activation_names())
+        raise type(error)(f"{field} must be one of {names}; got "
+                          f"{value!r}" if isinstance(value, str) else
+                          f"{field} must be one of {names}; got {describe(value)}") from None
 
 
 def check_activation_names(value: object) -> tuple[str, ...] | str:

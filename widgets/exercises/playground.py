@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from ..custom_layers import CustomLayer, register_layer, registered_layers, unregister_layer
-from ..playground_code import DATA_FIELDS, PlaygroundSettings, compile_functions
+from ..playground_code import CHECKS, DATA_FIELDS, PlaygroundSettings, compile_functions
 from ..playground_data import DATASETS
 from ..playground_training import PlaygroundRun
 from . import CheckReport
@@ -73,6 +73,11 @@ def check_spiral_budget(settings: Mapping[str, object], num_epochs: int,
                   "the challenge fixes the data; leave "
                   + ", ".join(f"{name}={value!r}" for name, value in changed.items())
                   + " out (spiral, noise 0, train_share 50, 500 points, seed 0)")
+    unknown = sorted(str(name) for name in settings if name not in CHECKS)
+    if not report.expect(not unknown, "every key names a playground setting",
+                         f"unknown: {', '.join(unknown)}; the settings are "
+                         f"{', '.join(CHECKS)}"):
+        return report
     chosen = report.attempt("PlaygroundSettings(**settings)",
                             lambda: PlaygroundSettings(**{**dict(settings), **SPIRAL_DATA}))
     if chosen is None:
@@ -87,8 +92,9 @@ def check_spiral_budget(settings: Mapping[str, object], num_epochs: int,
     count = _count_parameters(run.net)
     report.expect(count <= max_parameters,
                   f"the network has at most {max_parameters} parameters",
-                  f"it has {count} ({_layer_counts(run.net)}); a wide first layer on few "
-                  "features costs little, while each layer after it costs width x width")
+                  f"it has {count} ({_layer_counts(run.net)}); each hidden unit costs one "
+                  "weight per input and a bias, so a layer after another costs about "
+                  "width x width, and fewer, better features make the first layer cheaper")
     if count > 10 * max_parameters:
         report.expect(False, f"reaches {_percent(min_accuracy)} test accuracy",
                       "not trained: the network is more than ten times too big")
@@ -105,10 +111,14 @@ def check_spiral_budget(settings: Mapping[str, object], num_epochs: int,
         hint = (f"it fits the training points ({_percent(train_accuracy)}) but only "
                 f"{_percent(test_accuracy)} of the test points: its boundary is too wiggly")
     else:
+        tries = ["features that already rise and fall across the plane (sin(x1), sin(x2))",
+                 "another activation"]
+        if chosen.optimizer != "adam":
+            tries.append("Adam")
+        tries.append("another learning rate")
         hint = (f"it reaches {_percent(train_accuracy)} on the training points and "
                 f"{_percent(test_accuracy)} on the test points after {epochs} epochs: it "
-                "cannot follow the arms yet; try features that already wind (sin(x1), "
-                "sin(x2)), another activation, Adam, or another learning rate")
+                f"cannot follow the arms yet; try {', '.join(tries[:-1])} or {tries[-1]}")
     report.expect(not hint, f"reaches {_percent(min_accuracy)} test accuracy within "
                   f"{epochs} epochs (got {_percent(test_accuracy)})", hint)
     return report
@@ -284,8 +294,8 @@ def check_xor_layer(factory: Callable[..., nn.Module], num_epochs: int = 100,
         affine = report.attempt("running it on a (12, 8) batch", lambda: _is_affine(module))
         if affine is None:
             return report
-        if not report.expect(not affine, "it bends: it is not linear",
-                             "it maps the midpoint of two inputs to the midpoint of their "
+        if not report.expect(not affine, "it is not linear (it bends)",
+                             "but it maps the midpoint of two inputs to the midpoint of their "
                              "outputs, so it is linear, and a network of linear layers is "
                              "one linear map: no straight line separates xor's classes"):
             return report
