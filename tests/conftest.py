@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 
 import pytest
 import torch
+
+from widgets.custom_layers import registered_layers, unregister_layer
 
 # Parts of the suite, by where their tests live (first match wins).
 PARTS = (
@@ -22,6 +25,16 @@ PARTS = (
 def _seeded() -> None:
     """Every test starts from the same global random state."""
     torch.manual_seed(0)
+
+
+@pytest.fixture
+def empty_registry() -> Iterator[None]:
+    """Start and end with no reader's layer registered."""
+    for name in registered_layers():
+        unregister_layer(name)
+    yield
+    for name in registered_layers():
+        unregister_layer(name)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import torch
 from torch import nn
@@ -61,13 +59,7 @@ class ReturnsTuple(nn.Module):
         return (X,)
 
 
-@pytest.fixture(autouse=True)
-def _empty_registry() -> Iterator[None]:
-    for name in registered_layers():
-        unregister_layer(name)
-    yield
-    for name in registered_layers():
-        unregister_layer(name)
+pytestmark = pytest.mark.usefixtures("empty_registry")
 
 
 def test_registered_layers_join_the_activation_names() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import random
 import re
-from collections.abc import Iterator
 
 import pytest
 import torch
@@ -427,23 +426,13 @@ class OnlyNarrow(torch.nn.Module):
         return torch.tanh(X)
 
 
-@pytest.fixture
-def registry() -> Iterator[None]:
-    """Start and end with no registered layer."""
-    from widgets.custom_layers import registered_layers, unregister_layer
-
-    for name in registered_layers():
-        unregister_layer(name)
-    yield
-    for name in registered_layers():
-        unregister_layer(name)
 
 
 def menu(explorer: InitExplorer) -> list[tuple[str, str]]:
     return [tuple(option) for option in explorer._activation_menu.options]
 
 
-@pytest.mark.usefixtures("registry")
+@pytest.mark.usefixtures("empty_registry")
 def test_the_menu_follows_the_registry(explorer: InitExplorer) -> None:
     from widgets.custom_layers import register_layer, unregister_layer
 
@@ -462,7 +451,7 @@ def test_the_menu_follows_the_registry(explorer: InitExplorer) -> None:
     assert explorer.stats == compute_stats(InitSpec(**SMALL), explorer.histogram_layers)
 
 
-@pytest.mark.usefixtures("registry")
+@pytest.mark.usefixtures("empty_registry")
 def test_a_registered_layer_that_fails_keeps_the_last_valid_state(
         explorer: InitExplorer) -> None:
     from widgets.custom_layers import register_layer
@@ -481,7 +470,7 @@ def test_a_registered_layer_that_fails_keeps_the_last_valid_state(
     assert explorer.stats == compute_stats(explorer.spec, explorer.histogram_layers)
 
 
-@pytest.mark.usefixtures("registry")
+@pytest.mark.usefixtures("empty_registry")
 def test_a_layer_in_use_replaced_by_one_that_fails_gives_way_to_tanh() -> None:
     from widgets.custom_layers import register_layer
 
@@ -497,7 +486,7 @@ def test_a_layer_in_use_replaced_by_one_that_fails_gives_way_to_tanh() -> None:
     assert explorer.activation == "tanh"
 
 
-@pytest.mark.usefixtures("registry")
+@pytest.mark.usefixtures("empty_registry")
 def test_a_replaced_layer_in_use_is_drawn_again() -> None:
     from widgets.custom_layers import register_layer
 
@@ -509,7 +498,7 @@ def test_a_replaced_layer_in_use_is_drawn_again() -> None:
     assert explorer.stats == compute_stats(explorer.spec, explorer.histogram_layers)
 
 
-@pytest.mark.usefixtures("registry")
+@pytest.mark.usefixtures("empty_registry")
 def test_a_layer_failing_while_the_explorer_is_made_is_refused() -> None:
     from widgets.custom_layers import register_layer
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 
 import pytest
 import torch
 from torch import nn
 
-from widgets.custom_layers import register_layer, registered_layers, unregister_layer
+from widgets.custom_layers import register_layer
 from widgets.playground_code import (
     CHECKS,
     DATA_FIELDS,
@@ -30,14 +29,7 @@ from widgets.playground_training import (
     run_state,
 )
 
-
-@pytest.fixture(autouse=True)
-def _empty_registry() -> Iterator[None]:
-    for name in registered_layers():
-        unregister_layer(name)
-    yield
-    for name in registered_layers():
-        unregister_layer(name)
+pytestmark = pytest.mark.usefixtures("empty_registry")
 
 
 # -- data ---------------------------------------------------------------------------------

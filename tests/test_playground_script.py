@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 import torch
 from torch import nn
 
 from widgets import Playground
-from widgets.custom_layers import register_layer, registered_layers, unregister_layer
+from widgets.custom_layers import register_layer
 from widgets.playground_code import INITS, PlaygroundSettings, script
 from widgets.playground_training import PlaygroundRun
 
@@ -27,13 +26,7 @@ class Scaled(nn.Module):
         return torch.tanh(X * self.scale)
 
 
-@pytest.fixture(autouse=True)
-def _empty_registry() -> Iterator[None]:
-    for name in registered_layers():
-        unregister_layer(name)
-    yield
-    for name in registered_layers():
-        unregister_layer(name)
+pytestmark = pytest.mark.usefixtures("empty_registry")
 
 
 def run_script(text: str) -> dict[str, object]:

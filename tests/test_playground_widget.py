@@ -14,16 +14,9 @@ import traitlets
 from torch import nn
 
 from widgets import Playground
-from widgets.custom_layers import register_layer, registered_layers, unregister_layer
+from widgets.custom_layers import register_layer, unregister_layer
 
-
-@pytest.fixture(autouse=True)
-def _empty_registry() -> Iterator[None]:
-    for name in registered_layers():
-        unregister_layer(name)
-    yield
-    for name in registered_layers():
-        unregister_layer(name)
+pytestmark = pytest.mark.usefixtures("empty_registry")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import traitlets
 from torch import nn
 
 from . import custom_layers
-from .activations import activation_names, is_custom
+from .activations import is_custom
 from .html_views import output_table, parameter_table, preformatted
 from .introspection import count_parameters
 from .mlp import (
@@ -35,7 +35,7 @@ from .validation import check_input_batch, check_int
 from .widget_base import (
     Checked,
     InvalidValueError,
-    LiveWidget,
+    LayerChoiceWidget,
     Snapshot,
     as_trait_error,
 )
@@ -50,7 +50,7 @@ MAX_SHOWN_OUTPUTS = 10
 PlotSnapshot = Snapshot
 
 
-class MLPExplorer(LiveWidget):
+class MLPExplorer(LayerChoiceWidget):
     """An MLP whose hidden layers and activations the reader changes live.
 
     The view shows the module as printed, its parameters per layer and in total,
@@ -193,36 +193,15 @@ class MLPExplorer(LiveWidget):
 
     # -- controls -----------------------------------------------------------------
 
-    @staticmethod
-    def _choice_options() -> list[tuple[str, str]]:
-        """Dropdown entries: built-in activations, then registered layers marked as custom."""
-        return [(f"{n} (custom)" if is_custom(n) else n, n) for n in activation_names()]
-
-    def _on_registry_change(self, name: str) -> None:
-        """A layer was registered, replaced or removed: update the menus and, if used, the net."""
-        options = self._choice_options()
-        with self._controls_from_state():
-            for choice in self._choices:
-                choice.options = options
-        if name not in self.activations:
-            self._sync_controls()
-            return
-        if name in activation_names():  # replaced: rebuild with the new definition
-            self._net = self._output = None
-            try:
-                self._request_render()
-            except ValueError as error:  # _render fell back and says how
-                self.show_message(str(error))
-            return
-        fallback = tuple("relu" if a == name else a for a in self.activations)
-        self._good_state = None if self._good_state is None else {
-            **self._good_state, "activations": fallback}
-        self.activations = fallback
-        self.show_message(f"the custom layer {name!r} was unregistered; relu took its place",
-                          kind="info")
+    def _rebuild_with_replaced_layer(self, name: str) -> None:
+        self._net = self._output = None
+        try:
+            self._request_render()
+        except ValueError as error:  # _render fell back and says how
+            self.show_message(str(error))
 
     def _build_controls(self) -> None:
-        names = self._choice_options()
+        names = self._activation_options()
         self._layer_count = ipw.IntSlider(
             min=0, max=MAX_HIDDEN_LAYERS, description="hidden layers",
             continuous_update=False, style={"description_width": "90px"},
@@ -324,10 +303,6 @@ class MLPExplorer(LiveWidget):
 
     def _forget(self) -> None:
         self._net = self._output = None
-
-    def _without_custom_layers(self, state: dict[str, object]) -> tuple[dict[str, object], str]:
-        plain = tuple("relu" if is_custom(a) else a for a in state["activations"])
-        return {**state, "activations": plain}, "relu in place of the custom layers"
 
     def snapshot(self) -> PlotSnapshot:
         """A still copy of the response plot, kept in the notebook when displayed.

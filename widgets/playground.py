@@ -17,7 +17,6 @@ import traitlets
 from torch import nn
 
 from . import custom_layers
-from .activations import activation_names, is_custom
 from .html_views import STYLE, preformatted
 from .playground_code import (
     INITS,
@@ -55,7 +54,7 @@ from .playground_training import (
     run_state,
 )
 from .validation import check_int, check_text
-from .widget_base import Checked, InvalidValueError, LiveWidget, as_trait_error
+from .widget_base import Checked, InvalidValueError, LayerChoiceWidget, as_trait_error
 
 #: The learning rates and regularization rates the menus offer (others can be set from code).
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -103,7 +102,7 @@ class PlaygroundScript:
         return namespace
 
 
-class Playground(LiveWidget):
+class Playground(LayerChoiceWidget):
     """A live training playground: toy data, a real ``nn.Sequential``, one epoch per frame.
 
     Every setting is a trait: set it from code or move its control, the
@@ -152,6 +151,7 @@ class Playground(LiveWidget):
 
     #: Playgrounds that have played in this kernel: one plays at a time.
     _players: ClassVar[weakref.WeakSet[Playground]] = weakref.WeakSet()
+    FALLBACK_ACTIVATION = "tanh"
 
     def __init__(self, **settings: object) -> None:
         start = PlaygroundSettings(**settings)
@@ -418,44 +418,22 @@ class Playground(LiveWidget):
     def _forget(self) -> None:
         self._points_key = None
 
-    def _without_custom_layers(self, state: dict[str, object]) -> tuple[dict[str, object], str]:
-        plain = tuple("tanh" if is_custom(a) else a for a in state["activations"])
-        return {**state, "activations": plain}, "tanh in place of the custom layers"
-
-    def _on_registry_change(self, name: str) -> None:
-        """A layer was registered, replaced or removed: update the menus and, if used, the net."""
-        options = self._activation_options()
-        with self._controls_from_state():
-            for choice in self._choices:
-                choice.options = options
-        if name not in self.activations:
-            self._sync_controls()
+    def _rebuild_with_replaced_layer(self, name: str) -> None:
+        try:
+            self._run.reset()
+        except Exception as error:
+            self.show_message(f"the replaced layer {name!r} failed: {type(error).__name__}: "
+                              f"{error}; {self._fall_back()}")
             return
-        if name in activation_names():  # replaced: rebuild with the new definition
-            try:
-                self._run.reset()
-            except Exception as error:
-                self.show_message(f"the replaced layer {name!r} failed: {type(error).__name__}: "
-                                  f"{error}; {self._fall_back()}")
-                return
-            self.set_trait("epoch", 0)
-            self._draw_frame()
-            return
-        fallback = tuple("tanh" if a == name else a for a in self.activations)
-        if self._good_state is not None:
-            self._good_state = {**self._good_state, "activations": fallback}
-        self.activations = fallback
-        self.show_message(f"the custom layer {name!r} was unregistered; tanh took its place",
-                          kind="info")
+        self.set_trait("epoch", 0)
+        self._draw_frame()
 
     # -- controls ---------------------------------------------------------------------------
 
     @staticmethod
     def _activation_options() -> list[tuple[str, str]]:
-        def label(name: str) -> str:
-            return "linear" if name == "identity" else f"{name} (custom)" if is_custom(name) \
-                else name
-        return [(label(n), n) for n in activation_names()]
+        return [("linear" if value == "identity" else label, value)
+                for label, value in LayerChoiceWidget._activation_options()]
 
     def _build_controls(self) -> None:
         small = {"description_width": "initial"}

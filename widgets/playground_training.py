@@ -405,6 +405,16 @@ def _json_value(value: object) -> object:
     return tuple(value) if isinstance(value, list) else value
 
 
+def _check_fields(mapping: dict, expected: tuple[str, ...], are: str, have: str) -> None:
+    """Raise if ``mapping`` lacks one of ``expected`` or holds another key, naming them all."""
+    missing = [name for name in expected if name not in mapping]
+    unknown = sorted(str(name) for name in set(mapping) - set(expected))
+    problems = ([f"{are} missing {', '.join(missing)}"] if missing else []) + (
+        [f"{have} unknown fields {', '.join(unknown)}"] if unknown else [])
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
 def check_state(state: object) -> tuple[PlaygroundSettings, int, list[Change]]:
     """Check a saved state (as :func:`run_state` writes it); raise naming the bad field.
 
@@ -414,13 +424,7 @@ def check_state(state: object) -> tuple[PlaygroundSettings, int, list[Change]]:
     if not isinstance(state, dict):
         raise TypeError(f"{where} must be a JSON object with {', '.join(STATE_FIELDS)}; "
                         f"got {type(state).__name__}")
-    missing = [name for name in STATE_FIELDS if name not in state]
-    unknown = sorted(set(state) - set(STATE_FIELDS))
-    if missing or unknown:
-        raise ValueError(f"{where} " + "; ".join(
-            text for text in (f"is missing {', '.join(missing)}" if missing else "",
-                              f"has unknown fields {', '.join(unknown)}" if unknown else "")
-            if text))
+    _check_fields(state, STATE_FIELDS, f"{where} is", f"{where} has")
     if state["format"] != STATE_FORMAT:
         raise ValueError(f"{where}'s format must be {STATE_FORMAT!r}, got {state['format']!r}")
     if state["version"] != STATE_VERSION:
@@ -429,14 +433,8 @@ def check_state(state: object) -> tuple[PlaygroundSettings, int, list[Change]]:
     if not isinstance(fields, dict):
         raise TypeError(f"{where}'s settings must be a JSON object, got "
                         f"{type(fields).__name__}")
-    expected = PlaygroundSettings().as_dict()
-    missing = [name for name in expected if name not in fields]
-    unknown = sorted(set(fields) - set(expected))
-    if missing or unknown:
-        raise ValueError(f"{where}'s settings " + "; ".join(
-            text for text in (f"are missing {', '.join(missing)}" if missing else "",
-                              f"have unknown fields {', '.join(unknown)}" if unknown else "")
-            if text))
+    _check_fields(fields, tuple(PlaygroundSettings().as_dict()), f"{where}'s settings are",
+                  f"{where}'s settings have")
     try:
         settings = PlaygroundSettings(**{k: _json_value(v) for k, v in fields.items()})
     except (ValueError, TypeError) as error:

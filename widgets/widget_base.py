@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 import ipywidgets as ipw
 import traitlets
 
+from .activations import activation_names, is_custom
 from .html_views import STYLE, message
 
 #: What a control's message adds when it refused a value and put the old one back.
@@ -291,3 +292,52 @@ class LiveWidget(ipw.VBox):
         """Show ``text`` in the message line (``kind``: ``"error"`` or ``"info"``)."""
         self._message_text = text
         self._message.value = STYLE + (message(text, kind) if text else "")
+
+
+class LayerChoiceWidget(LiveWidget):
+    """A widget whose hidden layers each pick an activation or a reader's registered layer.
+
+    Subclasses have a trait ``activations`` (one name per hidden layer) and a
+    list ``_choices`` of dropdowns, and call ``custom_layers.on_registry_change
+    (self._on_registry_change)``; this class keeps the menus and the network in
+    step with the registry.
+    """
+
+    #: What takes the place of a reader's layer that is unregistered or fails for good.
+    FALLBACK_ACTIVATION = "relu"
+
+    _choices: list[ipw.Dropdown]
+
+    @staticmethod
+    def _activation_options() -> list[tuple[str, str]]:
+        """Dropdown entries: built-in activations, then registered layers marked as custom."""
+        return [(f"{n} (custom)" if is_custom(n) else n, n) for n in activation_names()]
+
+    def _rebuild_with_replaced_layer(self, name: str) -> None:
+        """Rebuild the network after the layer ``name`` it uses was registered anew."""
+        raise NotImplementedError  # pragma: no cover - subclasses implement
+
+    def _on_registry_change(self, name: str) -> None:
+        """A layer was registered, replaced or removed: update the menus and, if used, the net."""
+        options = self._activation_options()
+        with self._controls_from_state():
+            for choice in self._choices:
+                choice.options = options
+        if name not in self.activations:
+            self._sync_controls()
+            return
+        if name in activation_names():  # replaced: rebuild with the new definition
+            self._rebuild_with_replaced_layer(name)
+            return
+        instead = self.FALLBACK_ACTIVATION
+        fallback = tuple(instead if a == name else a for a in self.activations)
+        if self._good_state is not None:
+            self._good_state = {**self._good_state, "activations": fallback}
+        self.activations = fallback
+        self.show_message(f"the custom layer {name!r} was unregistered; {instead} took its "
+                          "place", kind="info")
+
+    def _without_custom_layers(self, state: dict[str, object]) -> tuple[dict[str, object], str]:
+        instead = self.FALLBACK_ACTIVATION
+        plain = tuple(instead if is_custom(a) else a for a in state["activations"])
+        return {**state, "activations": plain}, f"{instead} in place of the custom layers"

@@ -101,13 +101,19 @@ def test_chapter_runs_in_jupyterlab(lab: LabServer, page, notebook: Path) -> Non
             output.screenshot(path=picture.screenshot)
 
 
-def test_reader_drives_the_mlp_explorer(lab: LabServer, page) -> None:
-    """Type a width, pick an activation, type a bad width: the view follows each time."""
-    open_notebook(page, lab, "01_layers_and_modules.ipynb")
+def live_widget(page, lab: LabServer, notebook: str, text: str):
+    """Open ``notebook``, run it all, and return the output of the widget showing ``text``."""
+    open_notebook(page, lab, notebook)
     run_all(page)
     settled_report(page, lambda r: all(drawn(w) and w["live"] for w in r["widgets"]))
-    explorer = widget_output(page, "MLP explorer")
-    explorer.scroll_into_view_if_needed()
+    output = widget_output(page, text)
+    output.scroll_into_view_if_needed()
+    return output
+
+
+def test_reader_drives_the_mlp_explorer(lab: LabServer, page) -> None:
+    """Type a width, pick an activation, type a bad width: the view follows each time."""
+    explorer = live_widget(page, lab, "01_layers_and_modules.ipynb", "MLP explorer")
     plot = explorer.locator("svg").first
 
     def numbers() -> list[str]:  # each table as rows of space-separated cells
@@ -162,11 +168,7 @@ def test_reader_drives_the_mlp_explorer(lab: LabServer, page) -> None:
 
 def test_reader_plays_the_playground(lab: LabServer, page) -> None:
     """Press play, change the learning rate while it trains, pause: all from the browser."""
-    open_notebook(page, lab, "08_playground.ipynb")
-    run_all(page)
-    settled_report(page, lambda r: all(drawn(w) and w["live"] for w in r["widgets"]))
-    playground = widget_output(page, "Playground: a real")
-    playground.scroll_into_view_if_needed()
+    playground = live_widget(page, lab, "08_playground.ipynb", "Playground: a real")
     play = playground.get_by_role("button", name="play")
 
     def epoch() -> int:
