@@ -54,7 +54,13 @@ from .playground_training import (
     run_state,
 )
 from .validation import check_int, check_text
-from .widget_base import Checked, InvalidValueError, LayerChoiceWidget, as_trait_error
+from .widget_base import (
+    Checked,
+    InvalidValueError,
+    LayerChoiceWidget,
+    Snapshot,
+    as_trait_error,
+)
 
 #: The learning rates and regularization rates the menus offer (others can be set from code).
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -328,11 +334,9 @@ class Playground(LayerChoiceWidget):
         self._after_training(report)
         return report
 
-    @traitlets.observe("playing")
     def _on_playing(self, change: traitlets.Bunch) -> None:
-        if hasattr(self, "_play_button"):
-            self._play_button.description = "pause" if change.new else "play"
-            self._play_button.icon = "pause" if change.new else "play"
+        self._play_button.description = "pause" if change.new else "play"
+        self._play_button.icon = "pause" if change.new else "play"
 
     # -- state as JSON, and code ------------------------------------------------------------
 
@@ -572,6 +576,7 @@ class Playground(LayerChoiceWidget):
                         *self._choices):
             control.observe(self._on_network_controls, names="value")
         self._code_toggle.observe(self._on_panels, names="value")
+        self.observe(self._on_playing, names="playing")
         self._state_toggle.observe(self._on_panels, names="value")
 
     def _setter(self, name: str) -> object:
@@ -694,10 +699,8 @@ class Playground(LayerChoiceWidget):
         if self._state_toggle.value:
             self._state_text.value = self.to_json()
 
-    def snapshot(self) -> object:
+    def snapshot(self) -> Snapshot:
         """A still picture of the output heatmap and the network now, kept where displayed."""
-        from .widget_base import Snapshot
-
         picture = (f'<div style="display:flex;gap:16px;align-items:flex-start">'
                    f"{self._output.value}{self._network.value}</div>")
         return Snapshot(picture, f"snapshot at epoch {self.epoch}: {self.report()!r}", kind="html")
