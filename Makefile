@@ -34,8 +34,9 @@ execute: setup  ## re-run chapters top to bottom and store their outputs (NB=...
 benchmark: setup  ## print the speed figures (every tests/benchmarks/bench_*.py; BENCH=... for one)
 	for script in $(or $(BENCH),tests/benchmarks/bench_*.py); do $(BIN)/python $$script || exit 1; done
 
-lint: setup  ## ruff over the package, tests and chapters
+lint: setup  ## ruff over the package, tests and chapters; import-linter's layer contracts
 	$(BIN)/ruff check widgets tests chapters
+	$(BIN)/lint-imports
 
 pictures: setup  ## run every chapter in JupyterLab (Chromium), screenshot it, refresh the README's pictures
 	$(BIN)/python -m pytest tests/browser -p no:xdist

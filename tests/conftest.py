@@ -8,14 +8,14 @@ from collections.abc import Iterator
 import pytest
 import torch
 
-from widgets.custom_layers import registered_layers, unregister_layer
+from widgets.core.layers import registered_layers, unregister_layer
 
 # Parts of the suite, by where their tests live (first match wins).
 PARTS = (
     ("chapters/", "chapters under nbval"),
     ("tests/browser/", "JupyterLab in Chromium"),
-    ("tests/test_static_html.py", "static HTML export"),
-    ("tests/test_binder_environment.py", "Binder environment"),
+    ("tests/book/test_static_html.py", "static HTML export"),
+    ("tests/book/test_binder_environment.py", "Binder environment"),
     ("widgets/", "doctests"),
     ("", "unit and widget tests"),
 )

@@ -28,8 +28,8 @@ import torch
 from torch import nn
 
 from widgets import InitExplorer
-from widgets.activations import make_activation
-from widgets.init_stats import SCHEMES, scheme_names
+from widgets.core.init_stats import SCHEMES, scheme_names
+from widgets.core.layers import make_activation
 
 ACTS = ["tanh", "relu", "gelu", "sigmoid", "leaky_relu", "elu", "silu", "identity"]
 KINDS = ["scheme", "scale", "activation", "layer", "layer scheme", "layer scale"]

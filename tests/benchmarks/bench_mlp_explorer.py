@@ -40,8 +40,8 @@ import torch
 from torch import nn
 
 from widgets import MLPExplorer
-from widgets.activations import ACTIVATIONS
-from widgets.mlp import default_inputs, response_line
+from widgets.core.layers import ACTIVATIONS
+from widgets.core.mlp import default_inputs, response_line
 
 ACTS = ["relu", "tanh", "sigmoid", "gelu", "elu", "silu", "leaky_relu", "identity"]
 

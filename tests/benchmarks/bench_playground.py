@@ -71,11 +71,11 @@ import torch
 from comm.base_comm import BaseComm
 from jupyter_client.session import Session
 
-import widgets.playground as playground_module
+import widgets.ui.playground as playground_module
 from widgets import Playground
-from widgets.playground import MAX_FRAMES_PER_SECOND
-from widgets.playground_code import PlaygroundSettings
-from widgets.playground_training import PlaygroundRun
+from widgets.playground.settings import PlaygroundSettings
+from widgets.playground.training import PlaygroundRun
+from widgets.ui.playground import MAX_FRAMES_PER_SECOND
 
 try:  # imported here, so that its first use does not add to the memory figures
     import psutil

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..file_io import why_refused
+from ..core.file_io import why_refused
 from . import CheckReport
 
 #: The two configurations :func:`check_checkpoint` saves and reloads.

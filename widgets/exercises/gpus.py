@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from ..devices import try_gpu
+from ..core.devices import try_gpu
 from . import CheckReport
 
 CPU = torch.device("cpu")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from ..introspection import count_parameters, count_tensors, trace_forward
+from ..core.introspection import count_parameters, count_tensors, trace_forward
 from . import CheckReport
 
 

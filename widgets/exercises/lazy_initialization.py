@@ -7,12 +7,9 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from ..introspection import count_parameters, is_uninitialized
-from ..lazy import dry_run
+from ..core.introspection import count_parameters, is_uninitialized
+from ..core.lazy import dry_run
 from . import CheckReport
-
-#: Exercise 1's network: 20 inputs, hidden layers of 64 and 32 units, 10 outputs.
-PARTIAL_SIZES = (20, 64, 32, 10)
 
 
 def _short(error: BaseException) -> str:

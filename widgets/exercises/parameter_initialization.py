@@ -8,7 +8,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from ..init_stats import InitSpec, check_scale, compute_stats
+from ..core.init_stats import InitSpec, check_scale, compute_stats
 from . import CheckReport
 
 

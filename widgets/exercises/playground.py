@@ -7,10 +7,10 @@ from collections.abc import Callable, Mapping
 import torch
 from torch import nn
 
-from ..custom_layers import CustomLayer, register_layer, registered_layers, unregister_layer
-from ..playground_code import CHECKS, DATA_FIELDS, PlaygroundSettings, compile_functions
-from ..playground_data import DATASETS
-from ..playground_training import PlaygroundRun
+from ..core.layers import CustomLayer, register_layer, registered_layers, unregister_layer
+from ..playground.data import DATASETS
+from ..playground.settings import CHECKS, DATA_FIELDS, PlaygroundSettings, compile_functions
+from ..playground.training import PlaygroundRun
 from . import CheckReport
 
 #: The spiral challenge's data: the playground's default spiral.

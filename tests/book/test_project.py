@@ -1,0 +1,103 @@
+"""The project's promises about itself: README links, pinned environment, lint, layout."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+BINDER = "https://mybinder.org/v2/gh/layerlab/layerlab/HEAD?urlpath=lab/tree/chapters/{}"
+
+
+def test_there_are_chapters() -> None:
+    assert CHAPTERS, "no chapters found"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_readme_links_every_chapter_to_binder(chapter: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert f"](chapters/{chapter.name})" in readme
+    assert BINDER.format(chapter.name) in readme
+
+
+def test_readme_commands_exist_in_makefile() -> None:
+    readme = (ROOT / "README.md").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    for target in re.findall(r"^make (\w+)", readme, flags=re.MULTILINE):
+        assert re.search(rf"^{target}:", makefile, flags=re.MULTILINE), target
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_pictures_exist() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for picture in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme):
+        if not picture.startswith("http"):
+            assert (ROOT / picture).is_file(), picture
+
+
+def test_environment_is_pinned_and_cpu_only() -> None:
+    lines = [line.strip() for line in (ROOT / "binder" / "requirements.txt").read_text()
+             .splitlines() if line.strip() and not line.startswith("#")]
+    options = [line for line in lines if line.startswith("-")]
+    requirements = [line for line in lines if not line.startswith("-")]
+    assert options == ["--extra-index-url https://download.pytorch.org/whl/cpu"]
+    assert all(re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[A-Za-z0-9_.+\-]+", r) for r in requirements)
+    names = {r.split("==")[0].lower() for r in requirements}
+    assert {"torch", "jupyterlab", "ipywidgets", "matplotlib", "nbval", "pytest"} <= names
+    torch_pin = next(r for r in requirements if r.lower().startswith("torch=="))
+    assert torch_pin.endswith("+cpu"), torch_pin
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip().startswith("python-3.")
+    assert "--editable ." in (ROOT / "binder" / "postBuild").read_text()
+
+
+def test_installed_versions_match_the_pins() -> None:
+    from importlib.metadata import version
+
+    pins = dict(line.strip().split("==") for line in
+                (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+                if "==" in line and not line.startswith("#"))
+    for name in ("torch", "ipywidgets", "jupyterlab", "nbval", "matplotlib"):
+        assert version(name) == pins[name], (name, version(name), pins[name])
+
+
+def test_chapter_names_follow_the_layout() -> None:
+    for path in (ROOT / "chapters").glob("*.ipynb"):
+        assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), path.name
+
+
+@pytest.mark.skipif(shutil.which("ruff") is None and not (Path(sys.executable).parent / "ruff")
+                    .exists(), reason="ruff is not installed")
+def test_lint_is_clean() -> None:
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or "ruff"
+    result = subprocess.run([ruff, "check", "widgets", "tests", "chapters"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_nbcheck_passes_where_available() -> None:
+    checker = ROOT.parent / "shared" / "tools" / "nbcheck.py"
+    if not checker.exists():
+        pytest.skip("the shared nbcheck tool is not beside this checkout")
+    result = subprocess.run([sys.executable, str(checker), "chapters"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize("ci", ["", "1"])
+def test_browser_tests_skip_without_chromium_only_outside_ci(monkeypatch, ci: str) -> None:
+    from tests.browser import lab
+
+    monkeypatch.setattr(lab, "find_chromium", lambda: None)
+    monkeypatch.setenv("CI", ci)
+    reason = lab.missing_browser()
+    assert reason and "apt-get install -y chromium" in reason
+    expected = pytest.fail.Exception if ci else pytest.skip.Exception
+    with pytest.raises(expected, match="no Chromium found"):
+        lab.require(reason)
+    lab.require(None)  # nothing missing: the test goes on

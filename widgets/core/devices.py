@@ -1,0 +1,490 @@
+"""Where tensors live: find the GPUs, fall back to the CPU, time work on any device.
+
+Everything here works on a machine without a GPU: :func:`try_gpu` then returns
+the CPU, and code written with it runs unchanged on a laptop, on Binder and on
+a GPU server. :func:`time_matmul` measures what a matrix product costs on a
+device, the copies to and from the CPU included (the numbers behind
+:class:`~widgets.device_timer.DeviceTimer`). Nothing here imports ipywidgets or
+matplotlib.
+
+Example:
+    >>> X = torch.ones(2, 3, device=try_gpu())
+    >>> X.device.type == try_gpu().type
+    True
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import statistics
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from .checks import check_int, check_int_tuple, describe
+
+__all__ = [
+    "MAX_MATRIX_SIZE",
+    "MAX_SIZES",
+    "MIN_MATRIX_SIZE",
+    "MatmulTiming",
+    "as_device",
+    "available_devices",
+    "canonical_device",
+    "check_budget",
+    "check_devices",
+    "check_matrix_size",
+    "check_matrix_sizes",
+    "default_devices",
+    "describe_device",
+    "device_exists",
+    "mps_available",
+    "num_gpus",
+    "synchronize",
+    "time_matmul",
+    "time_matmuls",
+    "timing",
+    "try_all_gpus",
+    "try_gpu",
+]
+
+#: Smallest and largest n of the n x n matrices :func:`time_matmul` multiplies.
+MIN_MATRIX_SIZE, MAX_MATRIX_SIZE = 64, 4096
+#: Most sizes one :func:`time_matmuls` call (one chart) measures.
+MAX_SIZES = 8
+
+_KINDS = {"cuda": "a GPU (cuda)", "mps": "an Apple GPU (mps)", "cpu": "the CPU",
+          "meta": "the meta device (shapes only, no data)"}
+
+
+def num_gpus() -> int:
+    """The number of CUDA GPUs PyTorch can use here; 0 without CUDA.
+
+    Example:
+        >>> num_gpus() >= 0
+        True
+    """
+    if not torch.cuda.is_available():
+        return 0
+    return int(torch.cuda.device_count())
+
+
+def mps_available() -> bool:
+    """True when Apple's Metal GPU (the ``mps`` device) is usable here.
+
+    Example:
+        >>> isinstance(mps_available(), bool)
+        True
+    """
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+def _check_index(i: object) -> int:
+    if isinstance(i, bool) or not isinstance(i, numbers.Integral):
+        raise TypeError(f"i must be an integer >= 0 (a GPU number), got {describe(i)}")
+    if i < 0:
+        raise ValueError(f"i must be an integer >= 0 (a GPU number), got {int(i)}")
+    return int(i)
+
+
+def try_gpu(i: int = 0) -> torch.device:
+    """GPU number ``i`` if it exists, else Apple's GPU (for ``i == 0``), else the CPU.
+
+    Args:
+        i: which CUDA GPU to ask for, counting from 0.
+
+    Returns:
+        ``torch.device(f"cuda:{i}")`` when PyTorch sees more than ``i`` CUDA GPUs;
+        ``torch.device("mps")`` when ``i == 0`` and there is no CUDA GPU but an
+        Apple GPU; otherwise ``torch.device("cpu")``.
+
+    Example:
+        >>> try_gpu(999)  # no machine has 1,000 GPUs: the CPU it is
+        device(type='cpu')
+    """
+    i = _check_index(i)
+    if i < num_gpus():
+        return torch.device(f"cuda:{i}")
+    if i == 0 and num_gpus() == 0 and mps_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def try_all_gpus() -> list[torch.device]:
+    """Every CUDA GPU; without one, ``[mps]`` on an Apple GPU, else ``[cpu]``.
+
+    The list is never empty, so ``for device in try_all_gpus()`` always runs.
+
+    Example:
+        >>> len(try_all_gpus()) >= 1
+        True
+    """
+    gpus = [torch.device(f"cuda:{i}") for i in range(num_gpus())]
+    return gpus or [try_gpu(0)]
+
+
+def as_device(device: object, field: str = "device") -> torch.device:
+    """Return ``device`` as a ``torch.device``; accepts a device or a string like ``'cuda:1'``.
+
+    Only the spelling is checked, not whether this machine has the device.
+
+    Args:
+        device: a ``torch.device`` or a device string.
+        field: the name used in error messages.
+
+    Example:
+        >>> as_device("cuda:1")
+        device(type='cuda', index=1)
+    """
+    if isinstance(device, torch.device):
+        return device
+    allowed = "a torch.device or a device string such as 'cpu', 'cuda', 'cuda:1' or 'mps'"
+    if not isinstance(device, str):
+        raise TypeError(f"{field} must be {allowed}, got {describe(device)}")
+    try:
+        return torch.device(device.strip())
+    except RuntimeError:
+        raise ValueError(f"{field} must be {allowed}, got {device!r}") from None
+
+
+def describe_device(device: torch.device | str) -> str:
+    """The kind of a device in words, the same on every machine: no index, no model name.
+
+    Example:
+        >>> describe_device("cuda:1"), describe_device(torch.device("cpu"))
+        ('a GPU (cuda)', 'the CPU')
+    """
+    kind = as_device(device).type
+    return _KINDS.get(kind, f"a {kind} device")
+
+
+def synchronize(device: torch.device | str) -> None:
+    """Wait until every operation queued on ``device`` has finished.
+
+    GPUs run asynchronously: a call such as ``A @ B`` on CUDA or MPS only queues
+    the work and returns at once. Call this before reading a clock. On the CPU,
+    where work finishes before the call returns, it does nothing.
+
+    Example:
+        >>> synchronize("cpu")  # nothing queued on the CPU: returns at once
+    """
+    device = as_device(device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def timing(fn: Callable[[], object], device: torch.device | str = "cpu", *,
+           repeats: int = 5, warmup: int = 1) -> float:
+    """Median seconds one call of ``fn`` takes on ``device``, waiting for queued work.
+
+    The device is synchronized before the clock starts (so earlier work is not
+    counted) and before it stops (so the work ``fn`` queued is), and the first
+    ``warmup`` calls are not timed (they include one-off setup costs).
+
+    Args:
+        fn: a function of no arguments that does the work.
+        device: where the work runs; it decides which device to wait for.
+        repeats: how many timed calls, from 1 to 1000; the median is returned.
+        warmup: untimed calls made first, from 0 to 100.
+
+    Returns:
+        The median of the timed calls, in seconds (always > 0).
+
+    Example:
+        >>> A = torch.rand(64, 64)
+        >>> timing(lambda: A @ A, "cpu", repeats=3) > 0
+        True
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be a function of no arguments, got {describe(fn)}")
+    device = as_device(device)
+    repeats = check_int("repeats", repeats, 1, 1000)
+    warmup = check_int("warmup", warmup, 0, 100)
+    for _ in range(warmup):
+        fn()
+    seconds = []
+    for _ in range(repeats):
+        synchronize(device)
+        start = time.perf_counter()
+        fn()
+        synchronize(device)
+        seconds.append(time.perf_counter() - start)
+    return max(statistics.median(seconds), math.ulp(0.0))
+
+
+# --- what a matrix product costs, copies included --------------------------------------------
+
+CPU = torch.device("cpu")
+
+
+def canonical_device(device: torch.device | str, field: str = "device") -> torch.device:
+    """The one spelling of ``device`` used here: ``cuda`` is ``cuda:0``, ``cpu:N`` is ``cpu``.
+
+    PyTorch has one CPU device whatever the index (``torch.ones(1, device="cpu:3")``
+    lands on ``cpu``) and one Apple GPU, so their indices are dropped; a CUDA device
+    always carries its number. Two spellings of one device then compare equal.
+
+    Example:
+        >>> canonical_device("cpu:0"), canonical_device("cuda"), canonical_device("mps:0")
+        (device(type='cpu'), device(type='cuda', index=0), device(type='mps'))
+    """
+    device = as_device(device, field)
+    if device.type in ("cpu", "mps") and device.index is not None:
+        return torch.device(device.type)
+    if device.type == "cuda" and device.index is None:
+        return torch.device("cuda", 0)
+    return device
+
+
+def device_exists(device: torch.device | str) -> bool:
+    """True when this machine has ``device``: the CPU, a CUDA GPU PyTorch counts, or MPS.
+
+    Any index of the CPU (``cpu:0``, ``cpu:5``) is the CPU, as PyTorch treats it.
+
+    Example:
+        >>> device_exists("cpu"), device_exists("cpu:5"), device_exists("cuda:99")
+        (True, True, False)
+        >>> device_exists("meta")
+        False
+    """
+    device = canonical_device(device)
+    if device.type == "cpu":
+        return True
+    if device.type == "cuda":
+        return 0 <= (device.index or 0) < num_gpus()
+    if device.type == "mps":
+        return mps_available()
+    return False
+
+
+def available_devices() -> tuple[torch.device, ...]:
+    """The CPU, then every GPU :func:`try_all_gpus` finds: what a reader can time here.
+
+    Example:
+        >>> available_devices()[0]
+        device(type='cpu')
+    """
+    return tuple(dict.fromkeys([CPU, *try_all_gpus()]))
+
+
+def default_devices() -> tuple[torch.device, ...]:
+    """The CPU, and ``try_gpu()`` when that is a different device.
+
+    Example:
+        >>> default_devices()[0], len(default_devices()) in (1, 2)
+        (device(type='cpu'), True)
+    """
+    return tuple(dict.fromkeys([CPU, try_gpu()]))
+
+
+def check_devices(field: str, value: object) -> tuple[torch.device, ...]:
+    """Return ``value`` as a tuple of different devices that this machine has.
+
+    Each entry is a ``torch.device`` or a device string, put in the one spelling
+    :func:`canonical_device` gives: ``'cuda'`` means ``'cuda:0'``, ``'cpu:0'`` means
+    ``'cpu'``, so no device can be named twice under two spellings.
+
+    Example:
+        >>> check_devices("devices", ["cpu:0"])
+        (device(type='cpu'),)
+    """
+    if (isinstance(value, (str, bytes, torch.device, Mapping))
+            or not isinstance(value, Iterable)):
+        raise TypeError(f"{field} must be a tuple of devices such as ('cpu', 'cuda:0'), "
+                        f"got {describe(value)}")
+    entries = list(value)
+    if not entries:
+        raise ValueError(f"{field} must name at least one device, got none")
+    found: list[torch.device] = []
+    for i, entry in enumerate(entries):
+        device = _existing_device(f"{field}[{i}]", entry)
+        if device in found:
+            raise ValueError(f"{field}[{i}] repeats {str(device)!r}; name each device once")
+        found.append(device)
+    return tuple(found)
+
+
+def _existing_device(field: str, value: object) -> torch.device:
+    device = canonical_device(value, field)  # type: ignore[arg-type]
+    if not device_exists(device):
+        have = ", ".join(map(str, available_devices()))
+        raise ValueError(f"{field} must be a device this machine has ({have}), "
+                         f"got {str(device)!r}")
+    return device
+
+
+def check_matrix_size(field: str, value: object) -> int:
+    """Return ``value`` if it is a matrix size n from 64 to 4096.
+
+    Example:
+        >>> check_matrix_size("size", 512)
+        512
+    """
+    return check_int(field, value, MIN_MATRIX_SIZE, MAX_MATRIX_SIZE)
+
+
+def check_matrix_sizes(field: str, value: object) -> tuple[int, ...]:
+    """Return 1 to 8 matrix sizes, each from 64 to 4096, sorted and without repeats.
+
+    Example:
+        >>> check_matrix_sizes("sizes", [256, 64, 256])
+        (64, 256)
+    """
+    sizes = check_int_tuple(field, value, MIN_MATRIX_SIZE, MAX_MATRIX_SIZE, 1, MAX_SIZES)
+    return tuple(sorted(set(sizes)))
+
+
+@dataclass(frozen=True)
+class MatmulTiming:
+    """What one product of two n x n matrices costs on a device, copies included.
+
+    Attributes:
+        device: where the product ran.
+        size: n, the rows and the columns of each matrix.
+        to_device_s: seconds to copy both matrices from the CPU to ``device``;
+            None on the CPU, where ``.to()`` has nothing to copy.
+        matmul_s: seconds of one ``A @ B`` on ``device``.
+        to_cpu_s: seconds to copy the product back to the CPU; None on the CPU.
+
+    Example:
+        >>> t = MatmulTiming(torch.device("cpu"), 1000, None, 0.5, None)
+        >>> t.total_s, t.gflops
+        (0.5, 4.0)
+    """
+
+    device: torch.device
+    size: int
+    to_device_s: float | None
+    matmul_s: float
+    to_cpu_s: float | None
+
+    @property
+    def copies_s(self) -> float | None:
+        """Seconds of both copies together; None on the CPU."""
+        if self.to_device_s is None or self.to_cpu_s is None:
+            return None
+        return self.to_device_s + self.to_cpu_s
+
+    @property
+    def total_s(self) -> float:
+        """Seconds from operands on the CPU to the product on the CPU."""
+        return self.matmul_s + (self.copies_s or 0.0)
+
+    @property
+    def gflops(self) -> float:
+        """Speed of the product: its 2 n^3 floating-point operations per second, in billions."""
+        return 2 * self.size ** 3 / self.matmul_s / 1e9
+
+
+def check_budget(budget_s: object) -> float:
+    """Return ``budget_s`` as a float if it is a number of seconds from 0.001 to 60.
+
+    Example:
+        >>> check_budget(1)
+        1.0
+    """
+    if isinstance(budget_s, bool) or not isinstance(budget_s, numbers.Real):
+        raise TypeError(f"budget_s must be a number of seconds from 0.001 to 60, "
+                        f"got {describe(budget_s)}")
+    if not 0.001 <= float(budget_s) <= 60:
+        raise ValueError(f"budget_s must be a number of seconds from 0.001 to 60, got {budget_s}")
+    return float(budget_s)
+
+
+def _time_within(fn: Callable[[], object], device: torch.device, budget_s: float,
+                 max_repeats: int) -> float:
+    """Median seconds of ``fn`` on ``device``, with as many calls as ``budget_s`` allows.
+
+    The first call is timed on its own: it warms up, and tells how long a call
+    takes. When a second call would overrun the budget, the first one is the
+    measurement (for work that long, one-off setup costs are small beside it).
+    """
+    first = timing(fn, device, repeats=1, warmup=0)
+    if 2 * first > budget_s:
+        return first
+    repeats = min(max_repeats, int((budget_s - first) / first))
+    return timing(fn, device, repeats=repeats, warmup=0)
+
+
+def _warm_up(device: torch.device) -> None:
+    """Pay one-off costs (starting a GPU's context and its matmul library) before timing."""
+    small = torch.ones(8, 8)
+    on_device = small.to(device)
+    (on_device @ on_device).to(CPU)
+    synchronize(device)
+
+
+def time_matmul(size: int, device: torch.device | str = "cpu", *, budget_s: float = 0.2,
+                max_repeats: int = 5, seed: int = 0) -> MatmulTiming:
+    """Time copying two n x n matrices to ``device``, ``A @ B`` there, and the copy back.
+
+    Each of the three is timed with :func:`timing` (the device synchronized
+    around every call) and takes the median of at most ``max_repeats`` calls,
+    fewer when they would take longer than a third of ``budget_s``; a call
+    longer than a sixth of it is made once. On the CPU nothing is copied, so
+    only the product is timed.
+
+    Args:
+        size: n, from 64 to 4096.
+        device: a device this machine has.
+        budget_s: seconds the three measurements together aim to stay within
+            (a call longer than that is still made once), 0.001 to 60.
+        max_repeats: most timed calls per measurement, 1 to 100.
+        seed: seed of the random matrices (the global random state is left alone).
+
+    Returns:
+        A :class:`MatmulTiming`.
+
+    Example:
+        >>> t = time_matmul(64, "cpu", max_repeats=1)
+        >>> t.size, t.to_device_s, t.matmul_s > 0
+        (64, None, True)
+    """
+    size = check_matrix_size("size", size)
+    device = _existing_device("device", device)
+    budget_s = check_budget(budget_s)
+    max_repeats = check_int("max_repeats", max_repeats, 1, 100)
+    generator = torch.Generator().manual_seed(check_int("seed", seed, 0, 2**63 - 1))
+    A_host = torch.rand(size, size, generator=generator)
+    B_host = torch.rand(size, size, generator=generator)
+    share = budget_s / 3
+    if device.type == "cpu":
+        return MatmulTiming(device, size, None,
+                            _time_within(lambda: A_host @ B_host, device, share, max_repeats),
+                            None)
+    _warm_up(device)
+    to_device_s = _time_within(lambda: (A_host.to(device), B_host.to(device)), device, share,
+                               max_repeats)
+    A, B = A_host.to(device), B_host.to(device)
+    matmul_s = _time_within(lambda: A @ B, device, share, max_repeats)
+    C = A @ B
+    to_cpu_s = _time_within(lambda: C.to(CPU), device, share, max_repeats)
+    return MatmulTiming(device, size, to_device_s, matmul_s, to_cpu_s)
+
+
+def time_matmuls(sizes: Sequence[int], devices: Sequence[torch.device | str], *,
+                 budget_s: float = 0.2, max_repeats: int = 5) -> tuple[MatmulTiming, ...]:
+    """:func:`time_matmul` for every device and every size: device by device, small to large.
+
+    Example:
+        >>> [(t.device.type, t.size) for t in time_matmuls([128, 64], ["cpu"], max_repeats=1)]
+        [('cpu', 64), ('cpu', 128)]
+    """
+    sizes = check_matrix_sizes("sizes", sizes)
+    devices = check_devices("devices", devices)
+    budget_s = check_budget(budget_s)
+    max_repeats = check_int("max_repeats", max_repeats, 1, 100)
+    results = []
+    for device in devices:
+        if device.type == "cpu":  # the CPU's thread pool starts on its first product
+            A = torch.ones(64, 64)
+            A @ A
+        results.extend(time_matmul(n, device, budget_s=budget_s, max_repeats=max_repeats)
+                       for n in sizes)
+    return tuple(results)

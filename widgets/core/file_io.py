@@ -1,0 +1,497 @@
+"""Saving and loading tensors, state_dicts and MLPs (spec and weights), always weights-only.
+
+A file written by :func:`torch.save` is a zip archive whose structure is a
+*pickle*, and unpickling may call any function the file names. Everything here
+therefore reads with ``torch.load(..., weights_only=True)``, which rebuilds
+tensors, plain Python data (numbers, strings, lists, tuples, dicts, sets,
+``OrderedDict``) and a few PyTorch types such as ``torch.Size``, dtypes and
+``torch.device``, and refuses every other class unless it is allowed with
+``torch.serialization.add_safe_globals``.
+
+An MLP file (the explorer's) holds its configuration beside its weights, so loading can
+rebuild the architecture in code and then check the weights against it::
+
+    {"format": "layerlab-mlp", "version": 1,
+     "config": {"in_features": 20, "hidden_sizes": (16, 8), ...},
+     "state_dict": {"0.weight": tensor(...), ...}}
+
+The module also holds the chapter's harmless demonstration of why weights-only
+loading matters: :class:`CodeOnLoad` pickles into a call of :func:`run_payload`,
+whose only effect is to set :data:`PAYLOAD_RAN`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pickle
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .checks import describe
+from .layers import is_custom
+from .mlp import MLPSpec, build_mlp
+
+#: The ``format`` tag of a file written by :func:`save_mlp`.
+FORMAT = "layerlab-mlp"
+#: The newest explorer file version this module writes and reads.
+VERSION = 1
+#: The fields of an MLP file's ``config``, in the order ``MLPSpec`` takes them.
+CONFIG_FIELDS = ("in_features", "hidden_sizes", "activations", "out_features", "seed")
+#: The top-level fields of an explorer file.
+FILE_FIELDS = ("format", "version", "config", "state_dict")
+#: How many names an error message lists before it says how many more there are.
+MAX_NAMES_SHOWN = 5
+
+PathLike = str | os.PathLike
+
+
+# -- tensors and state_dicts ----------------------------------------------------------
+
+
+def load_weights_only(path: PathLike) -> object:
+    """Read a :func:`torch.save` file with ``weights_only=True``, explaining any failure.
+
+    Args:
+        path: the file to read.
+
+    Returns:
+        What the file holds: tensors, plain Python data and containers of them.
+
+    Raises:
+        FileNotFoundError: there is no file at ``path``.
+        ValueError: the file is not a ``torch.save`` file, or it needs more than
+            tensors and plain data (for example a pickled module or a
+            function call) and was refused.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     torch.save({"x": torch.arange(3)}, Path(tmp) / "x.pt")
+        ...     load_weights_only(Path(tmp) / "x.pt")
+        {'x': tensor([0, 1, 2])}
+    """
+    name = Path(path).name
+    if Path(path).is_file() and Path(path).stat().st_size == 0:
+        raise ValueError(f"{name} is empty, not a file written by torch.save")
+    try:
+        return torch.load(path, weights_only=True)
+    except OSError:
+        raise
+    except pickle.UnpicklingError as error:
+        if "Weights only load failed" in str(error) and "Unsupported global" in str(error):
+            raise ValueError(
+                f"{name}: refused to load: {why_refused(error)} A weights-only load accepts "
+                "tensors, plain Python data and a few PyTorch types such as torch.Size; it "
+                "never runs code from a file."
+            ) from error
+        raise ValueError(f"{name} is not a file written by torch.save (its bytes do not "
+                         f"parse: {why_refused(error)})") from error
+    except Exception as error:  # torch.load fails in many ways on bytes it cannot parse
+        detail = f": {_first_line(error)}" if str(error).strip() else ""
+        raise ValueError(f"{name} is not a file written by torch.save (its bytes do not "
+                         f"parse: {type(error).__name__}{detail})") from error
+
+
+def save_state_dict(module: nn.Module, path: PathLike) -> Path:
+    """Save ``module.state_dict()`` (its tensors by name, no code) to ``path``.
+
+    Args:
+        module: the module whose parameters and buffers to save.
+        path: the file to write.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = save_state_dict(nn.Linear(2, 1), Path(tmp) / "linear.params")
+        ...     sorted(load_weights_only(path))
+        ['bias', 'weight']
+    """
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module must be an nn.Module, got {describe(module)}")
+    path = Path(path)
+    torch.save(module.state_dict(), path)
+    return path
+
+
+def load_state_dict_into(module: nn.Module, path: PathLike, strict: bool = True) -> nn.Module:
+    """Load a saved state_dict from ``path`` into ``module`` and return the module.
+
+    ``module.load_state_dict`` returns a report of missing and unexpected keys,
+    not the module; this returns the module so calls can be chained.
+
+    Args:
+        module: a module of the architecture the file was saved from.
+        path: a file written by :func:`save_state_dict` or ``torch.save(net.state_dict())``.
+        strict: if False, keys missing from the file or unknown to the module are
+            skipped (tensors whose shapes differ still raise).
+
+    Returns:
+        ``module``, now holding the saved tensors.
+
+    Raises:
+        ValueError: the file is not a weights-only state_dict.
+        RuntimeError: the names or shapes do not fit ``module`` (PyTorch's message).
+
+    Example:
+        >>> import tempfile
+        >>> source, target = nn.Linear(2, 1), nn.Linear(2, 1)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = save_state_dict(source, Path(tmp) / "linear.params")
+        ...     torch.equal(load_state_dict_into(target, path).weight, source.weight)
+        True
+    """
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module must be an nn.Module, got {describe(module)}")
+    state = load_weights_only(path)
+    if not isinstance(state, Mapping):
+        raise ValueError(f"{Path(path).name} holds a {type(state).__name__}, not a state_dict "
+                         "(a dict from parameter names to tensors)")
+    module.load_state_dict(state, strict=strict)
+    return module
+
+
+# -- an MLP: its spec and its weights ------------------------------------------------
+
+
+@dataclass
+class SavedMLP:
+    """What :func:`load_mlp` read: the saved spec and a network holding the saved tensors.
+
+    Attributes:
+        spec: the :class:`~widgets.core.mlp.MLPSpec` the file's ``config`` describes.
+        net: an ``nn.Sequential`` of that architecture holding the saved tensors.
+        weights_match: True when every saved tensor equals what the spec's seed
+            draws (the file was saved straight from an explorer, untrained).
+    """
+
+    spec: MLPSpec
+    net: nn.Sequential
+    weights_match: bool
+
+
+def mlp_config(spec: MLPSpec) -> dict[str, object]:
+    """``spec`` as plain ints, strings and tuples: the ``config`` of an MLP file."""
+    return {
+        "in_features": int(spec.in_features),
+        "hidden_sizes": tuple(int(w) for w in spec.hidden_sizes),
+        "activations": tuple(str(a) for a in spec.activations),
+        "out_features": int(spec.out_features),
+        "seed": int(spec.seed),
+    }
+
+
+def save_mlp(spec: MLPSpec, path: PathLike, net: nn.Module | None = None) -> Path:
+    """Write an MLP's spec and weights to one file.
+
+    Args:
+        spec: the architecture and seed.
+        path: the file to write.
+        net: the weights to save; by default the ones ``build_mlp(spec)`` draws.
+            Its parameter names, shapes and dtypes must be the spec's network's,
+            and its tensors ordinary (dense) ones on the CPU: move a network on a
+            GPU with ``net.to("cpu")`` first; one on the meta device has no values
+            to save.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = save_mlp(MLPSpec(hidden_sizes=(8,)), Path(tmp) / "mlp.pt")
+        ...     sorted(load_weights_only(path)["config"])
+        ['activations', 'hidden_sizes', 'in_features', 'out_features', 'seed']
+    """
+    if not isinstance(spec, MLPSpec):
+        raise TypeError(f"spec must be an MLPSpec, got {describe(spec)}")
+    own = build_mlp(spec).state_dict()
+    if net is None:
+        state = own
+    else:
+        if not isinstance(net, nn.Module):
+            raise TypeError(f"net must be an nn.Module, got {describe(net)}")
+        state = net.state_dict()
+        problem = _state_dict_mismatch(state, own) or _storage_problem(state)
+        if problem:
+            raise ValueError(f"net does not fit the explorer's configuration: {problem}")
+    # Dense copies: a view keeps only its own numbers, an expanded tensor all of them.
+    payload = {"format": FORMAT, "version": VERSION, "config": mlp_config(spec),
+               "state_dict": {name: tensor.detach().clone(memory_format=torch.contiguous_format)
+                              for name, tensor in state.items()}}
+    path = Path(path)
+    torch.save(payload, path)
+    return path
+
+
+def load_mlp(path: PathLike) -> SavedMLP:
+    """Read a file written by :func:`save_mlp` (or ``save_explorer``), checking every field.
+
+    Every field is checked before anything is built. The architecture comes from
+    the ``config`` (code in :mod:`widgets.core.mlp`), never from the file. The
+    saved tensors of its ``Linear`` layers must fit it name by name and shape by
+    shape, as float32 values stored densely on the CPU in the file itself, before
+    the network is built: a small file cannot make it build a large network. (A
+    registered layer's own tensors are checked against it once it is built.)
+
+    Raises:
+        FileNotFoundError: there is no file at ``path``.
+        ValueError: the file is not a ``torch.save`` file, was refused by the
+            weights-only loader, or a field is missing, of the wrong type or out
+            of range; the message names the field and what it allows.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     saved = load_mlp(save_mlp(MLPSpec(hidden_sizes=(8,)), Path(tmp) / "mlp.pt"))
+        >>> saved.spec.hidden_sizes, saved.weights_match
+        ((8,), True)
+    """
+    name = Path(path).name
+    content = load_weights_only(path)
+    config, state = _check_file(name, content)
+    spec = MLPSpec(**config)
+    problem = _linear_mismatch(state, spec)  # before building anything
+    if problem:
+        raise ValueError(f"{name}: state_dict does not fit the network its config describes: "
+                         f"{problem}")
+    net = build_mlp(spec)
+    seeded = net.state_dict()
+    problem = _state_dict_mismatch(state, seeded)
+    if problem:
+        raise ValueError(f"{name}: state_dict does not fit the network its config describes: "
+                         f"{problem}")
+    weights_match = all(torch.equal(state[key], seeded[key]) for key in seeded)
+    net.load_state_dict(state)
+    return SavedMLP(spec, net, weights_match)
+
+
+def _check_file(name: str, content: object) -> tuple[dict[str, object], dict[str, torch.Tensor]]:
+    """Validate an explorer file's fields; return its config and its state_dict."""
+    expected = ", ".join(FILE_FIELDS)
+    if not isinstance(content, Mapping):
+        raise ValueError(f"{name} holds a {type(content).__name__}, not a layerlab MLP file "
+                         f"(a dict with {expected})")
+    missing = [field for field in FILE_FIELDS if field not in content]
+    if missing:
+        raise ValueError(f"{name}: missing field(s) {', '.join(missing)}; a layerlab MLP file "
+                         f"has {expected}")
+    unknown = sorted(str(key) for key in content if key not in FILE_FIELDS)
+    if unknown:
+        raise ValueError(f"{name}: unknown field(s) {', '.join(unknown)}; a layerlab MLP file "
+                         f"has only {expected}")
+    if content["format"] != FORMAT:
+        raise ValueError(f"{name}: format must be {FORMAT!r}, got {describe(content['format'])}")
+    version = content["version"]
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValueError(f"{name}: version must be an integer from 1 to {VERSION}, "
+                         f"got {describe(version)}")
+    if version > VERSION:
+        raise ValueError(f"{name}: version {version} is newer than this layerlab reads "
+                         f"(1 to {VERSION}); update layerlab to load it")
+    if version < 1:
+        raise ValueError(f"{name}: version must be an integer from 1 to {VERSION}, "
+                         f"got {version}")
+    return _check_config(name, content["config"]), _check_state_dict(name, content["state_dict"])
+
+
+def _check_config(name: str, config: object) -> dict[str, object]:
+    fields = ", ".join(CONFIG_FIELDS)
+    if not isinstance(config, Mapping):
+        raise ValueError(f"{name}: config must be a dict with {fields}, got {describe(config)}")
+    missing = [field for field in CONFIG_FIELDS if field not in config]
+    if missing:
+        raise ValueError(f"{name}: config is missing {', '.join(missing)}; it needs {fields}")
+    unknown = sorted(str(key) for key in config if key not in CONFIG_FIELDS)
+    if unknown:
+        raise ValueError(f"{name}: config has unknown field(s) {', '.join(unknown)}; it takes "
+                         f"only {fields}")
+    values = {field: config[field] for field in CONFIG_FIELDS}
+    for field in ("hidden_sizes", "activations"):
+        if isinstance(values[field], list):  # a list reads as well as a tuple
+            values[field] = tuple(values[field])
+    try:
+        spec = MLPSpec(**values)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name}: config.{error}") from None
+    return {field: getattr(spec, field) for field in CONFIG_FIELDS}
+
+
+def _check_state_dict(name: str, state: object) -> dict[str, torch.Tensor]:
+    if not isinstance(state, Mapping):
+        raise ValueError(f"{name}: state_dict must be a dict from parameter names to tensors, "
+                         f"got {describe(state)}")
+    for key, value in state.items():
+        if not isinstance(key, str):
+            raise ValueError(f"{name}: state_dict keys must be parameter names (strings), "
+                             f"got {describe(key)}")
+        if not isinstance(value, torch.Tensor):
+            raise ValueError(f"{name}: state_dict[{key!r}] must be a tensor, got "
+                             f"{describe(value)}")
+    return dict(state)
+
+
+def _names(keys: Iterable[object]) -> str:
+    """Up to :data:`MAX_NAMES_SHOWN` names, each cut short if long, then how many more."""
+    keys = list(keys)
+    shown = []
+    for key in keys[:MAX_NAMES_SHOWN]:
+        text = str(key)
+        shown.append(text if len(text) <= 60 else text[:57] + "...")
+    more = len(keys) - len(shown)
+    return ", ".join(shown) + (f" and {more:,} more" if more else "")
+
+
+def _missing_or_unexpected(state: Mapping[str, torch.Tensor], expected: Iterable[str],
+                           allowed: Callable[[str], bool]) -> str:
+    """'it lacks ...' or 'it has ..., which the network does not' ('' when neither)."""
+    missing = [key for key in expected if key not in state]
+    if missing:
+        return f"it lacks {_names(missing)}"
+    unexpected = [key for key in state if not allowed(key)]
+    if unexpected:
+        count = f"{len(unexpected):,} entries" if len(unexpected) > MAX_NAMES_SHOWN else ""
+        what = f"{count} ({_names(unexpected)})" if count else _names(unexpected)
+        return f"it has {what}, which the network does not"
+    return ""
+
+
+def _tensor_problem(key: str, tensor: torch.Tensor) -> str:
+    """Why ``tensor`` cannot be a saved weight: not dense, not on the CPU, or not all there."""
+    if tensor.layout != torch.strided:
+        return (f"{key} is a {str(tensor.layout).removeprefix('torch.')} tensor; weights must "
+                "be ordinary dense (strided) tensors")
+    if tensor.device.type == "meta":
+        return (f"{key} is on the meta device: it has a shape but no values (initialize the "
+                "network on the CPU, or after its dry run)")
+    if tensor.device.type != "cpu":
+        return f"{key} is on {tensor.device}, not the CPU; move the network with net.to('cpu')"
+    return ""
+
+
+def _storage_problem(state: Mapping[str, torch.Tensor]) -> str:
+    """The first tensor of ``state`` that is not a dense CPU tensor ('' if none)."""
+    return next((p for key, t in state.items() if (p := _tensor_problem(key, t))), "")
+
+
+def _linear_mismatch(state: Mapping[str, torch.Tensor], spec: MLPSpec) -> str:
+    """How ``state`` differs from what the ``Linear`` layers of ``spec`` need ('' if it fits).
+
+    Computed from the layer sizes alone, before anything is built. Entries under a
+    registered layer (``"1.…"`` after hidden layer 0, ...) are left to the check
+    against the built network; every tensor must be a dense CPU tensor whose
+    numbers are all stored in the file (not a 1-number tensor expanded to a shape).
+    """
+    wanted: dict[str, tuple[int, ...]] = {}
+    for i, (fan_in, fan_out) in enumerate(itertools.pairwise(spec.layer_sizes)):
+        wanted[f"{2 * i}.weight"] = (fan_out, fan_in)
+        wanted[f"{2 * i}.bias"] = (fan_out,)
+    custom = tuple(f"{2 * i + 1}." for i, name in enumerate(spec.activations) if is_custom(name))
+    problem = _missing_or_unexpected(state, wanted,
+                                     lambda key: key in wanted or key.startswith(custom))
+    if problem:
+        return problem
+    for key, tensor in state.items():
+        problem = _tensor_problem(key, tensor)
+        if problem:
+            return problem
+        shape = wanted.get(key)
+        if shape is not None and tuple(tensor.shape) != shape:
+            return f"{key} has shape {tuple(tensor.shape)}, the network needs {shape}"
+        if shape is not None and tensor.dtype != torch.float32:
+            return f"{key} has dtype {tensor.dtype}, the network needs torch.float32"
+        stored = tensor.untyped_storage().nbytes() // tensor.element_size()
+        if stored < tensor.numel():
+            return (f"{key} has shape {tuple(tensor.shape)} but only {stored:,} stored "
+                    f"number{'s' if stored != 1 else ''} (an expanded view); save a dense copy")
+    return ""
+
+
+def _state_dict_mismatch(state: Mapping[str, torch.Tensor],
+                         reference: Mapping[str, torch.Tensor]) -> str:
+    """How ``state`` differs from ``reference`` in names, shapes or dtypes ('' if it fits)."""
+    problem = _missing_or_unexpected(state, reference, lambda key: key in reference)
+    if problem:
+        return problem
+    for key, want in reference.items():
+        got = state[key]
+        if got.shape != want.shape:
+            return (f"{key} has shape {tuple(got.shape)}, the network needs "
+                    f"{tuple(want.shape)}")
+        if got.dtype != want.dtype:
+            return f"{key} has dtype {got.dtype}, the network needs {want.dtype}"
+    return ""
+
+
+# -- why weights_only matters: a harmless file that runs code when unpickled ---------------
+
+#: Set to True by :func:`run_payload`, the only thing the crafted file's code does.
+PAYLOAD_RAN = False
+
+
+def run_payload() -> str:
+    """Set :data:`PAYLOAD_RAN`; stands in for whatever code a malicious file would run."""
+    global PAYLOAD_RAN
+    PAYLOAD_RAN = True
+    return "payload ran"
+
+
+def reset_payload() -> bool:
+    """Set :data:`PAYLOAD_RAN` back to False and return it."""
+    global PAYLOAD_RAN
+    PAYLOAD_RAN = False
+    return PAYLOAD_RAN
+
+
+class CodeOnLoad:
+    """An object whose pickle says "call ``widgets.file_io.run_payload()``".
+
+    ``__reduce__`` tells pickle how to rebuild an object: here, by calling a
+    function. A real attack names ``os.system`` or similar; this one only sets a
+    flag. Unpickling runs the call; ``torch.load(..., weights_only=True)`` refuses it.
+
+    Example:
+        >>> from widgets import file_io
+        >>> file_io.reset_payload()
+        False
+        >>> pickle.loads(pickle.dumps(CodeOnLoad())), file_io.PAYLOAD_RAN
+        ('payload ran', True)
+        >>> file_io.reset_payload()
+        False
+    """
+
+    def __reduce__(self) -> tuple[object, tuple[()]]:
+        return (run_payload, ())
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def why_refused(error: BaseException) -> str:
+    """The line of a failed weights-only load that names what was refused.
+
+    PyTorch's message is long and starts with advice; the line that matters says
+    which global the file asked for, e.g. ``Unsupported global: GLOBAL
+    widgets.file_io.run_payload was not an allowed global by default.``
+    """
+    text = _ANSI.sub("", str(error))
+    marker = "WeightsUnpickler error:"
+    if marker in text:
+        lines = [line.strip() for line in text.split(marker, 1)[1].splitlines()]
+        line = next((line for line in lines if line), "")
+        sentence = re.match(r".*?\.(?=\s|$)", line)
+        return sentence.group(0) if sentence else line
+    return _first_line(error)
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in _ANSI.sub("", str(error)).splitlines() if line.strip()]
+    return lines[0] if lines else repr(error)

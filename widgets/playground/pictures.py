@@ -1,0 +1,211 @@
+"""The playground's three pictures, as SVG strings: the output over the plane with the
+data on top, the network with a heatmap per unit, and the loss curves.
+
+Example:
+    >>> from widgets.playground.settings import PlaygroundSettings
+    >>> run = PlaygroundRun(PlaygroundSettings())
+    >>> output_picture(run).startswith("<svg")
+    True
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from ..core.layers import is_custom
+from ..render.heatmap import colour_map, colour_of, image_element, tiles
+from .data import EXTENT
+from .training import PlaygroundRun
+
+#: Grid the output heatmap is computed on (TensorFlow Playground uses 100 as well).
+DENSITY = 100
+#: Grid of each unit's small heatmap (every fifth point of the output grid).
+TILE_DENSITY = 20
+#: Side of the output heatmap in pixels, and the margin left for the axes.
+PLOT_SIZE, PLOT_MARGIN = 300, 28
+#: Most lines drawn between units; above this, the strongest weights are drawn.
+MAX_LINKS = 1500
+FONT = 'font-family="sans-serif" font-size="11" fill="#444"'
+
+
+def _plot_x(x1: np.ndarray | float) -> np.ndarray | float:
+    return PLOT_MARGIN + (x1 + EXTENT) / (2 * EXTENT) * PLOT_SIZE
+
+
+def _plot_y(x2: np.ndarray | float) -> np.ndarray | float:
+    return 4 + (EXTENT - x2) / (2 * EXTENT) * PLOT_SIZE
+
+
+def points_layer(X: torch.Tensor, y: torch.Tensor, index: torch.Tensor, outline: str) -> str:
+    """SVG paths drawing the points ``X[index]`` coloured by label, ringed in ``outline``.
+
+    Each point is a zero-length stroke with round caps, so a thousand points
+    are two short paths per colour instead of a thousand elements.
+    """
+    if len(index) == 0:
+        return ""
+    points = X[index].numpy()
+    labels = np.clip(np.rint(y[index, 0].numpy() * 5) / 5, -1, 1)  # eleven shades at most
+    xs, ys = _plot_x(points[:, 0]), _plot_y(points[:, 1])
+    rings, dots = [], []
+    for level in np.unique(labels):
+        chosen = labels == level
+        path = "".join(f"M{x:.1f} {y:.1f}h0" for x, y in zip(xs[chosen], ys[chosen]))
+        rings.append(path)
+        dots.append(f'<path d="{path}" stroke="{colour_of(float(level))}" stroke-width="5" '
+                    'stroke-linecap="round"/>')
+    return (f'<path d="{"".join(rings)}" stroke="{outline}" stroke-width="7" '
+            f'stroke-linecap="round"/>' + "".join(dots))
+
+
+def axes_layer() -> str:
+    """Ticks and labels for x1 (bottom) and x2 (left), -6 to 6."""
+    parts = []
+    bottom = _plot_y(-EXTENT)
+    for value in range(-6, 7, 2):
+        x, y = _plot_x(float(value)), _plot_y(float(value))
+        parts.append(f'<text x="{x:.1f}" y="{bottom + 13:.1f}" text-anchor="middle" {FONT}>'
+                     f"{value}</text>")
+        parts.append(f'<text x="{PLOT_MARGIN - 4}" y="{y + 4:.1f}" text-anchor="end" {FONT}>'
+                     f"{value}</text>")
+    parts.append(f'<text x="{_plot_x(EXTENT):.1f}" y="{bottom + 25:.1f}" text-anchor="end" '
+                 f"{FONT}>x1</text>")
+    parts.append(f'<text x="2" y="12" {FONT}>x2</text>')
+    return "".join(parts)
+
+
+def output_picture(run: PlaygroundRun, points: str = "", discretize: bool = False) -> str:
+    """The network's output over the plane as a heatmap, with ``points`` drawn on top."""
+    output, _ = run.grid_values(DENSITY)
+    image = image_element(colour_map(output, discretize), PLOT_MARGIN, 4, PLOT_SIZE, PLOT_SIZE,
+                          smooth=not discretize)
+    width, height = PLOT_MARGIN + PLOT_SIZE + 6, PLOT_SIZE + 34
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}">{image}'
+            f'<rect x="{PLOT_MARGIN}" y="4" width="{PLOT_SIZE}" height="{PLOT_SIZE}" fill="none" '
+            f'stroke="#bbb"/>{points}{axes_layer()}</svg>')
+
+
+def _tile_size(longest: int) -> int:
+    for limit, size in ((8, 30), (16, 20), (32, 12)):
+        if longest <= limit:
+            return size
+    return 7
+
+
+def _column_titles(run: PlaygroundRun) -> list[str]:
+    s = run.settings
+    titles = ["input"]
+    for width, name in zip(s.hidden_sizes, s.activations):
+        label = "linear" if name == "identity" else name
+        titles.append(f"{width} {label}{'*' if is_custom(name) else ''}")
+    return [*titles, "output"]
+
+
+def network_picture(run: PlaygroundRun) -> str:
+    """Every input feature, hidden unit and the output as a small heatmap over the
+    plane, in columns, joined by lines coloured by the weight's sign (blue positive,
+    orange negative) and as thick as the weight is large."""
+    output, hidden = run.grid_values(DENSITY)
+    step = DENSITY // TILE_DENSITY
+    start = step // 2
+    columns = [run.feature_values(TILE_DENSITY)]
+    columns += [h[:, start::step, start::step] for h in hidden]
+    columns.append(output[None, start::step, start::step])
+    longest = max(len(c) for c in columns)
+    size = _tile_size(longest)
+    gap = max(2, size // 3)
+    spacing = size + max(56, 2 * size)
+    left, top = 52, 30
+    width = left + spacing * (len(columns) - 1) + size + 10
+    height = top + longest * (size + gap) + 6
+    canvas = np.full((height, width, 3), 255, dtype=np.uint8)
+    positions: list[list[tuple[int, int]]] = []  # top-left corner of each tile
+    for c, values in enumerate(columns):
+        x = left + c * spacing
+        offset = top + (longest - len(values)) * (size + gap) // 2
+        rgb = tiles(values, size)
+        column = []
+        for k in range(len(values)):
+            y = offset + k * (size + gap)
+            canvas[y:y + size, x:x + size] = rgb[k]
+            column.append((x, y))
+        positions.append(column)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}">',
+             image_element(canvas, 0, 0, width, height, smooth=False),
+             _links(run.linear_weights(), positions, size)]
+    for c, title in enumerate(_column_titles(run)):
+        x = left + c * spacing + size / 2
+        parts.append(f'<text x="{x:.0f}" y="14" text-anchor="middle" {FONT}>'
+                     f"{html.escape(title)}</text>")
+    for name, (x, y) in zip(run.settings.features, positions[0]):
+        parts.append(f'<text x="{x - 4}" y="{y + size / 2 + 4:.0f}" text-anchor="end" '
+                     f"{FONT}>{html.escape(name)}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _links(weights: Sequence[torch.Tensor], positions: list[list[tuple[int, int]]],
+           size: int) -> str:
+    """Lines between the columns of units, one per weight (the strongest when too many)."""
+    pairs = [(k, w) for k, w in enumerate(weights)
+             if k + 1 < len(positions) and w.shape == (len(positions[k + 1]), len(positions[k]))]
+    if not pairs:
+        return ""
+    values = torch.cat([w.flatten() for _, w in pairs]).abs().nan_to_num(nan=-1.0)
+    keep = torch.zeros_like(values, dtype=torch.bool)
+    keep[values.topk(min(MAX_LINKS, len(values))).indices] = True  # the strongest links
+    paths: dict[tuple[bool, int], list[str]] = {}
+    offset = 0
+    for k, w in pairs:
+        chosen = keep[offset:offset + w.numel()].reshape(w.shape)
+        offset += w.numel()
+        rows, cols = torch.nonzero(chosen, as_tuple=True)
+        for i, j in zip(rows.tolist(), cols.tolist()):
+            value = float(w[i, j])
+            if not math.isfinite(value):
+                continue
+            thickness = min(3, int(abs(value) * 2))  # four line widths
+            x0, y0 = positions[k][j]
+            x1, y1 = positions[k + 1][i]
+            paths.setdefault((value >= 0, thickness), []).append(
+                f"M{x0 + size} {y0 + size // 2}L{x1} {y1 + size // 2}")
+    return "".join(
+        f'<path d="{"".join(segments)}" stroke="{colour_of(1.0 if positive else -1.0)}" '
+        f'stroke-width="{0.6 + 1.2 * thickness:.1f}" stroke-opacity="0.55" fill="none"/>'
+        for (positive, thickness), segments in sorted(paths.items()))
+
+
+def loss_picture(train: Sequence[float], test: Sequence[float], width: int = 334,
+                 height: int = 70, most_points: int = 200) -> str:
+    """The train (grey) and test (black) loss per epoch, from epoch 0, on a linear scale."""
+    count = len(train)
+    picks = (list(range(count)) if count <= most_points
+             else sorted({round(i * (count - 1) / (most_points - 1)) for i in range(most_points)}))
+    finite = [v for series in (train, test) for v in (series[i] for i in picks) if math.isfinite(v)]
+    top = max(finite, default=1.0) or 1.0
+    left, right, upper, lower = 36, width - 6, 6, height - 14
+
+    def line(series: Sequence[float], colour: str) -> str:
+        span = max(count - 1, 1)
+        height_per_loss = (lower - upper) / top
+        coords = " ".join(
+            f"{left + (right - left) * i / span:.1f},{lower - height_per_loss * series[i]:.1f}"
+            for i in picks if math.isfinite(series[i]))
+        return (f'<polyline points="{coords}" fill="none" stroke="{colour}" '
+                f'stroke-width="1.5"/>')
+
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}">'
+            f'<line x1="{left}" y1="{lower}" x2="{right}" y2="{lower}" stroke="#bbb"/>'
+            f'<line x1="{left}" y1="{upper}" x2="{left}" y2="{lower}" stroke="#bbb"/>'
+            f'<text x="{left - 4}" y="{upper + 8}" text-anchor="end" {FONT}>{top:.3g}</text>'
+            f'<text x="{left - 4}" y="{lower}" text-anchor="end" {FONT}>0</text>'
+            f'<text x="{right}" y="{height - 2}" text-anchor="end" {FONT}>epoch {count - 1}</text>'
+            f'{line(train, "#999")}{line(test, "#222")}</svg>')

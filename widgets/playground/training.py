@@ -1,0 +1,506 @@
+"""A playground run: data, a network and its training, one epoch at a time.
+
+:class:`PlaygroundRun` holds what a run needs between epochs (the points, the
+network, the optimizer, the random generators and the loss history) and
+runs the functions compiled from :mod:`widgets.playground.settings`, so a run
+matches the script "show code" prints, number for number.
+
+Example:
+    >>> run = PlaygroundRun(PlaygroundSettings())
+    >>> run.train(5).epoch
+    5
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..core.checks import check_int
+from .data import DATASETS, plane_grid
+from .settings import (
+    DATA_FIELDS,
+    NETWORK_FIELDS,
+    OPTIMIZERS,
+    TRAINING_FIELDS,
+    PlaygroundSettings,
+    changed_fields,
+    compile_functions,
+)
+
+#: Most epochs one call may train.
+MAX_EPOCHS_PER_CALL = 100_000
+
+
+def loss_text(value: float) -> str:
+    """A loss with four decimals, or four significant digits when it is huge.
+
+    Example:
+        >>> loss_text(0.012345), loss_text(6.5e33)
+        ('0.0123', '6.5e+33')
+    """
+    return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.4g}"
+
+
+@dataclass(frozen=True)
+class TrainingReport:
+    """What a call to ``train``/``step`` did, printed in one line.
+
+    ``stopped`` says why training stopped early (the loss diverged, a layer
+    raised), or is empty.
+    """
+
+    epoch: int
+    epochs_trained: int
+    train_loss: float
+    test_loss: float
+    train_accuracy: float | None = None
+    test_accuracy: float | None = None
+    stopped: str = ""
+
+    def __repr__(self) -> str:
+        text = (f"epoch {self.epoch}: train loss {loss_text(self.train_loss)}, "
+                f"test loss {loss_text(self.test_loss)}")
+        if self.train_accuracy is not None and self.test_accuracy is not None:
+            text += (f" (accuracy {self.train_accuracy:.0%} train, "
+                     f"{self.test_accuracy:.0%} test)")
+        return f"{text}; {self.stopped}" if self.stopped else text
+
+
+@dataclass(frozen=True)
+class Change:
+    """A training setting changed during a run: at which epoch, from what, to what."""
+
+    epoch: int
+    field: str
+    old: object
+    new: object
+
+    def as_dict(self) -> dict[str, object]:
+        return {"epoch": self.epoch, "field": self.field, "from": self.old, "to": self.new}
+
+
+class PlaygroundRun:
+    """The data, network and training state of one playground run.
+
+    Args:
+        settings: the run's :class:`~widgets.playground.settings.PlaygroundSettings`.
+    """
+
+    def __init__(self, settings: PlaygroundSettings) -> None:
+        self.settings = settings
+        self.changes: list[Change] = []
+        self._grid_cache: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        self._scores: tuple[float, float, float, float] = (math.nan,) * 4
+        self._make_data()
+        self._make_network()
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _make_data(self) -> None:
+        """Draw the points and split them, as the script's first lines do."""
+        s = self.settings
+        g = torch.Generator().manual_seed(s.seed)
+        X, y = DATASETS[s.dataset].make(s.num_samples, s.noise / 100, g)
+        split = torch.randperm(len(X), generator=g)
+        num_train = round(len(X) * (s.train_share / 100))
+        self.X, self.y = X, y
+        self.train_index, self.test_index = split[:num_train], split[num_train:]
+        self._generator_after_split = g.get_state()
+
+    def _make_network(self) -> None:
+        """Compile the run's functions, build the network and start training from epoch 0."""
+        s = self.settings
+        functions = compile_functions(s)
+        self._features, self._train_epoch = functions["features"], functions["train_epoch"]
+        with torch.no_grad():
+            self.X_train = self._features(self.X[self.train_index])
+            self.X_test = self._features(self.X[self.test_index])
+        self.y_train, self.y_test = self.y[self.train_index], self.y[self.test_index]
+        with torch.random.fork_rng(devices=[]):
+            self.net: nn.Module = functions["make_net"]()
+            self._rng_state = torch.get_rng_state()  # training's random numbers continue from here
+        self._generator = torch.Generator()
+        self._generator.set_state(self._generator_after_split)
+        self.optimizer = self._make_optimizer()
+        self.epoch = 0
+        self.train_losses: list[float] = []
+        self.test_losses: list[float] = []
+        self.changes = []
+        self._grid_cache.clear()
+        self._record_losses()
+
+    def _make_optimizer(self) -> torch.optim.Optimizer:
+        kind = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[self.settings.optimizer]
+        assert OPTIMIZERS[self.settings.optimizer].endswith(kind.__name__)
+        return kind(self.net.parameters(), lr=self.settings.learning_rate)
+
+    def reset(self) -> None:
+        """Back to epoch 0: the same data, the network as initialized."""
+        saved = self.saved()
+        try:
+            self._make_network()
+        except BaseException:
+            self.revert(saved)
+            raise
+
+    def update(self, settings: PlaygroundSettings) -> str:
+        """Move to ``settings``; returns what was redone: "data", "network", "training",
+        "view" or "nothing".
+
+        New data or a new network restart the run at epoch 0. Training settings
+        (learning rate, batch size, regularization, optimizer) apply from the
+        next epoch on, and are recorded in :attr:`changes` when made mid-run.
+        """
+        changed = changed_fields(self.settings, settings)
+        saved = self.saved()
+        old, self.settings = self.settings, settings
+        try:
+            if any(name in DATA_FIELDS for name in changed):
+                self._make_data()
+                self._make_network()
+                return "data"
+            if any(name in NETWORK_FIELDS for name in changed):
+                self._make_network()
+                return "network"
+            if any(name in TRAINING_FIELDS for name in changed):
+                self._apply_training_changes(old, changed)
+                return "training"
+        except BaseException:
+            self.revert(saved)  # all or nothing: the run is as it was before
+            raise
+        return "view" if changed else "nothing"
+
+    def saved(self) -> dict[str, object]:
+        """What :meth:`revert` needs to undo an :meth:`update` or :meth:`reset`.
+
+        Updates and resets replace the run's parts (data, network, optimizer, lists)
+        rather than change them in place, so keeping references is enough.
+        """
+        state = dict(self.__dict__)
+        state["_grid_cache"] = dict(self._grid_cache)
+        state["_lr"] = [group["lr"] for group in self.optimizer.param_groups]
+        return state
+
+    def revert(self, saved: dict[str, object]) -> None:
+        """Put back the run as :meth:`saved` found it."""
+        saved = dict(saved)
+        rates = saved.pop("_lr")
+        self.__dict__.clear()
+        self.__dict__.update(saved)
+        for group, rate in zip(self.optimizer.param_groups, rates):
+            group["lr"] = rate
+
+    def _apply_training_changes(self, old: PlaygroundSettings, changed: tuple[str, ...]) -> None:
+        s = self.settings
+        if "regularization" in changed or "regularization_rate" in changed:
+            self._train_epoch = compile_functions(s)["train_epoch"]
+        if "optimizer" in changed:
+            self.optimizer = self._make_optimizer()  # a new optimizer starts with no momentum
+        elif "learning_rate" in changed:
+            for group in self.optimizer.param_groups:
+                group["lr"] = s.learning_rate
+        if self.epoch:
+            self.changes = self.changes + [
+                Change(self.epoch, name, getattr(old, name), getattr(s, name))
+                for name in changed if name in TRAINING_FIELDS]
+
+    # -- training ---------------------------------------------------------------------------
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _one_thread() -> Iterator[None]:
+        """Run on one CPU thread: a network this small gains nothing from more, and
+        when other work shares the cores, threads waiting for each other make each
+        step many times slower."""
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(threads)
+
+    @contextlib.contextmanager
+    def _training_random_state(self) -> Iterator[None]:
+        """Training draws from its own random stream; the reader's stays as it was."""
+        with torch.random.fork_rng(devices=[]):
+            torch.set_rng_state(self._rng_state)
+            yield
+            self._rng_state = torch.get_rng_state()
+
+    def _checkpoint(self) -> tuple[object, ...]:
+        params = [p.detach().clone() for p in self.net.parameters()]
+        buffers = [b.clone() for b in self.net.buffers()]  # e.g. batch norm's running means
+        optimizer_state = {
+            id(p): {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in state.items()}
+            for p, state in self.optimizer.state.items()}
+        return (params, buffers, optimizer_state, self._generator.get_state(),
+                self._rng_state.clone())
+
+    def _restore(self, checkpoint: tuple[object, ...]) -> None:
+        params, buffers, optimizer_state, generator_state, rng_state = checkpoint
+        with torch.no_grad():
+            for p, saved in zip(self.net.parameters(), params):
+                p.copy_(saved)
+            for b, saved in zip(self.net.buffers(), buffers):
+                b.copy_(saved)
+        self.optimizer.state.clear()
+        for p in self.net.parameters():
+            if id(p) in optimizer_state:
+                self.optimizer.state[p] = optimizer_state[id(p)]
+        self._generator.set_state(generator_state)
+        self._rng_state = rng_state
+
+    def train(self, epochs: int = 1) -> TrainingReport:
+        """Train ``epochs`` epochs (1 to 100,000) and report the losses.
+
+        If the loss becomes NaN or infinite, or the network raises, training
+        stops, the network goes back to the last good epoch, and the report
+        says why in ``stopped``.
+        """
+        epochs = check_int("epochs", epochs, 1, MAX_EPOCHS_PER_CALL)
+        with self._one_thread():
+            done, stopped = self._train(epochs)
+        return self.report(done, stopped)
+
+    def _train(self, epochs: int) -> tuple[int, str]:
+        stopped = ""
+        done = 0
+        for _ in range(epochs):
+            checkpoint = self._checkpoint()
+            try:
+                with self._training_random_state():
+                    self._train_epoch(self.net, self.optimizer, self.X_train, self.y_train,
+                                      self.settings.batch_size, self._generator)
+                scores = self._score()
+            except Exception as error:  # a reader's layer failed in training or scoring
+                self._restore(checkpoint)
+                stopped = (f"training stopped at epoch {self.epoch + 1}: "
+                           f"{type(error).__name__}: {error}; kept epoch {self.epoch}")
+                break
+            train_loss, test_loss = scores[:2]
+            if not (math.isfinite(train_loss) and math.isfinite(test_loss)
+                    and self._parameters_finite()):
+                self._restore(checkpoint)
+                bad = train_loss if not math.isfinite(train_loss) else test_loss
+                what = "NaN" if math.isnan(bad) else "infinite"
+                stopped = (f"training diverged at epoch {self.epoch + 1}: the loss became {what}"
+                           f" (learning rate {self.settings.learning_rate:g}); kept epoch "
+                           f"{self.epoch}. Lower the learning rate or reset")
+                break
+            self.epoch += 1
+            done += 1
+            self.train_losses.append(train_loss)
+            self.test_losses.append(test_loss)
+            self._scores = scores
+            self._grid_cache.clear()
+        return done, stopped
+
+    def report(self, epochs_trained: int = 0, stopped: str = "") -> TrainingReport:
+        """The current losses (and accuracies for classification) as a report."""
+        accuracies = self.accuracies() if self.settings.task == "classification" else (None, None)
+        return TrainingReport(self.epoch, epochs_trained, self.train_losses[-1],
+                              self.test_losses[-1], *accuracies, stopped=stopped)
+
+    def _parameters_finite(self) -> bool:
+        return all(bool(torch.isfinite(p).all()) for p in self.net.parameters())
+
+    @contextlib.contextmanager
+    def _evaluating(self) -> Iterator[None]:
+        """Evaluation mode, no gradients, one thread, training's random stream untouched."""
+        self.net.eval()  # train_epoch switches back to training mode
+        with torch.no_grad(), torch.random.fork_rng(devices=[]), self._one_thread():
+            torch.default_generator.manual_seed(self.settings.seed)  # the CPU one: fast
+            yield
+
+    def _outputs(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The network's outputs for the training and the test points, each set on its own
+        (as the script computes them: a layer may mix the rows of a batch)."""
+        with self._evaluating():
+            return self.net(self.X_train), self.net(self.X_test)
+
+    def _score(self) -> tuple[float, float, float, float]:
+        """Train and test loss, and the share of train and test points on the right side
+        of 0 (what the accuracy is for classification), from one pass over each set."""
+        loss_fn = nn.MSELoss()
+        train, test = self._outputs()
+        return (loss_fn(train, self.y_train).item(), loss_fn(test, self.y_test).item(),
+                ((train >= 0) == (self.y_train > 0)).float().mean().item(),
+                ((test >= 0) == (self.y_test > 0)).float().mean().item())
+
+    def _record_losses(self) -> None:
+        self._scores = self._score()
+        self.train_losses.append(self._scores[0])
+        self.test_losses.append(self._scores[1])
+
+    @property
+    def train_loss(self) -> float:
+        """Mean squared error on the training set now."""
+        return self.train_losses[-1]
+
+    @property
+    def test_loss(self) -> float:
+        """Mean squared error on the test set now."""
+        return self.test_losses[-1]
+
+    def accuracies(self) -> tuple[float, float]:
+        """Share of training and test points on the right side of 0 (classification)."""
+        return self._scores[2], self._scores[3]
+
+    # -- what the pictures show --------------------------------------------------------------
+
+    def grid_values(self, density: int) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """The output over a ``density`` x ``density`` grid of the plane, and each hidden
+        unit's output there: ``(output (density, density), [per layer (units, density, density)])``.
+
+        A hidden layer's units are read after its activation (or custom layer).
+        """
+        if density in self._grid_cache:
+            output, hidden = self._grid_cache[density]
+            return output, list(hidden)
+        grid = plane_grid(density)
+        hidden: list[torch.Tensor] = []
+        modules = list(self.net.children()) if isinstance(self.net, nn.Sequential) else [self.net]
+        with self._evaluating():
+            h = self._features(grid)
+            for i, module in enumerate(modules):
+                h = module(h)
+                if i % 2 == 1 and i // 2 < len(self.settings.hidden_sizes):  # after a hidden layer
+                    hidden.append(h.T.reshape(-1, density, density))
+        output = h.reshape(density, density)
+        self._grid_cache[density] = (output, tuple(hidden))
+        return output, hidden
+
+    def feature_values(self, density: int) -> torch.Tensor:
+        """Each input feature over the grid: ``(features, density, density)``."""
+        with torch.no_grad(), self._one_thread():
+            return self._features(plane_grid(density)).T.reshape(-1, density, density)
+
+    def linear_weights(self) -> list[torch.Tensor]:
+        """The weight matrix of each ``nn.Linear``, input side first."""
+        return [m.weight.detach() for m in self.net.modules() if isinstance(m, nn.Linear)]
+
+
+
+# -- saving and loading a run as JSON --------------------------------------------------------
+
+#: What a saved playground state says it is, and the version of its layout.
+STATE_FORMAT, STATE_VERSION = "layerlab-playground", 1
+STATE_FIELDS = ("format", "version", "settings", "epoch", "changes")
+
+
+def run_state(run: PlaygroundRun) -> dict[str, object]:
+    """Everything needed to reproduce ``run``: settings, epochs trained, mid-run changes."""
+    return {"format": STATE_FORMAT, "version": STATE_VERSION,
+            "settings": run.settings.as_dict(), "epoch": run.epoch,
+            "changes": [change.as_dict() for change in run.changes]}
+
+
+def _json_value(value: object) -> object:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _check_fields(mapping: dict, expected: tuple[str, ...], are: str, have: str) -> None:
+    """Raise if ``mapping`` lacks one of ``expected`` or holds another key, naming them all."""
+    missing = [name for name in expected if name not in mapping]
+    unknown = sorted(str(name) for name in set(mapping) - set(expected))
+    problems = ([f"{are} missing {', '.join(missing)}"] if missing else []) + (
+        [f"{have} unknown fields {', '.join(unknown)}"] if unknown else [])
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+def check_state(state: object) -> tuple[PlaygroundSettings, int, list[Change]]:
+    """Check a saved state (as :func:`run_state` writes it); raise naming the bad field.
+
+    Returns the settings, the epoch and the mid-run changes.
+    """
+    where = "the playground state"
+    if not isinstance(state, dict):
+        raise TypeError(f"{where} must be a JSON object with {', '.join(STATE_FIELDS)}; "
+                        f"got {type(state).__name__}")
+    _check_fields(state, STATE_FIELDS, f"{where} is", f"{where} has")
+    if state["format"] != STATE_FORMAT:
+        raise ValueError(f"{where}'s format must be {STATE_FORMAT!r}, got {state['format']!r}")
+    if state["version"] != STATE_VERSION:
+        raise ValueError(f"{where}'s version must be {STATE_VERSION}, got {state['version']!r}")
+    fields = state["settings"]
+    if not isinstance(fields, dict):
+        raise TypeError(f"{where}'s settings must be a JSON object, got "
+                        f"{type(fields).__name__}")
+    _check_fields(fields, tuple(PlaygroundSettings().as_dict()), f"{where}'s settings are",
+                  f"{where}'s settings have")
+    try:
+        settings = PlaygroundSettings(**{k: _json_value(v) for k, v in fields.items()})
+    except (ValueError, TypeError) as error:
+        raise type(error)(f"{where}'s settings: {error}") from None
+    epoch = check_int("the playground state's epoch", state["epoch"], 0, MAX_EPOCHS_PER_CALL)
+    return settings, epoch, _check_changes(state["changes"], settings, epoch)
+
+
+def _check_changes(changes: object, settings: PlaygroundSettings, epoch: int) -> list[Change]:
+    where = "the playground state's changes"
+    if not isinstance(changes, list):
+        raise TypeError(f"{where} must be a list, got {type(changes).__name__}")
+    checked: list[Change] = []
+    for i, item in enumerate(changes):
+        at = f"{where}[{i}]"
+        if not isinstance(item, dict) or set(item) != {"epoch", "field", "from", "to"}:
+            raise ValueError(f"{at} must be an object with epoch, field, from and to; "
+                             f"got {item!r}")
+        if item["field"] not in TRAINING_FIELDS:
+            raise ValueError(f"{at}.field must be one of {', '.join(TRAINING_FIELDS)}; "
+                             f"got {item['field']!r}")
+        low = checked[-1].epoch if checked else 1
+        if epoch < low:
+            raise ValueError(f"{at}.epoch must be from {low} to the state's epoch, {epoch}, "
+                             f"since a change happens during the run; got {item['epoch']!r}")
+        when = check_int(f"{at}.epoch", item["epoch"], low, epoch)
+        try:
+            old, new = (getattr(settings.replace(**{item["field"]: item[key]}), item["field"])
+                        for key in ("from", "to"))
+        except (ValueError, TypeError) as error:
+            raise type(error)(f"{at}: {error}") from None
+        checked.append(Change(when, item["field"], old, new))
+    last: dict[str, object] = {}
+    for change in checked:
+        if change.field in last and last[change.field] != change.old:
+            raise ValueError(f"{where}: {change.field} changes from {change.old!r} at epoch "
+                             f"{change.epoch}, but it was {last[change.field]!r} by then")
+        last[change.field] = change.new
+    for field, value in last.items():
+        if getattr(settings, field) != value:
+            raise ValueError(f"{where} end with {field} = {value!r}, but the settings say "
+                             f"{getattr(settings, field)!r}")
+    return checked
+
+
+def replay(settings: PlaygroundSettings, epoch: int = 0,
+           changes: list[Change] | None = None) -> tuple[PlaygroundRun, TrainingReport]:
+    """Redo a run: start from the settings before ``changes``, apply each at its epoch,
+    and train to ``epoch``. The same state always gives the same run."""
+    changes = changes or []
+    first: dict[str, object] = {}
+    for change in changes:
+        first.setdefault(change.field, change.old)
+    current = settings.replace(**first)
+    run = PlaygroundRun(current)
+    trained = 0
+    for change in changes:
+        if change.epoch > run.epoch:
+            report = run.train(change.epoch - run.epoch)
+            trained += report.epochs_trained
+            if report.stopped:
+                return run, run.report(trained, report.stopped)
+        current = current.replace(**{change.field: change.new})
+        run.update(current)
+    stopped = ""
+    if epoch > run.epoch:
+        report = run.train(epoch - run.epoch)
+        trained, stopped = trained + report.epochs_trained, report.stopped
+    return run, run.report(trained, stopped)

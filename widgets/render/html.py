@@ -1,0 +1,164 @@
+"""HTML for what the widgets show: tables, module trees, forward traces, messages.
+
+Pure functions of their arguments, so a view can be checked in a test and the
+same state always gives the same HTML (nbval compares it).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Collection, Sequence
+
+import torch
+from torch import nn
+
+from ..core.introspection import (
+    ModuleNode,
+    TensorSummary,
+    Trace,
+    count_parameters,
+    count_tensors,
+    shape_text,
+)
+
+STYLE = (
+    "<style>"
+    ".ll-table{border-collapse:collapse;font-size:12px;font-family:monospace}"
+    ".ll-table th,.ll-table td{padding:2px 8px;text-align:right;border-bottom:1px solid #e5e5e5}"
+    ".ll-table th{background:#f5f5f5}.ll-table td.l,.ll-table th.l{text-align:left}"
+    ".ll-table tr.total td{font-weight:bold;border-top:1px solid #999}"
+    ".ll-table tr.ll-changed td{background:#fff3cd}"
+    ".ll-tree{font-family:monospace;font-size:12px;line-height:1.5}"
+    ".ll-tree details{margin-left:14px}.ll-tree .leaf{margin-left:28px}"
+    ".ll-muted{color:#888}.ll-shared{color:#b35900}.ll-raised{color:#c00}"
+    ".ll-msg{padding:4px 8px;border-radius:3px;font-size:13px;margin:2px 0}"
+    ".ll-error{background:#fde8e8;color:#a00;border-left:4px solid #c00}"
+    ".ll-info{background:#eef5fb;color:#234;border-left:4px solid #1f77b4}"
+    ".ll-pre{font-family:monospace;font-size:12px;line-height:1.4;margin:0;white-space:pre}"
+    "</style>"
+)
+
+
+def message(text: str, kind: str = "error") -> str:
+    """A coloured one-line message (``kind`` is ``"error"`` or ``"info"``)."""
+    if kind not in ("error", "info"):
+        raise ValueError(f"kind must be 'error' or 'info', got {kind!r}")
+    return f'<div class="ll-msg ll-{kind}">{html.escape(text)}</div>'
+
+
+def preformatted(text: str) -> str:
+    """Monospaced text, as ``print`` would show it."""
+    return f'<pre class="ll-pre">{html.escape(text)}</pre>'
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]],
+          total: Sequence[object] | None = None, left_columns: int = 1, *,
+          row_classes: Sequence[str] | None = None,
+          html_columns: Collection[int] = ()) -> str:
+    """A compact table; the first ``left_columns`` columns are left-aligned.
+
+    Args:
+        header, rows, total: the cells; ``total`` is a bold last row.
+        left_columns: how many leading columns are left-aligned.
+        row_classes: a CSS class per row (``""`` for none), e.g. ``"ll-changed"``.
+        html_columns: indexes of columns whose cells are HTML made by this
+            package (a small chart) and are not escaped.
+
+    Example:
+        >>> table(["a"], [[1], [2]], row_classes=["", "ll-changed"]).count("ll-changed")
+        1
+    """
+
+    def cells(values: Sequence[object], tag: str) -> str:
+        return "".join(
+            f'<{tag}{" class=l" if i < left_columns else ""}>'
+            f"{v if i in html_columns and tag == 'td' else html.escape(str(v))}</{tag}>"
+            for i, v in enumerate(values)
+        )
+
+    classes = row_classes or [""] * len(rows)
+    body = "".join(f"<tr{f' class={c}' if c else ''}>{cells(r, 'td')}</tr>"
+                   for r, c in zip(rows, classes, strict=True))
+    if total is not None:
+        body += f'<tr class="total">{cells(total, "td")}</tr>'
+    return f'<table class="ll-table"><tr>{cells(header, "th")}</tr>{body}</table>'
+
+
+def parameter_table(net: nn.Module) -> str:
+    """One row per module that holds parameters: shapes and count; then the total."""
+    rows = []
+    for path, module in net.named_modules():
+        params = list(module.named_parameters(recurse=False))
+        if params:
+            shapes = ", ".join(f"{n} {shape_text(p)}" for n, p in params)
+            rows.append((path or "(root)", type(module).__name__, shapes,
+                         str(count_tensors(p for _, p in params))))
+    return table(("layer", "type", "shapes", "parameters"), rows,
+                 total=("total", "", "", str(count_parameters(net))), left_columns=3)
+
+
+def output_table(Y: torch.Tensor, digits: int = 4) -> str:
+    """Rows of a 2-D output, one column per output unit, rounded to ``digits``."""
+    header = ["row", *(f"y{j}" for j in range(Y.shape[1]))]
+    rows = [[f"X[{i}]", *(f"{v:.{digits}f}" for v in row.tolist())] for i, row in enumerate(Y)]
+    return table(header, rows)
+
+
+def tree_html(node: ModuleNode, open_depth: int = 2) -> str:
+    """A collapsible tree (``<details>``) of a :class:`ModuleNode`; works in static HTML."""
+    return f'<div class="ll-tree">{_node_html(node, 0, open_depth)}</div>'
+
+
+def _node_html(node: ModuleNode, depth: int, open_depth: int) -> str:
+    name = html.escape(node.name)
+    type_name = html.escape(node.type_name)
+    if node.shared_with is not None:
+        return (f'<div class="leaf"><b>{name}</b>: {type_name} '
+                f'<span class="ll-shared">shared: the same module as '
+                f'{html.escape(node.shared_with)}, counted there</span></div>')
+    own = ", ".join(f"{html.escape(k)} {html.escape(v)}" for k, v in node.own.items())
+    own_text = f" · own: {own} = {node.own_count}" if own else ""
+    if node.buffers:
+        own_text += " · buffers (not trained): " + ", ".join(
+            f"{html.escape(k)} {html.escape(v)}" for k, v in node.buffers.items())
+    line = (f"<b>{name}</b>: {type_name}{own_text}"
+            f' <span class="ll-muted">· total {node.total_count}</span>')
+    if not node.children:
+        return f'<div class="leaf">{line}</div>'
+    inner = "".join(_node_html(c, depth + 1, open_depth) for c in node.children)
+    is_open = " open" if depth < open_depth else ""
+    return f"<details{is_open}><summary>{line}</summary>{inner}</details>"
+
+
+def _summary_text(items: Sequence[TensorSummary | str] | None) -> tuple[str, str]:
+    if items is None:
+        return "raised", ""
+    shapes = ", ".join(i.shape_text if isinstance(i, TensorSummary) else i for i in items)
+    stats = ""
+    tensors = [i for i in items if isinstance(i, TensorSummary) and i.mean is not None]
+    if len(tensors) == 1:
+        t = tensors[0]
+        stats = f"mean {t.mean:.3g}, std {t.std:.3g}, min {t.min:.3g}, max {t.max:.3g}"
+    return shapes or "-", stats
+
+
+def trace_html(trace: Trace, max_rows: int = 500, show_error: bool = True) -> str:
+    """The calls of a forward trace as an indented table, then the error if any.
+
+    Only the first ``max_rows`` calls are listed; a note counts the rest. Pass
+    ``show_error=False`` when the error is shown elsewhere (a widget's message line).
+    """
+    rows = []
+    for call in trace.calls[:max_rows]:
+        indent = "\u2002" * 2 * call.depth
+        output_shape, stats = _summary_text(call.outputs)
+        rows.append((call.index, indent + call.name, call.type_name,
+                     _summary_text(call.inputs)[0], output_shape, stats))
+    out = table(("#", "module", "type", "input", "output", "output statistics"), rows,
+                left_columns=6) if rows else message("No module was called.", "info")
+    if len(trace.calls) > max_rows:
+        out += message(f"... and {len(trace.calls) - max_rows:,} more calls "
+                       "(all of them are in .calls)", "info")
+    if show_error and trace.error is not None:
+        out += message(f"forward raised {trace.error_text}")
+    return out

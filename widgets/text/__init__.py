@@ -1,0 +1,139 @@
+"""Every string a reader sees, by id, in each language the book speaks.
+
+Widgets, checks and exercises never write a reader-visible sentence inline:
+they ask for it by id, with the values it names::
+
+    >>> t("checks.int_range", field="seed", low=0, high=10, got=11)
+    'seed must be an integer from 0 to 10, got 11'
+
+The texts live in TOML files, one folder per language (``en/`` today) and one
+file per part of the package (``core.toml``, ``ui.toml``, ...); a table in a
+file is a prefix of its ids (``[checks]`` holds ``checks.int_range``). Field
+names, values and code stay as code writes them; only the words around them
+are translated.
+
+A notebook chooses its language once, with :func:`set_language`; a kernel runs
+one notebook, so the choice holds for that notebook. A language lacking an id
+falls back to English.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import string
+import tomllib
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+
+#: The languages with a catalogue, English first (the one every id must have).
+LANGUAGES = ("en",)
+DEFAULT_LANGUAGE = "en"
+
+_FOLDER = Path(__file__).resolve().parent
+_current = DEFAULT_LANGUAGE
+
+
+class CatalogueError(LookupError):
+    """An id is missing, a language is unknown, or a text lacks a value it names."""
+
+
+@cache
+def catalogue(language: str = DEFAULT_LANGUAGE) -> Mapping[str, str]:
+    """Every id of ``language`` and its text, read once from the TOML files.
+
+    Raises:
+        CatalogueError: the language is unknown, or two files define one id.
+    """
+    if language not in LANGUAGES:
+        raise CatalogueError(f"language must be one of {', '.join(LANGUAGES)}, "
+                             f"got {language!r}")
+    texts: dict[str, str] = {}
+    for path in sorted((_FOLDER / language).glob("*.toml")):
+        with path.open("rb") as file:
+            for key, text in _flatten(tomllib.load(file)):
+                if key in texts:
+                    raise CatalogueError(f"{language}/{path.name} defines {key!r} again")
+                texts[key] = text
+    return texts
+
+
+def _flatten(table: Mapping[str, object], prefix: str = "") -> Iterator[tuple[str, str]]:
+    for key, value in table.items():
+        if isinstance(value, Mapping):
+            yield from _flatten(value, f"{prefix}{key}.")
+        elif isinstance(value, str):
+            yield f"{prefix}{key}", value
+        else:
+            raise CatalogueError(f"{prefix}{key} must be a string, got {type(value).__name__}")
+
+
+def language() -> str:
+    """The language the book speaks now in this kernel (``"en"`` unless set)."""
+    return _current
+
+
+def set_language(code: str) -> None:
+    """Speak ``code`` (one of :data:`LANGUAGES`) from now on in this kernel's widgets,
+    checks and exercise feedback. Widgets already drawn change at their next update."""
+    global _current
+    if code not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, got {code!r}")
+    _current = code
+
+
+@contextlib.contextmanager
+def speaking(code: str) -> Iterator[None]:
+    """Speak ``code`` inside the ``with`` block only (tests, side-by-side comparisons)."""
+    before = _current
+    set_language(code)
+    try:
+        yield
+    finally:
+        set_language(before)
+
+
+def has(key: str) -> bool:
+    """True if the English catalogue (which every id must be in) has ``key``."""
+    return key in catalogue(DEFAULT_LANGUAGE)
+
+
+def t(key: str, /, **values: object) -> str:
+    """The text of ``key`` in the current language, with ``values`` filled in.
+
+    Raises:
+        CatalogueError: no language has ``key``, or the text names a value not given.
+    """
+    text = catalogue(_current).get(key)
+    if text is None:
+        text = catalogue(DEFAULT_LANGUAGE).get(key)
+    if text is None:
+        raise CatalogueError(f"no text has the id {key!r}")
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError) as error:
+        raise CatalogueError(f"the text {key!r} needs the value {error}") from None
+
+
+def plural(key: str, count: int, /, **values: object) -> str:
+    """``key.one`` when ``count`` is 1, else ``key.other`` (languages without plural forms
+    write only ``other``); ``count`` is filled in as ``{count}``."""
+    form = f"{key}.one" if count == 1 and _has_form(f"{key}.one") else f"{key}.other"
+    return t(form, count=count, **values)
+
+
+def _has_form(key: str) -> bool:
+    return key in catalogue(_current) or key in catalogue(DEFAULT_LANGUAGE)
+
+
+def fields_of(text: str) -> set[str]:
+    """The names a text fills in (``{field}``, ``{low:g}`` -> ``field``, ``low``)."""
+    return {name.split(".")[0].split("[")[0]
+            for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def join(items: list[str], /) -> str:
+    """``a``, ``a and b``, ``a, b and c`` in the current language."""
+    if len(items) < 2:
+        return "".join(items)
+    return t("list.join", head=t("list.separator").join(items[:-1]), last=items[-1])

@@ -1,0 +1,119 @@
+"""Saving an MLP explorer to a file and loading one into a fresh explorer.
+
+The file is :mod:`widgets.core.file_io`'s MLP file: the explorer's spec beside
+its weights, read back weights-only and checked field by field before
+anything is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from torch import nn
+
+from ..core.file_io import PathLike, load_mlp, save_mlp
+from .mlp_explorer import MLPExplorer
+
+
+@dataclass
+class LoadedExplorer:
+    """What :func:`load_explorer` read: a fresh explorer and the file's network.
+
+    The explorer always draws its weights from its seed, so ``explorer`` shows the
+    saved configuration with the weights that seed gives. ``net`` holds the
+    weights stored in the file. The two agree (``weights_match``) when the file
+    was saved straight from an explorer; after training they differ, and ``net``
+    is the network to use.
+
+    Attributes:
+        explorer: a new ``MLPExplorer`` with the saved configuration.
+        net: an ``nn.Sequential`` of that architecture holding the saved tensors.
+        weights_match: True when every saved tensor equals what the seed draws,
+            so ``explorer`` computes exactly what the saved network computes.
+    """
+
+    explorer: MLPExplorer
+    net: nn.Sequential
+    weights_match: bool
+
+    @property
+    def note(self) -> str:
+        """One sentence on which of ``explorer`` and ``net`` holds the saved weights."""
+        seed = self.explorer.seed
+        if self.weights_match:
+            return (f"The saved weights are the ones seed {seed} draws: the explorer computes "
+                    "exactly what the saved network computed.")
+        return (f"The saved weights differ from the ones seed {seed} draws (the network was "
+                "trained or edited after it was built). The explorer always draws its weights "
+                "from its seed, so it shows the saved architecture with fresh weights; .net "
+                "holds the saved weights.")
+
+    def __repr__(self) -> str:
+        weights = "match the seed" if self.weights_match else "differ from the seed: use .net"
+        return f"LoadedExplorer({self.explorer!r}, weights {weights})"
+
+
+def save_explorer(explorer: MLPExplorer, path: PathLike, net: nn.Module | None = None) -> Path:
+    """Write the explorer's configuration and weights to one file.
+
+    Args:
+        explorer: the explorer to save.
+        path: the file to write.
+        net: weights to save instead of the explorer's own, for example a trained
+            copy of ``explorer.net``. Its parameter names, shapes and dtypes must be
+            the explorer's, and its tensors ordinary (dense) ones on the CPU: move a
+            network on a GPU with ``net.to("cpu")`` first; one on the meta device
+            has no values to save.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Example:
+        >>> import tempfile
+        >>> from widgets import MLPExplorer
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = save_explorer(MLPExplorer(hidden_sizes=(8,)), Path(tmp) / "mlp.pt")
+        ...     load_explorer(path).explorer.hidden_sizes
+        (8,)
+    """
+    if not isinstance(explorer, MLPExplorer):
+        raise TypeError(f"explorer must be an MLPExplorer, got {type(explorer).__name__}")
+    return save_mlp(explorer.spec, path, net)
+
+
+def load_explorer(path: PathLike) -> LoadedExplorer:
+    """Read a file written by :func:`save_explorer` and rebuild the explorer from it.
+
+    Every field is checked before anything is built. The architecture comes from
+    the ``config`` (code in :mod:`widgets.core.mlp`), never from the file. The saved
+    tensors of its ``Linear`` layers must fit it name by name and shape by shape,
+    as float32 values stored densely on the CPU in the file itself, before the
+    explorer is built: a small file cannot make it build a large network. (A
+    registered layer's own tensors are checked against it once it is built.)
+
+    Args:
+        path: a file written by :func:`save_explorer`.
+
+    Returns:
+        A :class:`LoadedExplorer`: the new explorer, the saved network, and
+        whether the saved weights are the ones the seed draws.
+
+    Raises:
+        FileNotFoundError: there is no file at ``path``.
+        ValueError: the file is not a ``torch.save`` file, was refused by the
+            weights-only loader, or a field is missing, of the wrong type or out
+            of range; the message names the field and what it allows.
+
+    Example:
+        >>> import tempfile
+        >>> from widgets import MLPExplorer
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = save_explorer(MLPExplorer(hidden_sizes=(8,)), Path(tmp) / "mlp.pt")
+        ...     loaded = load_explorer(path)
+        >>> loaded.explorer.hidden_sizes, loaded.weights_match
+        ((8,), True)
+    """
+    saved = load_mlp(path)
+    explorer = MLPExplorer(**asdict(saved.spec))
+    return LoadedExplorer(explorer, saved.net, saved.weights_match)
