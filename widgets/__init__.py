@@ -162,7 +162,9 @@ def __getattr__(name: str) -> object:
     elif name in _LAZY:
         value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     else:
-        raise AttributeError(f"module 'widgets' has no attribute {name!r}")
+        from .text import t
+
+        raise AttributeError(t("facade.no_attribute", name=repr(name)))
     globals()[name] = value
     return value
 

@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from widgets import InitExplorer
-from widgets.core.init_stats import SCHEMES, scheme_names
+from widgets.core.init import SCHEMES, scheme_names
 from widgets.core.layers import make_activation
 
 ACTS = ["tanh", "relu", "gelu", "sigmoid", "leaky_relu", "elu", "silu", "identity"]

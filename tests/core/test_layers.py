@@ -8,8 +8,16 @@ from torch import nn
 
 from widgets import MLPExplorer
 from widgets.core.layers import (
+    ACTIVATIONS,
+    BUILT_IN,
+    ELU_ALPHA,
+    LEAKY_RELU_SLOPE,
+    SOFTPLUS_BETA,
+    SOFTPLUS_THRESHOLD,
     LayerCheckError,
     activation_names,
+    is_custom,
+    lookup,
     make_activation,
     make_layer,
     register_layer,
@@ -127,11 +135,12 @@ def test_unknown_names_are_refused() -> None:
 
 def test_explorer_offers_and_uses_registered_layers() -> None:
     explorer = MLPExplorer(hidden_sizes=(8, 8))
+    layers = explorer.controls["hidden_layers"]
     register_layer("centered", Centered)
-    assert ("centered (custom)", "centered") in explorer._choices[0].options
-    explorer._choices[1].value = "centered"  # the reader picks it
+    assert ("centered (custom)", "centered") in layers.choices[0].options
+    layers.choices[1].value = "centered"  # the reader picks it
     assert explorer.activations == ("relu", "centered")
-    assert "Centered()" in explorer._module_text.value
+    assert "Centered()" in explorer.views["module"].value
     late = MLPExplorer(hidden_sizes=(4,), activations="centered")  # from code, too
     assert isinstance(late.net[1], Centered)
 
@@ -139,12 +148,13 @@ def test_explorer_offers_and_uses_registered_layers() -> None:
 def test_a_layer_failing_at_some_width_keeps_the_last_valid_state() -> None:
     register_layer("even", EvenOnly)
     explorer = MLPExplorer(hidden_sizes=(8,), activations="even")
+    layers = explorer.controls["hidden_layers"]
     before = explorer.output
     with pytest.raises(ValueError, match=r"custom layers in it: even.*width must be even"):
         explorer.hidden_sizes = (7,)
     assert explorer.hidden_sizes == (8,) and torch.equal(explorer.output, before)
-    explorer._widths[0].value = 9  # from the UI: a message, the box restored
-    assert "width must be even" in explorer.message and explorer._widths[0].value == 8
+    layers.widths[0].value = 9  # from the UI: a message, the box restored
+    assert "width must be even" in explorer.message and layers.widths[0].value == 8
     explorer.hidden_sizes = (10,)
     assert explorer.num_parameters == 20 * 10 + 10 + 10 + 10 * 10 + 10
 
@@ -152,12 +162,13 @@ def test_a_layer_failing_at_some_width_keeps_the_last_valid_state() -> None:
 def test_replacing_or_unregistering_a_layer_in_use_updates_the_explorer() -> None:
     register_layer("mine", Centered)
     explorer = MLPExplorer(hidden_sizes=(6,), activations="mine")
+    layers = explorer.controls["hidden_layers"]
     register_layer("mine", Scale)
-    assert isinstance(explorer.net[1], Scale) and "Scale()" in explorer._module_text.value
+    assert isinstance(explorer.net[1], Scale) and "Scale()" in explorer.views["module"].value
     unregister_layer("mine")
     assert explorer.activations == ("relu",)
     assert "unregistered" in explorer.message
-    assert "mine" not in [value for _, value in explorer._choices[0].options]
+    assert "mine" not in [value for _, value in layers.choices[0].options]
 
 
 class OnlyEight(nn.Module):
@@ -190,10 +201,12 @@ def test_a_layer_that_wears_out_leaves_a_working_explorer() -> None:
 
     register_layer("wearing", Wearing)
     explorer = MLPExplorer(hidden_sizes=(16,), activations="wearing")
-    explorer._widths[0].value = 17  # from the UI: no exception escapes
-    assert "worn out" in explorer.message
-    assert explorer.activations == ("relu",) and explorer._choices[0].value == "relu"
-    assert explorer._widths[0].value == explorer.hidden_sizes[0]
+    layers = explorer.controls["hidden_layers"]
+    layers.widths[0].value = 17  # from the UI: no exception escapes
+    assert "worn out" in explorer.message and "kept the last valid setting" in explorer.message
+    # checked before anything changed: the state and the view that worked are kept
+    assert explorer.activations == ("wearing",) and explorer.hidden_sizes == (16,)
+    assert layers.widths[0].value == 16 and layers.choices[0].value == "wearing"
     assert explorer.output.shape == (2, 10)
 
 
@@ -248,3 +261,62 @@ def test_a_batch_that_raises_rolls_every_change_back() -> None:
         raise KeyError("reader's mistake")
     assert explorer.hidden_sizes == (8,) and explorer.seed == 0
     assert explorer.num_parameters == 20 * 8 + 8 + 8 * 10 + 10
+
+
+# -- the built-in activations: one record each ---------------------------------------------------
+
+def test_every_built_in_activation_is_one_record_its_code_rebuilds() -> None:
+    assert activation_names()[:len(BUILT_IN)] == tuple(a.name for a in BUILT_IN)
+    for activation in BUILT_IN:
+        assert lookup(activation.name) is activation and not is_custom(activation.name)
+        assert ACTIVATIONS[activation.name] is activation.factory
+        made = activation.factory()
+        from_code = eval(activation.code, {"nn": nn})  # the module a printed script makes
+        assert type(from_code) is type(made) and repr(from_code) == repr(made)
+        assert activation.description and "{" not in activation.description
+        assert activation.from_output is None or activation.from_input is None
+
+
+def test_leaky_relus_slope_is_written_once() -> None:
+    record = lookup("leaky_relu")
+    assert record.factory().negative_slope == LEAKY_RELU_SLOPE
+    assert record.code == f"nn.LeakyReLU({LEAKY_RELU_SLOPE})"
+    assert f"{LEAKY_RELU_SLOPE:g}·x" in record.description
+    h = torch.tensor([-2.0, 3.0])
+    assert torch.equal(record.from_output(torch.ones(2), h), torch.tensor([LEAKY_RELU_SLOPE, 1]))
+
+
+def test_the_kernels_constants_are_the_modules_defaults() -> None:
+    assert (nn.ELU().alpha, nn.Softplus().beta, nn.Softplus().threshold) == (
+        ELU_ALPHA, SOFTPLUS_BETA, SOFTPLUS_THRESHOLD)
+
+
+@pytest.mark.parametrize("name", [a.name for a in BUILT_IN])
+def test_each_kernel_is_what_autograd_computes(name: str) -> None:
+    record = lookup(name)
+    z = torch.randn(5, 7, generator=torch.Generator().manual_seed(1), requires_grad=True)
+    g = torch.randn(5, 7, generator=torch.Generator().manual_seed(2))
+    h = record.factory()(z)
+    (expected,) = torch.autograd.grad(h, z, g)
+    with torch.no_grad():
+        if record.from_output is not None:
+            assert torch.allclose(record.from_output(g, h.detach()), expected, atol=1e-6)
+        if record.from_input is not None:
+            assert torch.allclose(record.from_input(g, z.detach()), expected, atol=1e-6)
+        if record.in_place is not None:
+            buffer = z.detach().clone()
+            record.in_place(buffer)
+            assert torch.allclose(buffer, h.detach())
+
+
+def test_registered_layers_share_the_registry_with_the_built_ins() -> None:
+    registered = register_layer("centered", Centered)
+    assert lookup("centered") is registered and is_custom("centered")
+    assert activation_names()[-1] == "centered" and "centered" not in ACTIVATIONS
+    with pytest.raises(ValueError, match="'relu' is not a registered layer"):
+        unregister_layer("relu")
+    with pytest.raises(ValueError, match="'tanh' is a built-in activation"):
+        register_layer("tanh", Centered)
+    unregister_layer("centered")
+    with pytest.raises(ValueError, match="name must be one of relu"):
+        lookup("centered")

@@ -130,7 +130,7 @@ def test_default_inputs_and_response_line() -> None:
 
 
 def test_inputs_never_repeat_a_layers_draw() -> None:
-    from widgets.core.init_stats import InitSpec, InitStack, stack_inputs
+    from widgets.core.init import InitSpec, InitStack, stack_inputs
 
     X = default_inputs(20)
     net = build_mlp(MLPSpec(20, (8,), "relu", 10, seed=0))

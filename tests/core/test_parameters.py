@@ -95,11 +95,11 @@ def test_inspector_shows_every_tensor_and_marks_tied_ones() -> None:
     net, _ = tied_net()
     inspector = ParameterInspector(net, X=torch.rand(2, 4), name="tied")
     assert inspector.total == sum(p.numel() for p in net.parameters()) == 121
-    table = inspector._table.value
+    table = inspector.views["table"].value
     assert "2.weight = 4.weight" in table and "tied: one tensor" in table
     assert table.count("<svg") == 6  # one value histogram per tensor, no gradients yet
     assert "None" in table
-    assert [o[0] for o in inspector._picker.options][2] == "2.weight = 4.weight"
+    assert [o[0] for o in inspector.controls["selected"].options][2] == "2.weight = 4.weight"
 
 
 def test_backward_fills_gradients_and_clear_removes_them() -> None:
@@ -108,8 +108,8 @@ def test_backward_fills_gradients_and_clear_removes_them() -> None:
     inspector.backward()
     assert inspector.info("4.weight").grad is not None
     assert inspector.info("4.weight") is inspector.info("2.weight")
-    assert inspector._table.value.count("<svg") == 12
-    assert "gradient" in inspector._detail.value
+    assert inspector.views["table"].value.count("<svg") == 12
+    assert "gradient" in inspector.views["detail"].value
     assert inspector.last_loss == pytest.approx(net(inspector.X).sum().item(), rel=1e-5)
     inspector.zero_grad()
     assert shared.weight.grad is None and inspector.info("2.weight").grad is None
@@ -118,9 +118,9 @@ def test_backward_fills_gradients_and_clear_removes_them() -> None:
 def test_selected_parameter_gets_full_histograms() -> None:
     inspector = ParameterInspector(nested_net(), X=torch.rand(2, 4))
     inspector.selected = "1.bias"
-    assert inspector._picker.value == "1.bias"
-    assert "1.bias: values" in inspector._detail.value
-    inspector._picker.value = "0.0.2.weight"  # the reader picks another
+    assert inspector.controls["selected"].value == "1.bias"
+    assert "1.bias: values" in inspector.views["detail"].value
+    inspector.controls["selected"].value = "0.0.2.weight"  # the reader picks another
     assert inspector.selected == "0.0.2.weight"
 
 
@@ -137,7 +137,7 @@ def test_refresh_sees_in_place_edits() -> None:
 def test_lazy_module_shows_uninitialized_then_shapes() -> None:
     net = nn.Sequential(nn.LazyLinear(3))
     inspector = ParameterInspector(net)
-    assert "2 uninitialized" in inspector._title.value
+    assert "2 uninitialized" in inspector.views["title"].value
     net(torch.ones(1, 5))
     inspector.refresh()
     assert inspector.info("0.weight").shape == (3, 5)
@@ -145,7 +145,7 @@ def test_lazy_module_shows_uninitialized_then_shapes() -> None:
 
 def test_module_without_parameters() -> None:
     inspector = ParameterInspector(nn.ReLU())
-    assert inspector.total == 0 and "no parameters" in inspector._detail.value
+    assert inspector.total == 0 and "no parameters" in inspector.views["detail"].value
 
 
 @pytest.mark.parametrize(("field", "value", "error"), [
@@ -182,19 +182,19 @@ def test_backward_with_a_misfit_batch_explains_and_keeps_gradients() -> None:
     no_batch = ParameterInspector(net)
     with pytest.raises(ValueError, match="X is None"):
         no_batch.backward()
-    assert no_batch._backward_button.disabled
+    assert no_batch.controls["backward"].disabled
 
 
 def test_button_errors_show_inline() -> None:
     net, _ = tied_net()
     inspector = ParameterInspector(net, X=torch.rand(2, 7))
-    inspector._backward_button.click()
+    inspector.controls["backward"].click()
     assert "backward pass on X of shape (2, 7) failed" in inspector.message
-    assert "ll-error" in inspector._message.value
+    assert "ll-error" in inspector.views["message"].value
     inspector.X = torch.rand(2, 4)
-    inspector._backward_button.click()
+    inspector.controls["backward"].click()
     assert inspector.message == "" and inspector.info("0.weight").grad is not None
-    inspector._clear_button.click()
+    inspector.controls["clear_grads"].click()
     assert inspector.info("0.weight").grad is None
 
 
@@ -220,7 +220,7 @@ def test_a_failing_forward_or_loss_keeps_the_gradients_and_is_shown() -> None:
     bad = Bad()
     inspector = ParameterInspector(bad, X=torch.ones(2, 3))
     bad.linear.weight.grad = torch.ones(1, 3)
-    inspector._backward_button.click()  # nothing escapes into the kernel log
+    inspector.controls["backward"].click()  # nothing escapes into the kernel log
     assert "IndexError" in inspector.message
     assert torch.equal(bad.linear.weight.grad, torch.ones(1, 3))
     good = ParameterInspector(nn.Linear(3, 1), X=torch.ones(2, 3))
@@ -231,8 +231,8 @@ def test_a_failing_forward_or_loss_keeps_the_gradients_and_is_shown() -> None:
 def test_meta_modules_show_shapes_without_values() -> None:
     inspector = ParameterInspector(nn.Linear(2, 2, device="meta"))
     assert inspector.info("weight").shape == (2, 2) and inspector.info("weight").values is None
-    assert "no values to show" in inspector._detail.value
-    inspector._refresh_button.click()
+    assert "no values to show" in inspector.views["detail"].value
+    inspector.controls["refresh"].click()
     assert inspector.message == ""
 
 

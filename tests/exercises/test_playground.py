@@ -14,7 +14,7 @@ from widgets.exercises.playground import (
     check_spiral_budget,
     check_xor_layer,
 )
-from widgets.playground.settings import compile_functions
+from widgets.playground.script import compile_functions
 
 # -- exercise 1: the spiral on a budget ----------------------------------------------------------
 

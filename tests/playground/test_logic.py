@@ -145,8 +145,9 @@ def test_bad_settings_are_refused_naming_the_field(field: str, value: object,
 
 
 def test_features_accept_other_spellings_and_keep_a_standard_order() -> None:
-    assert check_features(["sin x2", "x1**2", "X1*X2", "x2"]) == ("x2", "x1^2", "x1*x2", "sin(x2)")
-    assert check_features("x1") == ("x1",)
+    spellings = ["sin x2", "x1**2", "X1*X2", "x2"]
+    assert check_features("features", spellings) == ("x2", "x1^2", "x1*x2", "sin(x2)")
+    assert check_features("features", "x1") == ("x1",)
     assert PlaygroundSettings(activations="linear").activations == ("identity", "identity")
 
 

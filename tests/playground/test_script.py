@@ -10,8 +10,10 @@ import torch
 from torch import nn
 
 from widgets import Playground
+from widgets.core.init import SCHEMES, playground_scheme_names
 from widgets.core.layers import register_layer
-from widgets.playground.settings import INITS, PlaygroundSettings, script
+from widgets.playground.script import net_source, script
+from widgets.playground.settings import PlaygroundSettings
 from widgets.playground.training import PlaygroundRun
 
 
@@ -49,7 +51,7 @@ CASES = [
     {"regularization": "l2", "regularization_rate": 0.03, "optimizer": "adam"},
     {"hidden_sizes": (3, 3, 3), "activations": ("sigmoid", "silu", "softplus"), "seed": 12345},
     {"hidden_sizes": (2,), "activations": "linear", "train_share": 90, "batch_size": 7},
-    *[{"init": name} for name in INITS],
+    *[{"init": name} for name in SCHEMES],  # every scheme of the registry
 ]
 
 
@@ -63,6 +65,22 @@ def test_the_script_reaches_exactly_the_playgrounds_losses(changes: dict) -> Non
     assert namespace["test_loss"] == run.test_loss
     for mine, theirs in zip(run.net.state_dict().values(), namespace["net"].state_dict().values()):
         assert torch.equal(mine, theirs)
+
+
+def test_the_playground_offers_every_scheme_and_prints_its_nn_init_lines() -> None:
+    assert sorted(playground_scheme_names()) == sorted(SCHEMES)
+    assert playground_scheme_names()[:2] == ("default", "xavier_uniform")
+    assert "nn.init" not in net_source(PlaygroundSettings())  # nn.Linear draws it when made
+    for name, scheme in SCHEMES.items():
+        if name != "default":
+            source = net_source(PlaygroundSettings(init=name))
+            assert all(f"            {line}\n" in source for line in scheme.code())
+    tf = net_source(PlaygroundSettings(init="tf_playground"))
+    assert ("nn.init.uniform_(layer.weight, -0.5, 0.5)" in tf
+            and "nn.init.constant_(layer.bias, 0.1)" in tf)
+    uniform = net_source(PlaygroundSettings(init="uniform"))  # uniform in ±scale, as everywhere
+    assert ("nn.init.uniform_(layer.weight, -1, 1)" in uniform
+            and "nn.init.zeros_(layer.bias)" in uniform)
 
 
 def test_a_registered_layer_with_parameters_is_in_the_script_too() -> None:

@@ -69,7 +69,12 @@ def one_gpu(monkeypatch: pytest.MonkeyPatch, no_gpu: None) -> None:
 
 def chart_ticks(timer: DeviceTimer) -> list[str]:
     """The x-axis tick labels of the chart (middle-anchored numbers)."""
-    return re.findall(r'text-anchor="middle">(\d+)</text>', timer._chart.value)
+    return re.findall(r'text-anchor="middle">(\d+)</text>', timer.views["chart"].value)
+
+
+def ticked(timer: DeviceTimer) -> list[bool]:
+    """Whether each device's checkbox is ticked."""
+    return [box.value for box in timer.controls["devices"].boxes]
 
 
 # --- construction ----------------------------------------------------------------------------
@@ -79,9 +84,10 @@ def test_construction_measures_nothing(fake: FakeMeasure) -> None:
     timer = DeviceTimer()
     assert fake.calls == [] and timer.results == () and timer.table == ()
     assert (timer.size, timer.sizes, timer.devices) == (512, (64, 128, 256, 512, 1024), (CPU,))
-    assert "Nothing measured yet" in timer._table_view.value and timer._chart.value == ""
-    assert timer._size_box.value == 512 and timer._sizes_box.value == "64, 128, 256, 512, 1024"
-    assert [box.description for box in timer._device_boxes] == ["cpu"]
+    assert "Nothing measured yet" in timer.views["table"].value and timer.views["chart"].value == ""
+    assert timer.controls["size"].value == 512
+    assert timer.controls["sizes"].value == "64, 128, 256, 512, 1024"
+    assert [box.description for box in timer.controls["devices"].boxes] == ["cpu"]
     assert timer.message == ""
 
 
@@ -93,10 +99,10 @@ def test_measure_on_the_cpu_for_real() -> None:
     (row,) = timer.table
     assert (row.device, row.size, row.to_device_s, row.to_cpu_s) == (CPU, 128, None, None)
     assert row.matmul_s > 0 and row.total_s == row.matmul_s and row.gflops > 0
-    view = timer._table_view.value
+    view = timer.views["table"].value
     assert ">the CPU<" in view and ">no copy<" in view and ">128<" in view
-    assert chart_ticks(timer) == ["64", "128"] and "<polyline" in timer._chart.value
-    assert "cpu: A @ B" in timer._chart.value and "copies" not in timer._chart.value
+    assert chart_ticks(timer) == ["64", "128"] and "<polyline" in timer.views["chart"].value
+    assert "cpu: A @ B" in timer.views["chart"].value and "copies" not in timer.views["chart"].value
     assert timer.message == ""
 
 
@@ -122,20 +128,20 @@ def test_trait_changes_measure_once_per_batch(fake: FakeMeasure) -> None:
     timer = DeviceTimer(devices=["cpu"])
     timer.size = 256
     assert fake.calls == [((64, 128, 256, 512, 1024), (CPU,))]
-    assert [t.size for t in timer.table] == [256] and timer._size_box.value == 256
+    assert [t.size for t in timer.table] == [256] and timer.controls["size"].value == 256
     timer.configure(size=64, sizes=(64, 128))
     assert len(fake.calls) == 2 and fake.calls[-1][0] == (64, 128)
     with timer.batch():
         timer.size = 128
         timer.sizes = (128,)
-    assert len(fake.calls) == 3 and timer._sizes_box.value == "128"
+    assert len(fake.calls) == 3 and timer.controls["sizes"].value == "128"
 
 
 def test_button_measures(fake: FakeMeasure) -> None:
     timer = DeviceTimer(devices=["cpu"])
-    timer._button.click()
+    timer.controls["measure"].click()
     assert len(fake.calls) == 1 and len(timer.table) == 1 and timer.message == ""
-    assert not timer._button.disabled
+    assert not timer.controls["measure"].disabled
 
 
 # --- bad values ------------------------------------------------------------------------------
@@ -166,12 +172,12 @@ def test_bad_code_value_raises_and_keeps_state(fake: FakeMeasure, trait: str, va
     timer = DeviceTimer(size=128, sizes=(64, 128), devices=["cpu"])
     timer.measure()
     before = (timer.size, timer.sizes, timer.devices, timer.results,
-              timer._table_view.value, timer._chart.value)
+              timer.views["table"].value, timer.views["chart"].value)
     with pytest.raises(error, match=message) as caught:
         setattr(timer, trait, value)
     assert isinstance(caught.value, traitlets.TraitError)
     assert (timer.size, timer.sizes, timer.devices, timer.results,
-            timer._table_view.value, timer._chart.value) == before
+            timer.views["table"].value, timer.views["chart"].value) == before
     assert len(fake.calls) == 1  # no measurement for a refused value
 
 
@@ -214,24 +220,24 @@ def test_bad_ui_value_shows_message_and_restores_the_control(
         fake: FakeMeasure, control: str, value: object, expected: str) -> None:
     timer = DeviceTimer(size=128, sizes=(64, 128), devices=["cpu"])
     timer.measure()
-    before = (timer.size, timer.sizes, timer.devices, timer._table_view.value)
-    widget = {"size": timer._size_box, "sizes": timer._sizes_box,
-              "devices": timer._device_boxes[0]}[control]
+    before = (timer.size, timer.sizes, timer.devices, timer.views["table"].value)
+    widget = {"size": timer.controls["size"], "sizes": timer.controls["sizes"],
+              "devices": timer.controls["devices"].boxes[0]}[control]
     good = widget.value
     widget.value = value
     assert timer.message == f"{expected} (kept the last valid setting)"
-    assert html.escape(expected) in timer._message.value
+    assert html.escape(expected) in timer.views["message"].value
     assert widget.value == good  # the control is put back
-    assert (timer.size, timer.sizes, timer.devices, timer._table_view.value) == before
+    assert (timer.size, timer.sizes, timer.devices, timer.views["table"].value) == before
     assert len(fake.calls) == 1
-    timer._size_box.value = 256  # the next good value clears the message and measures
+    timer.controls["size"].value = 256  # the next good value clears the message and measures
     assert timer.message == "" and timer.size == 256 and len(fake.calls) == 2
 
 
 def test_controls_drive_the_state(fake: FakeMeasure) -> None:
     timer = DeviceTimer(devices=["cpu"])
-    timer._sizes_box.value = "1024 64;256"
-    assert timer.sizes == (64, 256, 1024) and timer._sizes_box.value == "64, 256, 1024"
+    timer.controls["sizes"].value = "1024 64;256"
+    assert timer.sizes == (64, 256, 1024) and timer.controls["sizes"].value == "64, 256, 1024"
     assert fake.calls[-1][0] == (64, 256, 512, 1024)
 
 
@@ -239,18 +245,18 @@ def test_controls_drive_the_state(fake: FakeMeasure) -> None:
 def test_with_a_simulated_gpu_both_devices_are_compared(fake: FakeMeasure) -> None:
     timer = DeviceTimer(size=256, sizes=(64, 256))
     assert timer.devices == (CPU, CUDA0)
-    assert [box.description for box in timer._device_boxes] == ["cpu", "cuda:0"]
-    assert [box.value for box in timer._device_boxes] == [True, True]
+    assert [box.description for box in timer.controls["devices"].boxes] == ["cpu", "cuda:0"]
+    assert ticked(timer) == [True, True]
     timer.measure()
     assert [describe_device(t.device) for t in timer.table] == ["the CPU", "a GPU (cuda)"]
     gpu = timer.table[1]
     assert gpu.copies_s == gpu.to_device_s + gpu.to_cpu_s > 0
-    view = timer._table_view.value
+    view = timer.views["table"].value
     assert view.count(">no copy<") == 2 and ">cuda:0<" in view and ">a GPU (cuda)<" in view
-    chart = timer._chart.value
+    chart = timer.views["chart"].value
     assert chart.count("<polyline") == 3  # cpu A @ B, cuda:0 A @ B, cuda:0 both copies
     assert "cuda:0: both copies" in chart
-    timer._device_boxes[0].value = False  # the GPU alone
+    timer.controls["devices"].boxes[0].value = False  # the GPU alone
     assert timer.devices == (CUDA0,) and fake.calls[-1][1] == (CUDA0,)
     assert [t.device for t in timer.table] == [CUDA0]
 
@@ -259,16 +265,16 @@ def test_measuring_errors_are_shown_and_the_last_results_kept(
         fake: FakeMeasure, monkeypatch: pytest.MonkeyPatch) -> None:
     timer = DeviceTimer(size=128, sizes=(64,), devices=["cpu"])
     timer.measure()
-    before = (timer.results, timer._table_view.value)
+    before = (timer.results, timer.views["table"].value)
 
     def out_of_memory(*args: object, **kwargs: object) -> None:
         raise RuntimeError("CUDA out of memory")
 
     monkeypatch.setattr(device_timer, "time_matmuls", out_of_memory)
-    timer._button.click()
+    timer.controls["measure"].click()
     assert timer.message == "measuring failed: CUDA out of memory"
-    assert (timer.results, timer._table_view.value) == before
-    assert not timer._button.disabled
+    assert (timer.results, timer.views["table"].value) == before
+    assert not timer.controls["measure"].disabled
     with pytest.raises(RuntimeError, match="out of memory"):  # from code, it raises
         timer.measure()
 
@@ -291,8 +297,9 @@ def test_repr_is_the_same_on_every_machine_and_every_run(
 
 def test_close_closes_every_widget_inside() -> None:
     timer = DeviceTimer()
-    inside = [timer._size_box, timer._sizes_box, timer._device_boxes[0], timer._button,
-              timer._chart, timer._size_box.layout]
+    controls = timer.controls
+    inside = [controls["size"], controls["sizes"], controls["devices"].boxes[0],
+              controls["measure"], timer.views["chart"], controls["size"].layout]
     timer.close()
     assert timer.comm is None and all(w.comm is None for w in inside)
 
@@ -329,8 +336,8 @@ def test_parse_sizes_takes_ascii_digits_only(text: str) -> None:
 @pytest.mark.usefixtures("no_gpu")
 def test_ui_sizes_in_other_digits_are_refused_and_the_box_restored(fake: FakeMeasure) -> None:
     timer = DeviceTimer(size=128, sizes=(64, 128), devices=["cpu"])
-    timer._sizes_box.value = "1_024"
-    assert timer.sizes == (64, 128) and timer._sizes_box.value == "64, 128"
+    timer.controls["sizes"].value = "1_024"
+    assert timer.sizes == (64, 128) and timer.controls["sizes"].value == "64, 128"
     assert "sizes must be whole numbers" in timer.message
 
 
@@ -338,11 +345,11 @@ def test_ui_sizes_in_other_digits_are_refused_and_the_box_restored(fake: FakeMea
 def test_the_cpu_under_any_index_is_one_device_checked_and_measured_once(
         fake: FakeMeasure) -> None:
     timer = DeviceTimer(size=64, sizes=(64,), devices=["cpu:0"])
-    assert timer.devices == (CPU,) and [box.value for box in timer._device_boxes] == [True]
+    assert timer.devices == (CPU,) and ticked(timer) == [True]
     with pytest.raises(ValueError, match="repeats 'cpu'"):
         timer.devices = ("cpu", "cpu:0")
     timer.devices = ("cpu:7",)
     timer.measure()
     assert fake.calls[-1][1] == (CPU,) and [t.device for t in timer.table] == [CPU]
-    assert [box.value for box in timer._device_boxes] == [True]
+    assert ticked(timer) == [True]
     assert repr(timer) == "DeviceTimer(size=64, sizes=(64,), devices=<the CPU and try_gpu()>)"

@@ -5,17 +5,21 @@ from __future__ import annotations
 import math
 import random
 import re
+from typing import ClassVar
 
 import pytest
 import torch
 import traitlets
 
 from widgets import InitExplorer
-from widgets.core.init_stats import InitSpec, compute_stats
+from widgets.core import init
+from widgets.core.init import InitSpec, InitStack, InitStats, compute_stats
+from widgets.core.init import stack as init_stats
+from widgets.ui import init_explorer
 
 SMALL = {"depth": 12, "width": 32, "batch_size": 64}
-VIEWS = ("_verdict", "_std_chart", "_mean_chart", "_histograms", "_table", "_scheme_note",
-         "_mixed_note")
+VIEWS = ("verdict", "std_chart", "mean_chart", "histograms", "table", "scheme_note",
+         "mixed_note")
 
 
 def polylines(svg: str) -> int:
@@ -23,7 +27,7 @@ def polylines(svg: str) -> int:
 
 
 def view(explorer: InitExplorer) -> tuple[str, ...]:
-    return tuple(getattr(explorer, name).value for name in VIEWS)
+    return tuple(explorer.views[name].value for name in VIEWS)
 
 
 def state(explorer: InitExplorer) -> tuple:
@@ -43,10 +47,11 @@ def test_defaults_are_the_chapters_stack() -> None:
     assert explorer.activation == "tanh" and explorer.selected_layer == 1
     assert explorer.stats == compute_stats(InitSpec(), explorer.histogram_layers)
     assert explorer.render_count == 1
-    assert polylines(explorer._std_chart.value) == 2  # outputs and gradients
-    assert explorer._histograms.value.count("<svg") == 3  # layers 1, 25 and 50
-    assert explorer._table.value.count("<tr>") == 4
-    assert "gradient vanishes: std at layer 1 is 2e-12 of layer 50" in explorer._verdict.value
+    assert polylines(explorer.views["std_chart"].value) == 2  # outputs and gradients
+    assert explorer.views["histograms"].value.count("<svg") == 3  # layers 1, 25 and 50
+    assert explorer.views["table"].value.count("<tr>") == 4
+    assert ("gradient vanishes: std at layer 1 is 2e-12 of layer 50"
+            in explorer.views["verdict"].value)
 
 
 def test_stats_follow_the_state(explorer: InitExplorer) -> None:
@@ -63,8 +68,9 @@ def test_scheme_change_redraws_the_charts(explorer: InitExplorer) -> None:
     assert explorer.schemes == ("normal",) * 12
     after = view(explorer)
     assert after[0] != before[0] and after[1] != before[1]
-    assert explorer._all_scheme.value == "normal" and explorer._layer_scheme.value == "normal"
-    assert "N(0, scale²)" in explorer._scheme_note.value
+    assert explorer.controls["schemes"].value == "normal"
+    assert explorer.controls["layer_scheme"].value == "normal"
+    assert "N(0, scale²)" in explorer.views["scheme_note"].value
 
 
 def test_net_is_a_copy_that_computes_what_the_charts_show(explorer: InitExplorer) -> None:
@@ -82,17 +88,18 @@ def test_net_is_a_copy_that_computes_what_the_charts_show(explorer: InitExplorer
 def test_set_layer_changes_one_layer_and_selects_it(explorer: InitExplorer) -> None:
     explorer.set_layer(5, scheme="zeros")
     assert explorer.schemes[4] == "zeros" and explorer.schemes.count("zeros") == 1
-    assert explorer.selected_layer == 5 and explorer._layer_slider.value == 5
-    assert explorer._layer_scheme.value == "zeros" and explorer._all_scheme.value is None
-    assert "layers differ in schemes" in explorer._mixed_note.value
-    assert explorer._histograms.value.count("<svg") == 4 and "layer 5 (selected)" in \
-        explorer._histograms.value
+    assert explorer.selected_layer == 5 and explorer.controls["selected_layer"].value == 5
+    assert explorer.controls["layer_scheme"].value == "zeros"
+    assert explorer.controls["schemes"].value is None
+    assert "layers differ in schemes" in explorer.views["mixed_note"].value
+    assert explorer.views["histograms"].value.count("<svg") == 4 and "layer 5 (selected)" in \
+        explorer.views["histograms"].value
     explorer.set_layer(7, scale=2.5)
     assert explorer.scales[6] == 2.5 and explorer.selected_layer == 7
-    assert "layers differ in schemes and scales" in explorer._mixed_note.value
+    assert "layers differ in schemes and scales" in explorer.views["mixed_note"].value
     explorer.schemes = "uniform"  # the all-layers choice overrides every layer again
-    assert explorer._all_scheme.value == "uniform"
-    assert "schemes" not in explorer._mixed_note.value
+    assert explorer.controls["schemes"].value == "uniform"
+    assert "schemes" not in explorer.views["mixed_note"].value
 
 
 def test_depth_change_fits_the_per_layer_settings(explorer: InitExplorer) -> None:
@@ -101,21 +108,22 @@ def test_depth_change_fits_the_per_layer_settings(explorer: InitExplorer) -> Non
     assert explorer.schemes[-4:] == ("normal",) * 4 and explorer.scales[-3:] == (0.5,) * 3
     explorer.depth = 4
     assert len(explorer.schemes) == len(explorer.scales) == 4
-    assert explorer.selected_layer == 4 and explorer._layer_slider.max == 4
-    assert explorer._layer_slider.value == 4 and len(explorer.stats.activation_std) == 4
+    assert explorer.selected_layer == 4 and explorer.controls["selected_layer"].max == 4
+    assert explorer.controls["selected_layer"].value == 4
+    assert len(explorer.stats.activation_std) == 4
 
 
 def test_controls_drive_the_state(explorer: InitExplorer) -> None:
-    explorer._depth_slider.value = 20
-    explorer._width_box.value = 16
-    explorer._batch_box.value = 8
-    explorer._seed_box.value = 3
-    explorer._activation_menu.value = "relu"
-    explorer._all_scheme.value = "kaiming_uniform"
-    explorer._all_scale.value = 0.5
-    explorer._layer_slider.value = 9
-    explorer._layer_scheme.value = "constant"
-    explorer._layer_scale.value = 0.25
+    explorer.controls["depth"].value = 20
+    explorer.controls["width"].value = 16
+    explorer.controls["batch_size"].value = 8
+    explorer.controls["seed"].value = 3
+    explorer.controls["activation"].value = "relu"
+    explorer.controls["schemes"].value = "kaiming_uniform"
+    explorer.controls["scales"].value = 0.5
+    explorer.controls["selected_layer"].value = 9
+    explorer.controls["layer_scheme"].value = "constant"
+    explorer.controls["layer_scale"].value = 0.25
     assert state(explorer) == (20, 16, ("kaiming_uniform",) * 8 + ("constant",)
                                + ("kaiming_uniform",) * 11, (0.5,) * 8 + (0.25,) + (0.5,) * 11,
                                "relu", 8, 3, 9)
@@ -124,29 +132,29 @@ def test_controls_drive_the_state(explorer: InitExplorer) -> None:
 
 
 @pytest.mark.parametrize(("control", "value", "expected"), [
-    ("_width_box", 0, "width must be an integer from 1 to 1024, got 0"),
-    ("_width_box", -7, "got -7"),
-    ("_width_box", 5000, "got 5000"),
-    ("_batch_box", 0, "batch_size must be an integer from 1 to 1024, got 0"),
-    ("_batch_box", 4096, "got 4096"),
-    ("_seed_box", -1, "seed must be an integer from 0 to 4294967295, got -1"),
-    ("_all_scale", -1.0, "scales must be a number from 0 to 100, got -1.0"),
-    ("_all_scale", 250.0, "got 250.0"),
-    ("_all_scale", math.nan, "got nan"),
-    ("_layer_scale", -0.5, "scales[0] must be a number from 0 to 100, got -0.5"),
+    ("width", 0, "width must be an integer from 1 to 1024, got 0"),
+    ("width", -7, "got -7"),
+    ("width", 5000, "got 5000"),
+    ("batch_size", 0, "batch_size must be an integer from 1 to 1024, got 0"),
+    ("batch_size", 4096, "got 4096"),
+    ("seed", -1, "seed must be an integer from 0 to 4294967295, got -1"),
+    ("scales", -1.0, "scales must be a number from 0 to 100, got -1.0"),
+    ("scales", 250.0, "got 250.0"),
+    ("scales", math.nan, "got nan"),
+    ("layer_scale", -0.5, "scales[0] must be a number from 0 to 100, got -0.5"),
 ])
 def test_bad_ui_value_shows_a_message_and_restores_the_control(
         explorer: InitExplorer, control: str, value: object, expected: str) -> None:
     before_state, before_view = state(explorer), view(explorer)
-    before_value = getattr(explorer, control).value
+    before_value = explorer.controls[control].value
     renders = explorer.render_count
-    getattr(explorer, control).value = value
+    explorer.controls[control].value = value
     assert expected in explorer.message and "kept the last valid setting" in explorer.message
-    assert expected in explorer._message.value
-    assert getattr(explorer, control).value == before_value  # the control is put back
+    assert expected in explorer.views["message"].value
+    assert explorer.controls[control].value == before_value  # the control is put back
     assert state(explorer) == before_state and view(explorer) == before_view
     assert explorer.render_count == renders
-    explorer._all_scheme.value = "xavier_uniform"  # the next good value clears the message
+    explorer.controls["schemes"].value = "xavier_uniform"  # the next good value clears the message
     assert explorer.message == "" and explorer.schemes[0] == "xavier_uniform"
 
 
@@ -290,21 +298,21 @@ def test_nan_and_inf_are_shown_not_crashed_on() -> None:
     explorer = InitExplorer(depth=50, width=256, batch_size=64, schemes="normal",
                             activation="relu")
     assert explorer.verdict.startswith("signal overflows")
-    assert "nan" in explorer._table.value or "inf" in explorer._table.value
-    assert "(0, inf and NaN not drawn)" in explorer._std_chart.value
-    assert "inf/NaN left out" in explorer._histograms.value
+    assert "nan" in explorer.views["table"].value or "inf" in explorer.views["table"].value
+    assert "(0, inf and NaN not drawn)" in explorer.views["std_chart"].value
+    assert "inf/NaN left out" in explorer.views["histograms"].value
     explorer.schemes = "kaiming_normal"  # and it recovers
     assert explorer.verdict.startswith("signal steady")
-    assert "not drawn" not in explorer._std_chart.value
+    assert "not drawn" not in explorer.views["std_chart"].value
 
 
 def test_log_chart_shows_vanishing_as_many_decades() -> None:
     explorer = InitExplorer(batch_size=64, schemes="normal", scales=0.01)
-    ticks = re.findall(r'text-anchor="end">(1e[+-]\d\d)</text>', explorer._std_chart.value)
+    ticks = re.findall(r'text-anchor="end">(1e[+-]\d\d)</text>', explorer.views["std_chart"].value)
     assert len(ticks) >= 4 and "vanishes" in explorer.verdict
     # tiny outputs are drawn in units of a power of ten, so their ticks differ
-    assert "output value (× 1e-39)" in explorer._histograms.value
-    last = explorer._histograms.value.split("<svg")[-1]
+    assert "output value (× 1e-39)" in explorer.views["histograms"].value
+    last = explorer.views["histograms"].value.split("<svg")[-1]
     labels = re.findall(r'text-anchor="middle">([^<]+)</text>', last)[:-2]  # not the titles
     assert len(set(labels)) == len(labels) > 1
 
@@ -313,18 +321,19 @@ def test_view_matches_state_after_random_changes() -> None:
     rng = random.Random(0)
     explorer = InitExplorer(depth=8, width=16, batch_size=16)
     moves = {
-        "depth": lambda: setattr(explorer._depth_slider, "value", rng.randint(1, 12)),
-        "width": lambda: setattr(explorer._width_box, "value", rng.choice([0, 4, 16, 2000])),
-        "scheme": lambda: setattr(explorer._all_scheme, "value",
+        "depth": lambda: setattr(explorer.controls["depth"], "value", rng.randint(1, 12)),
+        "width": lambda: setattr(explorer.controls["width"], "value", rng.choice([0, 4, 16, 2000])),
+        "scheme": lambda: setattr(explorer.controls["schemes"], "value",
                                   rng.choice(["normal", "xavier_normal", "zeros"])),
-        "scale": lambda: setattr(explorer._all_scale, "value", rng.choice([-1.0, 0.1, 1.0])),
-        "act": lambda: setattr(explorer._activation_menu, "value",
+        "scale": lambda: setattr(explorer.controls["scales"], "value",
+                                 rng.choice([-1.0, 0.1, 1.0])),
+        "act": lambda: setattr(explorer.controls["activation"], "value",
                                rng.choice(["relu", "tanh", "gelu"])),
-        "layer": lambda: setattr(explorer._layer_slider, "value",
+        "layer": lambda: setattr(explorer.controls["selected_layer"], "value",
                                  rng.randint(1, explorer.depth)),
-        "layer scheme": lambda: setattr(explorer._layer_scheme, "value",
+        "layer scheme": lambda: setattr(explorer.controls["layer_scheme"], "value",
                                         rng.choice(["uniform", "kaiming_normal"])),
-        "layer scale": lambda: setattr(explorer._layer_scale, "value",
+        "layer scale": lambda: setattr(explorer.controls["layer_scale"], "value",
                                        rng.choice([0.5, 2.0, -3.0])),
         "code": lambda: explorer.configure(depth=rng.randint(1, 9), schemes="default"),
     }
@@ -335,8 +344,8 @@ def test_view_matches_state_after_random_changes() -> None:
                          batch_size=explorer.batch_size, seed=explorer.seed)
     fresh.selected_layer = explorer.selected_layer
     assert view(explorer) == view(fresh)
-    assert explorer._layer_slider.value == explorer.selected_layer
-    assert explorer._depth_slider.value == explorer.depth
+    assert explorer.controls["selected_layer"].value == explorer.selected_layer
+    assert explorer.controls["depth"].value == explorer.depth
 
 
 def test_same_state_same_numbers_and_pictures() -> None:
@@ -365,7 +374,7 @@ def test_snapshot_keeps_the_picture_and_says_the_verdict(explorer: InitExplorer)
     second = explorer.snapshot()
     assert repr(second) == explorer.verdict != repr(first)
     assert second._repr_html_().count("<svg") == 2 and first._repr_html_() != second._repr_html_()
-    assert explorer._std_chart.value in second._repr_html_()
+    assert explorer.views["std_chart"].value in second._repr_html_()
 
 
 def test_no_pyplot_figures_are_created() -> None:
@@ -391,13 +400,42 @@ def test_errors_while_drawing_are_shown_not_swallowed(explorer: InitExplorer,
     assert explorer.message == "Could not draw the view: RuntimeError: no ink"
 
 
-def test_only_the_changed_layers_run_forward(explorer: InitExplorer) -> None:
+class CountingStack(InitStack):
+    """An InitStack that adds up the layers its ``statistics`` calls ran forward."""
+
+    made: ClassVar[list[CountingStack]] = []
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.forward_runs = 0
+        CountingStack.made.append(self)
+
+    def statistics(self, *args: object, **kwargs: object) -> InitStats:
+        stats = super().statistics(*args, **kwargs)
+        self.forward_runs += self.layers_computed
+        return stats
+
+
+def test_only_the_changed_layers_run_forward(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(CountingStack, "made", [])
+    monkeypatch.setattr(init_stats, "InitStack", CountingStack)
+    monkeypatch.setattr(init, "InitStack", CountingStack)
+    monkeypatch.setattr(init_explorer, "InitStack", CountingStack, raising=False)
+    explorer = InitExplorer(**SMALL)
+    (stack,) = CountingStack.made  # the explorer's own stack
+
+    def runs() -> int:
+        """Layers run forward since the last call."""
+        done, stack.forward_runs = stack.forward_runs, 0
+        return done
+
+    runs()
     explorer.set_layer(10, scheme="normal")
-    assert explorer._stack.layers_computed == 3
+    assert runs() == 3  # layers 10 to 12
     explorer.selected_layer = 2  # another histogram only: nothing recomputed
-    assert explorer._stack.layers_computed == 0
+    assert runs() == 0
     explorer.activation = "relu"
-    assert explorer._stack.layers_computed == 12
+    assert runs() == 12
 
 
 def test_close_frees_the_explorer() -> None:
@@ -429,7 +467,7 @@ class OnlyNarrow(torch.nn.Module):
 
 
 def menu(explorer: InitExplorer) -> list[tuple[str, str]]:
-    return [tuple(option) for option in explorer._activation_menu.options]
+    return [tuple(option) for option in explorer.controls["activation"].options]
 
 
 @pytest.mark.usefixtures("empty_registry")
@@ -439,14 +477,14 @@ def test_the_menu_follows_the_registry(explorer: InitExplorer) -> None:
     assert ("centered (custom)", "centered") not in menu(explorer)
     register_layer("centered", Centered)
     assert menu(explorer)[-1] == ("centered (custom)", "centered")
-    assert explorer._activation_menu.value == explorer.activation == "tanh"
-    explorer._activation_menu.value = "centered"  # from the UI
+    assert explorer.controls["activation"].value == explorer.activation == "tanh"
+    explorer.controls["activation"].value = "centered"  # from the UI
     assert explorer.activation == "centered" and explorer.message == ""
     assert explorer.spec == InitSpec(**SMALL, activation="centered")
     assert explorer.stats == compute_stats(explorer.spec, explorer.histogram_layers)
     unregister_layer("centered")
     assert ("centered (custom)", "centered") not in menu(explorer)
-    assert explorer.activation == explorer._activation_menu.value == "tanh"
+    assert explorer.activation == explorer.controls["activation"].value == "tanh"
     assert explorer.message == "the custom layer 'centered' was unregistered; tanh took its place"
     assert explorer.stats == compute_stats(InitSpec(**SMALL), explorer.histogram_layers)
 
@@ -464,9 +502,9 @@ def test_a_registered_layer_that_fails_keeps_the_last_valid_state(
                                          r"setting$"):
         explorer.width = 64
     assert state(explorer) == before and view(explorer) == pictures
-    explorer._width_box.value = 100  # from the UI: a message, the box put back
+    explorer.controls["width"].value = 100  # from the UI: a message, the box put back
     assert "too wide for me; kept the last valid setting" in explorer.message
-    assert explorer._width_box.value == 32 and state(explorer) == before
+    assert explorer.controls["width"].value == 32 and state(explorer) == before
     assert explorer.stats == compute_stats(explorer.spec, explorer.histogram_layers)
 
 
@@ -477,7 +515,7 @@ def test_a_layer_in_use_replaced_by_one_that_fails_gives_way_to_tanh() -> None:
     register_layer("mine", Centered)
     explorer = InitExplorer(depth=4, width=48, batch_size=8, activation="mine")
     register_layer("mine", OnlyNarrow)  # passes the registry's probe, fails at 48: no raise
-    assert explorer.activation == "tanh" and explorer._activation_menu.value == "tanh"
+    assert explorer.activation == "tanh" and explorer.controls["activation"].value == "tanh"
     assert "too wide for me" in explorer.message
     assert "with tanh in place of the custom layer" in explorer.message
     expected = compute_stats(InitSpec(depth=4, width=48, batch_size=8), explorer.histogram_layers)

@@ -28,7 +28,7 @@ def viewer() -> LazyInitViewer:
 
 def state(viewer: LazyInitViewer) -> tuple:
     return (viewer.module, viewer.input_shape, viewer.batch_size, viewer.render_count,
-            viewer._table.value, viewer._summary.value)
+            viewer.views["table"].value, viewer.views["summary"].value)
 
 
 def test_defaults_show_shapes_before_and_after(viewer: LazyInitViewer) -> None:
@@ -39,15 +39,15 @@ def test_defaults_show_shapes_before_and_after(viewer: LazyInitViewer) -> None:
     assert [a.shape for a in viewer.after] == [(256, 20), (256,), (10, 256), (10,)]
     assert viewer.count_before == ParameterCount(0, 4) and viewer.count_after.known == 7946
     assert [str(c) for c in viewer.changes] == ["0: LazyLinear → Linear", "2: LazyLinear → Linear"]
-    table = viewer._table.value
+    table = viewer.views["table"].value
     assert "shape before" in table and "shape after" in table
     assert table.count("<tr class=ll-changed>") == 4
     assert "<td class=l>uninitialized (256x?)</td><td>256x20</td><td>5,120</td>" in table
     assert "7,946" in table and "? (4 uninitialized)" in table
-    summary = viewer._summary.value
+    summary = viewer.views["summary"].value
     assert "input batch <b>(2, 20)</b> → output <b>(2, 10)</b>" in summary
     assert "? (4 uninitialized) before → <b>7,946</b> after" in summary
-    assert viewer._size_box.value == 20 and viewer._batch_box.value == 2
+    assert viewer.controls["input_size"].value == 20 and viewer.controls["batch_size"].value == 2
     assert viewer.render_count == 1
 
 
@@ -55,9 +55,9 @@ def test_defaults_show_shapes_before_and_after(viewer: LazyInitViewer) -> None:
 def test_input_size_changes_the_shapes_after(viewer: LazyInitViewer, size: int) -> None:
     viewer.input_size = size
     assert viewer.after[0].shape == (256, size) and viewer.input_shape == (size,)
-    assert f"256x{size}" in viewer._table.value
+    assert f"256x{size}" in viewer.views["table"].value
     assert viewer.count_after.known == 256 * (size + 1) + 2570
-    assert viewer._size_box.value == size
+    assert viewer.controls["input_size"].value == size
 
 
 def test_template_is_never_changed(viewer: LazyInitViewer) -> None:
@@ -78,7 +78,7 @@ def test_net_is_a_materialized_copy(viewer: LazyInitViewer) -> None:
 
 def test_partial_sizes_highlight_only_what_changed() -> None:
     viewer = LazyInitViewer(nn.Sequential(nn.LazyLinear(64), nn.ReLU(), nn.Linear(64, 10)), 20)
-    table = viewer._table.value
+    table = viewer.views["table"].value
     assert table.count("<tr class=ll-changed>") == 2
     assert "<tr><td class=l>2.weight</td><td class=l>2 Linear</td>" in table
     assert viewer.count_before == ParameterCount(650, 2)
@@ -89,11 +89,13 @@ def test_mismatch_shows_a_message_and_the_table_before(viewer: LazyInitViewer) -
     expected = ("layer '2' (Linear) expects inputs with 20 features, got 30 — "
                 "mat1 and mat2 shapes cannot be multiplied (2x30 and 20x4)")
     assert viewer.error == expected and viewer.message == expected
-    assert "expects inputs with 20 features, got 30" in viewer._message.value
-    assert "Traceback" not in viewer._message.value
-    assert "shape before" in viewer._table.value and "shape after" not in viewer._table.value
-    assert "ll-changed" not in viewer._table.value
-    assert "the dry run failed in layer &#x27;2&#x27;, so no shape changed" in viewer._summary.value
+    assert "expects inputs with 20 features, got 30" in viewer.views["message"].value
+    assert "Traceback" not in viewer.views["message"].value
+    table = viewer.views["table"].value
+    assert "shape before" in table and "shape after" not in table
+    assert "ll-changed" not in table
+    assert ("the dry run failed in layer &#x27;2&#x27;, so no shape changed"
+            in viewer.views["summary"].value)
     assert viewer.after is None and viewer.output_shape is None and viewer.net is None
     assert repr(viewer) == ("LazyInitViewer(Sequential, input_shape=(20,), batch_size=2, "
                             "failed in layer '2')")
@@ -106,7 +108,7 @@ def test_materialized_lazy_net_rejects_another_size() -> None:
     net(torch.rand(2, 20))
     viewer = LazyInitViewer(net, input_size=20)
     assert viewer.changes == () and viewer.error is None
-    assert viewer._table.value.count("<tr class=ll-changed>") == 0
+    assert viewer.views["table"].value.count("<tr class=ll-changed>") == 0
     viewer.input_size = 8
     assert viewer.error.startswith("layer '0' (Linear) expects inputs with 20 features, got 8")
     viewer.module = lazy_mlp()  # a fresh lazy net takes the new size
@@ -116,28 +118,28 @@ def test_materialized_lazy_net_rejects_another_size() -> None:
 def test_lazy_conv_with_an_input_shape() -> None:
     net = nn.Sequential(nn.LazyConv2d(8, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10))
     viewer = LazyInitViewer(net, input_shape=(3, 16, 16))
-    assert viewer.input_size == 3 and viewer._size_box.description == "channels"
+    assert viewer.input_size == 3 and viewer.controls["input_size"].description == "channels"
     assert viewer.after[0].shape == (8, 3, 3, 3) and viewer.after[2].shape == (10, 8 * 14 * 14)
-    assert "uninitialized (8x?x3x3)" in viewer._table.value
+    assert "uninitialized (8x?x3x3)" in viewer.views["table"].value
     viewer.input_size = 1  # the channels; height and width stay
     assert viewer.input_shape == (1, 16, 16) and viewer.after[0].shape == (8, 1, 3, 3)
     viewer.input_shape = 20
     assert viewer.error.startswith("layer '0' (LazyConv2d) expects 3-D or 4-D inputs")
-    assert viewer._size_box.description == "input size"
+    assert viewer.controls["input_size"].description == "input size"
 
 
 def test_module_without_parameters() -> None:
     viewer = LazyInitViewer(nn.ReLU(), input_shape=(3, 4))
-    assert viewer.output_shape == (2, 3, 4) and "holds no parameters" in viewer._table.value
+    assert viewer.output_shape == (2, 3, 4) and "holds no parameters" in viewer.views["table"].value
 
 
 # -- controls --------------------------------------------------------------------------
 
 
 def test_controls_drive_the_state(viewer: LazyInitViewer) -> None:
-    viewer._size_box.value = 12
+    viewer.controls["input_size"].value = 12
     assert viewer.input_shape == (12,) and viewer.after[0].shape == (256, 12)
-    viewer._batch_box.value = 5
+    viewer.controls["batch_size"].value = 5
     assert viewer.batch_size == 5 and viewer.output_shape == (5, 10)
     assert viewer.message == ""
 
@@ -156,28 +158,28 @@ def test_controls_drive_the_state(viewer: LazyInitViewer) -> None:
 def test_bad_ui_value_shows_message_and_restores_the_last_value(
         viewer: LazyInitViewer, control: str, value: int, expected: str) -> None:
     before = state(viewer)
-    box = viewer._size_box if control == "size" else viewer._batch_box
+    box = viewer.controls["input_size"] if control == "size" else viewer.controls["batch_size"]
     box.value = value
     assert expected in viewer.message and "kept the last valid setting" in viewer.message
-    assert expected in viewer._message.value
+    assert expected in viewer.views["message"].value
     assert state(viewer) == before
     assert box.value == (20 if control == "size" else 2)  # the control is put back
-    viewer._size_box.value = 6  # the next good value clears the message
+    viewer.controls["input_size"].value = 6  # the next good value clears the message
     assert viewer.message == "" and viewer.input_shape == (6,)
 
 
 def test_bad_ui_batch_too_large_for_the_shape() -> None:
     viewer = LazyInitViewer(nn.ReLU(), input_shape=(4096, 2048), batch_size=1)
-    viewer._batch_box.value = 3
+    viewer.controls["batch_size"].value = 3
     assert "makes a batch of 25,165,824 numbers" in viewer.message
-    assert viewer.batch_size == 1 and viewer._batch_box.value == 1
+    assert viewer.batch_size == 1 and viewer.controls["batch_size"].value == 1
 
 
 def test_ui_keeps_the_mismatch_in_view() -> None:
     viewer = LazyInitViewer(mismatched(), input_size=8)
-    viewer._batch_box.value = 3
+    viewer.controls["batch_size"].value = 3
     assert viewer.message.startswith("layer '2' (Linear) expects inputs with 20 features")
-    viewer._size_box.value = -1
+    viewer.controls["input_size"].value = -1
     assert viewer.message.startswith("input_size must be an integer from 1 to 4096, got -1 "
                                      "(kept the last valid setting); the dry run still fails: "
                                      "layer '2' (Linear) expects inputs with 20 features")
@@ -312,7 +314,7 @@ def test_batch_rolls_back_on_error(viewer: LazyInitViewer) -> None:
 
 def test_same_state_same_view() -> None:
     first, second = LazyInitViewer(lazy_mlp(), 5), LazyInitViewer(lazy_mlp(), 5)
-    assert first._table.value == second._table.value
+    assert first.views["table"].value == second.views["table"].value
     assert torch.equal(first.net[0].weight, second.net[0].weight)
 
 

@@ -11,11 +11,12 @@ import torch
 import traitlets
 
 from widgets import MLPExplorer
+from widgets.ui.controls import HiddenLayersControl
 
 
 def curves(explorer: MLPExplorer) -> list[list[tuple[float, float]]]:
     """The response plot's polylines, as lists of (x, y) pixel positions."""
-    found = re.findall(r'<polyline points="([^"]+)"', explorer._plot.value)
+    found = re.findall(r'<polyline points="([^"]+)"', explorer.views["plot"].value)
     return [[tuple(map(float, p.split(","))) for p in line.split()] for line in found]
 
 
@@ -25,8 +26,15 @@ def kinks(line: list[tuple[float, float]]) -> int:
     return sum(abs(s1 - s0) > 0.3 for s0, s1 in itertools.pairwise(steps))
 
 
+def layers(explorer: MLPExplorer) -> HiddenLayersControl:
+    """The hidden-layers block (layer count, per-layer widths and menus)."""
+    block = explorer.controls["hidden_layers"]
+    assert isinstance(block, HiddenLayersControl)
+    return block
+
+
 def visible_rows(explorer: MLPExplorer) -> int:
-    return sum(row.layout.display != "none" for row in explorer._rows)
+    return sum(row.layout.display != "none" for row in layers(explorer).rows)
 
 
 @pytest.fixture
@@ -38,9 +46,9 @@ def test_defaults_match_the_chapter(explorer: MLPExplorer) -> None:
     assert explorer.hidden_sizes == (256,) and explorer.activations == ("relu",)
     assert explorer.X.shape == (2, 20) and explorer.output.shape == (2, 10)
     assert explorer.num_parameters == 20 * 256 + 256 + 256 * 10 + 10 == 7946
-    assert "Linear(in_features=20, out_features=256, bias=True)" in explorer._module_text.value
-    assert "7,946" in explorer._parameters.value
-    assert explorer._outputs.value.count("<tr>") == 3  # header + one row per sample
+    assert "Linear(in_features=20, out_features=256, bias=True)" in explorer.views["module"].value
+    assert "7,946" in explorer.views["parameters"].value
+    assert explorer.views["outputs"].value.count("<tr>") == 3  # header + one row per sample
     assert len(curves(explorer)) == 10
     assert explorer.render_count == 1
 
@@ -62,18 +70,18 @@ def test_activation_change_redraws_plot_from_kinks_to_smooth() -> None:
     # ReLU: straight segments meeting at kinks. tanh: smooth, no kink anywhere.
     assert sum(kinks(c) for c in relu_curves) >= 5
     assert sum(kinks(c) for c in tanh_curves) == 0
-    assert "Tanh()" in explorer._module_text.value
-    assert explorer._choices[0].value == "tanh"
+    assert "Tanh()" in explorer.views["module"].value
+    assert layers(explorer).choices[0].value == "tanh"
 
 
 def test_width_change_updates_counts_and_view(explorer: MLPExplorer) -> None:
     explorer.hidden_sizes = (8, 4)
     assert explorer.activations == ("relu", "relu")  # grown with the last activation
     assert explorer.num_parameters == 20 * 8 + 8 + 8 * 4 + 4 + 4 * 10 + 10
-    assert ">254<" in explorer._parameters.value
+    assert ">254<" in explorer.views["parameters"].value
     assert visible_rows(explorer) == 2
-    assert [w.value for w in explorer._widths[:2]] == [8, 4]
-    assert explorer._layer_count.value == 2
+    assert [w.value for w in layers(explorer).widths[:2]] == [8, 4]
+    assert layers(explorer).count.value == 2
 
 
 def test_zero_hidden_layers(explorer: MLPExplorer) -> None:
@@ -83,15 +91,15 @@ def test_zero_hidden_layers(explorer: MLPExplorer) -> None:
 
 
 def test_controls_drive_the_state(explorer: MLPExplorer) -> None:
-    explorer._layer_count.value = 3
+    layers(explorer).count.value = 3
     assert explorer.hidden_sizes == (256, 256, 256)
-    explorer._widths[1].value = 16
-    explorer._choices[2].value = "gelu"
-    explorer._seed_box.value = 9
+    layers(explorer).widths[1].value = 16
+    layers(explorer).choices[2].value = "gelu"
+    explorer.controls["seed"].value = 9
     assert explorer.hidden_sizes == (256, 16, 256)
     assert explorer.activations == ("relu", "relu", "gelu")
     assert explorer.seed == 9
-    explorer._layer_count.value = 1
+    layers(explorer).count.value = 1
     assert explorer.hidden_sizes == (256,) and visible_rows(explorer) == 1
     assert explorer.message == ""
 
@@ -107,14 +115,14 @@ def test_controls_drive_the_state(explorer: MLPExplorer) -> None:
 )
 def test_bad_ui_value_shows_message_and_keeps_state(
         explorer: MLPExplorer, control: str, value: int, expected: str) -> None:
-    before = (explorer.hidden_sizes, explorer.seed, explorer._plot.value)
-    widget = explorer._widths[0] if control == "width" else explorer._seed_box
+    before = (explorer.hidden_sizes, explorer.seed, explorer.views["plot"].value)
+    widget = layers(explorer).widths[0] if control == "width" else explorer.controls["seed"]
     widget.value = value
     assert expected in explorer.message and "kept the last valid setting" in explorer.message
-    assert expected in explorer._message.value
-    assert (explorer.hidden_sizes, explorer.seed, explorer._plot.value) == before
+    assert expected in explorer.views["message"].value
+    assert (explorer.hidden_sizes, explorer.seed, explorer.views["plot"].value) == before
     assert widget.value == (256 if control == "width" else 0)  # the control is put back
-    explorer._widths[0].value = 12  # the next good value clears the message
+    layers(explorer).widths[0].value = 12  # the next good value clears the message
     assert explorer.message == "" and explorer.hidden_sizes == (12,)
 
 
@@ -144,12 +152,12 @@ def test_bad_ui_value_shows_message_and_keeps_state(
 def test_bad_code_value_raises_and_keeps_state(
         explorer: MLPExplorer, trait: str, value: object, error: type, message: str) -> None:
     before = (explorer.hidden_sizes, explorer.activations, explorer.seed, explorer.render_count,
-              explorer._plot.value)
+              explorer.views["plot"].value)
     with pytest.raises(error, match=message) as info:
         setattr(explorer, trait, value)
     assert isinstance(info.value, traitlets.TraitError)
     assert (explorer.hidden_sizes, explorer.activations, explorer.seed, explorer.render_count,
-            explorer._plot.value) == before
+            explorer.views["plot"].value) == before
 
 
 @pytest.mark.parametrize(
@@ -200,7 +208,7 @@ def test_custom_input_batch_of_one_row() -> None:
 
 def test_many_outputs_show_the_first_ten() -> None:
     explorer = MLPExplorer(hidden_sizes=(4,), out_features=30)
-    assert len(curves(explorer)) == 10 and "first 10 of 30" in explorer._plot.value
+    assert len(curves(explorer)) == 10 and "first 10 of 30" in explorer.views["plot"].value
 
 
 def test_configure_is_atomic(explorer: MLPExplorer) -> None:
@@ -248,29 +256,30 @@ def test_view_always_matches_state_after_random_changes() -> None:
     explorer = MLPExplorer(hidden_sizes=(8,))
     for _ in range(40):
         move = rng.choice(["layers", "width", "act", "seed", "code"])
-        count = explorer._layer_count.value
+        block = layers(explorer)
+        count = block.count.value
         if move == "layers":
-            explorer._layer_count.value = rng.randint(0, 4)
+            block.count.value = rng.randint(0, 4)
         elif move == "width" and count:
-            explorer._widths[rng.randrange(count)].value = rng.choice([0, 1, 3, 16, 5000])
+            block.widths[rng.randrange(count)].value = rng.choice([0, 1, 3, 16, 5000])
         elif move == "act" and count:
-            explorer._choices[rng.randrange(count)].value = rng.choice(["relu", "tanh", "elu"])
+            block.choices[rng.randrange(count)].value = rng.choice(["relu", "tanh", "elu"])
         elif move == "seed":
-            explorer._seed_box.value = rng.choice([-1, 0, 1, 2])
+            explorer.controls["seed"].value = rng.choice([-1, 0, 1, 2])
         else:
             explorer.configure(hidden_sizes=(rng.randint(1, 9),), activations="sigmoid")
     fresh = MLPExplorer(hidden_sizes=explorer.hidden_sizes, activations=explorer.activations,
                         seed=explorer.seed)
-    for name in ("_plot", "_module_text", "_parameters", "_outputs"):
-        assert getattr(explorer, name).value == getattr(fresh, name).value
-    assert [w.value for w in explorer._widths[:len(explorer.hidden_sizes)]] == list(
+    for name in ("plot", "module", "parameters", "outputs"):
+        assert explorer.views[name].value == fresh.views[name].value
+    assert [w.value for w in layers(explorer).widths[:len(explorer.hidden_sizes)]] == list(
         explorer.hidden_sizes)
 
 
 def test_same_state_same_numbers_and_pictures() -> None:
     a = MLPExplorer(hidden_sizes=(32, 16), activations=("gelu", "silu"), seed=7)
     b = MLPExplorer(hidden_sizes=(32, 16), activations=("gelu", "silu"), seed=7)
-    assert torch.equal(a.output, b.output) and a._plot.value == b._plot.value
+    assert torch.equal(a.output, b.output) and a.views["plot"].value == b.views["plot"].value
 
 
 def test_repr_is_short_and_states_the_state(explorer: MLPExplorer) -> None:
@@ -295,7 +304,7 @@ def test_snapshot_keeps_the_picture_of_its_moment(explorer: MLPExplorer) -> None
     relu = explorer.snapshot()
     explorer.activations = "tanh"
     tanh = explorer.snapshot()
-    assert relu._repr_svg_() != tanh._repr_svg_() == explorer._plot.value
+    assert relu._repr_svg_() != tanh._repr_svg_() == explorer.views["plot"].value
     assert repr(tanh) == f"snapshot of {explorer!r}"
 
 
@@ -308,14 +317,15 @@ def test_errors_while_drawing_are_shown_not_swallowed(explorer: MLPExplorer,
     with pytest.raises(RuntimeError, match="no ink"):  # from code: raised
         explorer.activations = "elu"
     assert explorer.message == "Could not draw the view: RuntimeError: no ink"
-    explorer._choices[0].value = "gelu"  # from the UI: shown in the widget, not raised
+    layers(explorer).choices[0].value = "gelu"  # from the UI: shown in the widget, not raised
     assert explorer.message == "RuntimeError: no ink"
 
 
 def test_close_closes_every_widget_inside_and_keeps_answering() -> None:
     explorer = MLPExplorer(hidden_sizes=(8, 8))
-    inside = [explorer._plot, explorer._widths[0], explorer._choices[7], explorer._rows[3],
-              explorer._widths[0].layout, explorer._seed_box.style]
+    block = layers(explorer)
+    inside = [explorer.views["plot"], block.widths[0], block.choices[7], block.rows[3],
+              block.widths[0].layout, explorer.controls["seed"].style]
     assert all(w.comm is not None for w in inside)
     explorer.close()
     assert explorer.comm is None and all(w.comm is None for w in inside)

@@ -15,6 +15,7 @@ from torch import nn
 
 from widgets import Playground
 from widgets.core.layers import register_layer, unregister_layer
+from widgets.ui.controls import HiddenLayersControl, ToggleSet
 
 pytestmark = pytest.mark.usefixtures("empty_registry")
 
@@ -24,6 +25,25 @@ def playground() -> Iterator[Playground]:
     widget = Playground()
     yield widget
     widget.close()
+
+
+def layers(playground: Playground) -> HiddenLayersControl:
+    """The hidden-layers block (layer count, per-layer widths and menus)."""
+    block = playground.controls["hidden_layers"]
+    assert isinstance(block, HiddenLayersControl)
+    return block
+
+
+def toggles(playground: Playground) -> ToggleSet:
+    """The feature toggles."""
+    block = playground.controls["features"]
+    assert isinstance(block, ToggleSet)
+    return block
+
+
+def shown(playground: Playground, *names: str) -> tuple[str, ...]:
+    """What the named views show now."""
+    return tuple(playground.views[name].value for name in names)
 
 
 def images(svg: str) -> list[str]:
@@ -48,59 +68,61 @@ class EvenOnly(nn.Module):
 def test_it_starts_as_tensorflow_playground_does(playground: Playground) -> None:
     assert playground.epoch == 0 and not playground.playing
     assert playground.render_count == 1
-    assert len(images(playground._output.value)) == 1
-    assert len(images(playground._network.value)) == 1
-    assert "<polyline" in playground._loss_chart.value
-    assert "epoch <b>0</b>" in playground._epoch_label.value
-    assert "test loss" in playground._losses.value and "accuracy" in playground._losses.value
-    assert [t.value for t in playground._feature_toggles] == [True, True] + [False] * 5
-    assert playground._layer_count.value == 2
-    assert [row.layout.display for row in playground._rows[:3]] == [None, None, "none"]
+    assert len(images(playground.views["output"].value)) == 1
+    assert len(images(playground.views["network"].value)) == 1
+    assert "<polyline" in playground.views["loss_chart"].value
+    assert "epoch <b>0</b>" in playground.views["epoch"].value
+    losses = playground.views["losses"].value
+    assert "test loss" in losses and "accuracy" in losses
+    assert [t.value for t in toggles(playground).buttons] == [True, True] + [False] * 5
+    assert layers(playground).count.value == 2
+    assert [row.layout.display for row in layers(playground).rows[:3]] == [None, None, "none"]
 
 
 def test_step_trains_and_redraws(playground: Playground) -> None:
-    before = (playground._output.value, playground._network.value, playground._loss_chart.value)
+    before = shown(playground, "output", "network", "loss_chart")
     report = playground.step(5)
     assert report.epoch == playground.epoch == 5
-    assert "epoch <b>5</b>" in playground._epoch_label.value
-    after = (playground._output.value, playground._network.value, playground._loss_chart.value)
+    assert "epoch <b>5</b>" in playground.views["epoch"].value
+    after = shown(playground, "output", "network", "loss_chart")
     assert all(a != b for a, b in zip(before, after))
     assert len(playground.history["train"]) == 6
-    assert f"{report.train_loss:.4f}" in playground._losses.value
+    assert f"{report.train_loss:.4f}" in playground.views["losses"].value
 
 
 def test_the_same_settings_draw_the_same_pictures() -> None:
     a, b = Playground(seed=4), Playground(seed=4)
     a.step(3)
     b.step(3)
-    assert a._output.value == b._output.value and a._network.value == b._network.value
+    assert shown(a, "output", "network") == shown(b, "output", "network")
     assert a.to_json() == b.to_json()
 
 
 def test_reset_goes_back_to_epoch_zero_with_the_same_start(playground: Playground) -> None:
-    start = playground._output.value
+    start = playground.views["output"].value
     playground.step(4)
     playground.reset()
-    assert playground.epoch == 0 and playground._output.value == start
+    assert playground.epoch == 0 and playground.views["output"].value == start
 
 
 def test_discretize_and_test_points_change_only_the_picture(playground: Playground) -> None:
     playground.step(2)
-    smooth, losses = playground._output.value, playground.history
+    smooth, losses = playground.views["output"].value, playground.history
     playground.discretize = True
-    assert "pixelated" in playground._output.value and playground._output.value != smooth
+    picture = playground.views["output"].value
+    assert "pixelated" in picture and picture != smooth
     playground.show_test_data = True
-    assert 'stroke="#222"' in playground._output.value  # the test points' dark rings
+    assert 'stroke="#222"' in playground.views["output"].value  # the test points' dark rings
     assert playground.epoch == 2 and playground.history == losses
 
 
 def test_each_hidden_unit_and_feature_gets_a_tile_in_the_network_picture() -> None:
     playground = Playground(hidden_sizes=(5, 3), features=("x1", "x2", "sin(x1)"))
-    picture = playground._network.value
+    picture = playground.views["network"].value
     assert ">5 tanh<" in picture and ">3 tanh<" in picture and ">sin(x1)<" in picture
     assert picture.count("<path") >= 2  # links of both signs
     wide = Playground(hidden_sizes=(64,) * 8, activations="relu")
-    links = "".join(re.findall(r'<path d="([^"]+)"', wide._network.value))
+    links = "".join(re.findall(r'<path d="([^"]+)"', wide.views["network"].value))
     assert links.count("L") == 1500  # the strongest links only
     wide.close()
     playground.close()
@@ -126,7 +148,7 @@ def test_network_settings_restart_training_settings_do_not(playground: Playgroun
     assert playground.epoch == 0 and playground.activations == ("tanh",)
     playground.step(1)
     playground.dataset = "xor"
-    assert playground.epoch == 0 and playground._dataset.value == "xor"
+    assert playground.epoch == 0 and playground.controls["dataset"].value == "xor"
 
 
 def test_configure_draws_once_and_refuses_as_a_whole(playground: Playground) -> None:
@@ -153,22 +175,22 @@ def test_configure_draws_once_and_refuses_as_a_whole(playground: Playground) -> 
 def test_bad_values_from_code_raise_and_change_nothing(playground: Playground, field: str,
                                                        value: object, words: str) -> None:
     playground.step(2)
-    before = (playground.state(), playground._output.value)
+    before = (playground.state(), playground.views["output"].value)
     with pytest.raises((ValueError, TypeError, traitlets.TraitError)) as raised:
         setattr(playground, field, value)
     assert words in str(raised.value)
-    assert (playground.state(), playground._output.value) == before
+    assert (playground.state(), playground.views["output"].value) == before
 
 
 def test_controls_set_the_state(playground: Playground) -> None:
-    playground._lr.value = 0.3
-    playground._optimizer.value = "adam"
-    playground._batch.value = 20
-    playground._noise.value = 15
-    playground._feature_toggles[2].value = True
-    playground._layer_count.value = 3
-    playground._widths[2].value = 7
-    playground._choices[0].value = "relu"
+    playground.controls["learning_rate"].value = 0.3
+    playground.controls["optimizer"].value = "adam"
+    playground.controls["batch_size"].value = 20
+    playground.controls["noise"].value = 15
+    toggles(playground).buttons[2].value = True
+    layers(playground).count.value = 3
+    layers(playground).widths[2].value = 7
+    layers(playground).choices[0].value = "relu"
     s = playground.settings
     assert (s.learning_rate, s.optimizer, s.batch_size, s.noise) == (0.3, "adam", 20, 15)
     assert s.features == ("x1", "x2", "x1^2")
@@ -177,34 +199,35 @@ def test_controls_set_the_state(playground: Playground) -> None:
 
 
 def test_a_refused_control_value_shows_a_message_and_is_put_back(playground: Playground) -> None:
-    playground._widths[0].value = 100
+    layers(playground).widths[0].value = 100
     assert "hidden_sizes[0] must be an integer from 1 to 64" in playground.message
     assert "kept the last valid setting" in playground.message
-    assert playground._widths[0].value == 4 and playground.hidden_sizes == (4, 2)
-    playground._feature_toggles[0].value = False
-    playground._feature_toggles[1].value = False
+    assert layers(playground).widths[0].value == 4 and playground.hidden_sizes == (4, 2)
+    toggles(playground).buttons[0].value = False
+    toggles(playground).buttons[1].value = False
     assert "at least one input feature" in playground.message
-    assert playground._feature_toggles[1].value and playground.features == ("x2",)
-    playground._samples.value = 5
+    assert toggles(playground).buttons[1].value and playground.features == ("x2",)
+    playground.controls["num_samples"].value = 5
     assert "num_samples must be an integer from 20 to 2000" in playground.message
-    assert playground._samples.value == 500
+    assert playground.controls["num_samples"].value == 500
 
 
 def test_a_learning_rate_set_from_code_joins_the_menu(playground: Playground) -> None:
     playground.learning_rate = 0.05
-    assert playground._lr.value == 0.05 and ("0.05", 0.05) in playground._lr.options
+    menu = playground.controls["learning_rate"]
+    assert menu.value == 0.05 and ("0.05", 0.05) in menu.options
 
 
 def test_buttons_step_and_reset(playground: Playground) -> None:
-    playground._step_button.click()
-    playground._step_button.click()
+    playground.controls["step"].click()
+    playground.controls["step"].click()
     assert playground.epoch == 2
-    playground._reset_button.click()
+    playground.controls["reset"].click()
     assert playground.epoch == 0
 
 
 def test_the_play_button_outside_an_event_loop_says_what_to_do(playground: Playground) -> None:
-    playground._play_button.click()
+    playground.controls["play"].click()
     assert "play() needs a running event loop" in playground.message
     assert not playground.playing
     with pytest.raises(RuntimeError, match="call step\\(n\\) instead"):
@@ -217,19 +240,19 @@ def test_the_play_button_outside_an_event_loop_says_what_to_do(playground: Playg
 def test_play_trains_on_the_event_loop_and_controls_act_at_the_next_epoch() -> None:
     async def session() -> tuple[Playground, int, int]:
         playground = Playground()
-        playground._play_button.click()
-        assert playground.playing and playground._play_button.description == "pause"
+        playground.controls["play"].click()
+        assert playground.playing and playground.controls["play"].description == "pause"
         await asyncio.sleep(0.3)
         first = playground.epoch
-        playground._lr.value = 0.1  # a reader moves a control while it plays
+        playground.controls["learning_rate"].value = 0.1  # a reader moves a control while it plays
         await asyncio.sleep(0.2)
-        playground._play_button.click()
+        playground.controls["play"].click()
         await asyncio.sleep(0.05)
         return playground, first, playground.epoch
 
     playground, first, last = asyncio.run(session())
     assert 0 < first < last and playground.frame_count == last
-    assert not playground.playing and playground._play_button.description == "play"
+    assert not playground.playing and playground.controls["play"].description == "play"
     [change] = playground.state()["changes"]
     assert change["field"] == "learning_rate" and first <= change["epoch"] < last
     assert playground.history["train"][-1] == playground.train_loss
@@ -284,7 +307,7 @@ def test_step_reports_divergence_without_raising() -> None:
     playground = Playground(dataset="plane", features=("x1^2", "x2^2"), learning_rate=3.0)
     report = playground.step(10)
     assert report.epoch == 0 and "the loss became" in report.stopped
-    assert "diverged" in playground.message and len(images(playground._output.value)) == 1
+    assert "diverged" in playground.message and len(images(playground.views["output"].value)) == 1
     playground.close()
 
 
@@ -301,21 +324,20 @@ def test_save_and_load_reproduce_the_run(tmp_path: Path) -> None:
     report = other.load(path)
     assert report.epoch == other.epoch == 7
     assert other.history == playground.history and other.to_json() == playground.to_json()
-    assert other._output.value == playground._output.value
-    assert other._dataset.value == "spiral" and other._layer_count.value == 2
+    assert other.views["output"].value == playground.views["output"].value
+    assert other.controls["dataset"].value == "spiral" and layers(other).count.value == 2
     assert other.load(path, replay_epochs=False).epoch == 0
     playground.close()
     other.close()
 
 
 def test_the_json_box_applies_edited_state(playground: Playground) -> None:
-    playground._state_toggle.value = True
-    state = json.loads(playground._state_text.value)
+    playground.controls["show_state"].value = True
+    state = json.loads(playground.controls["state_text"].value)
     state["settings"]["dataset"] = "xor"
     state["epoch"] = 2
-    playground._state_text.value = json.dumps(state)
-    apply = playground._state_box.children[1].children[0]
-    apply.click()
+    playground.controls["state_text"].value = json.dumps(state)
+    playground.controls["apply_json"].click()
     assert playground.dataset == "xor" and playground.epoch == 2 and playground.message == ""
 
 
@@ -331,9 +353,9 @@ def test_bad_json_is_refused_and_the_state_kept(playground: Playground, text: st
     with pytest.raises((ValueError, TypeError), match=None) as raised:
         playground.load_json(text)
     assert words in str(raised.value) and playground.to_json() == before
-    playground._state_toggle.value = True
-    playground._state_text.value = text
-    playground._state_box.children[1].children[0].click()
+    playground.controls["show_state"].value = True
+    playground.controls["state_text"].value = text
+    playground.controls["apply_json"].click()
     assert words in playground.message and playground.to_json() == before
 
 
@@ -346,24 +368,24 @@ def test_wrong_fields_in_a_file_name_the_field(tmp_path: Path, playground: Playg
         playground.load(path)
     with pytest.raises(ValueError, match="could not read the playground state from"):
         playground.load(tmp_path / "missing.json")
-    playground._path.value = str(tmp_path / "missing.json")
-    playground._state_box.children[1].children[3].click()
+    playground.controls["path"].value = str(tmp_path / "missing.json")
+    playground.controls["load"].click()
     assert "could not read" in playground.message and playground.epoch == 0
 
 
 def test_the_save_button_writes_the_file(tmp_path: Path, playground: Playground) -> None:
-    playground._path.value = str(tmp_path / "saved.json")
-    playground._state_box.children[1].children[2].click()
+    playground.controls["path"].value = str(tmp_path / "saved.json")
+    playground.controls["save"].click()
     assert json.loads((tmp_path / "saved.json").read_text()) == playground.state()
     assert playground.message.startswith("saved to")
 
 
 def test_code_panel_shows_the_script(playground: Playground) -> None:
-    assert playground._code.layout.display == "none"
-    playground._code_toggle.value = True
+    assert playground.views["code"].layout.display == "none"
+    playground.controls["show_code"].value = True
     playground.step(2)
-    assert playground._code.layout.display is None
-    assert "num_epochs, batch_size = 2, 10" in playground._code.value
+    assert playground.views["code"].layout.display is None
+    assert "num_epochs, batch_size = 2, 10" in playground.views["code"].value
 
 
 # -- readers' layers ----------------------------------------------------------------------
@@ -372,7 +394,7 @@ def test_code_panel_shows_the_script(playground: Playground) -> None:
 def test_registered_layers_are_offered_and_used() -> None:
     playground = Playground()
     register_layer("even", EvenOnly)
-    assert ("even (custom)", "even") in playground._choices[0].options
+    assert ("even (custom)", "even") in layers(playground).choices[0].options
     playground.activations = ("even", "tanh")
     assert playground.step(2).epoch == 2 and "EvenOnly(4)" in str(playground.code())
     playground.close()
@@ -381,10 +403,10 @@ def test_registered_layers_are_offered_and_used() -> None:
 def test_a_layer_failing_at_a_width_keeps_the_last_valid_network() -> None:
     register_layer("even", EvenOnly)
     playground = Playground(activations=("even", "tanh"))
-    playground._widths[0].value = 5
+    layers(playground).widths[0].value = 5
     assert "the network failed to build or run (custom layers in it: even)" in playground.message
     assert "width must be even" in playground.message
-    assert playground.hidden_sizes == (4, 2) and playground._widths[0].value == 4
+    assert playground.hidden_sizes == (4, 2) and layers(playground).widths[0].value == 4
     with pytest.raises(ValueError, match="width must be even"):
         playground.hidden_sizes = (3, 2)
     assert playground.hidden_sizes == (4, 2)
@@ -423,7 +445,7 @@ def test_net_is_a_copy(playground: Playground) -> None:
     net = playground.net
     with torch.no_grad():
         net[0].weight.zero_()
-    assert playground._run.net[0].weight.abs().sum() > 0
+    assert playground.net[0].weight.abs().sum() > 0  # a fresh copy: the playground's own net
 
 
 def test_repr(playground: Playground) -> None:
@@ -476,10 +498,10 @@ def test_pause_then_play_within_one_frame_keeps_playing() -> None:
         playground = Playground()
         playground.play()
         await asyncio.sleep(0.05)
-        playground._play_button.click()  # pause
-        playground._play_button.click()  # and play again at once
+        playground.controls["play"].click()  # pause
+        playground.controls["play"].click()  # and play again at once
         await asyncio.sleep(0.2)
-        assert playground.playing and playground._play_button.description == "pause"
+        assert playground.playing and playground.controls["play"].description == "pause"
         epoch = playground.epoch
         await asyncio.sleep(0.1)
         assert playground.epoch > epoch
@@ -503,11 +525,12 @@ def test_a_layer_failing_only_on_the_pictures_grid_keeps_the_last_valid_state() 
     register_layer("small_batches", FailsOnTheGrid)
     playground = Playground()
     playground.step(3)
-    picture = playground._output.value
-    playground._choices[0].value = "small_batches"
+    picture = playground.views["output"].value
+    layers(playground).choices[0].value = "small_batches"
     assert "batch too large" in playground.message and "kept the last valid" in playground.message
     assert playground.activations == ("tanh", "tanh") and playground.epoch == 3
-    assert playground._run.epoch == 3 and playground._output.value == picture
+    assert playground.report().epoch == 3 and len(playground.history["train"]) == 4
+    assert playground.views["output"].value == picture
     assert playground.step(1).epoch == 4
     playground.close()
 
@@ -535,6 +558,6 @@ def test_saving_where_it_cannot_write_names_the_path(tmp_path: Path,
 
 def test_links_stay_capped_when_every_weight_is_zero() -> None:
     playground = Playground(hidden_sizes=(64,) * 3, init="zeros")
-    links = "".join(re.findall(r'<path d="([^"]+)"', playground._network.value))
+    links = "".join(re.findall(r'<path d="([^"]+)"', playground.views["network"].value))
     assert links.count("L") == 1500
     playground.close()

@@ -14,36 +14,36 @@ from widgets import ForwardTrace, ModuleTree
 def test_tree_of_lazy_module_updates_after_refresh() -> None:
     net = nn.Sequential(nn.LazyLinear(8), nn.ReLU(), nn.LazyLinear(2))
     tree = ModuleTree(net)
-    assert "uninitialized" in tree._tree_view.value and str(tree.total) == "? (4 uninitialized)"
+    assert "uninitialized" in tree.views["tree"].value and str(tree.total) == "? (4 uninitialized)"
     net(torch.rand(3, 5))
     tree.refresh()
-    assert "uninitialized" not in tree._tree_view.value
+    assert "uninitialized" not in tree.views["tree"].value
     assert tree.total.known == 5 * 8 + 8 + 8 * 2 + 2
-    assert "weight 8x5" in tree._tree_view.value
+    assert "weight 8x5" in tree.views["tree"].value
 
 
 def test_tree_shows_buffers() -> None:
     module = nn.Linear(2, 2)
     module.register_buffer("scale", torch.ones(2, 2))
-    assert "buffers (not trained): scale 2x2" in ModuleTree(module)._tree_view.value
+    assert "buffers (not trained): scale 2x2" in ModuleTree(module).views["tree"].value
 
 
 def test_tree_shows_shared_modules() -> None:
     shared = nn.Linear(8, 8)
     tree = ModuleTree(nn.Sequential(nn.Linear(4, 8), shared, shared), name="tied")
-    assert "shared: the same module as tied.1" in tree._tree_view.value
-    assert "1 shared reference(s) counted once" in tree._title.value
+    assert "shared: the same module as tied.1" in tree.views["tree"].value
+    assert "1 shared reference(s) counted once" in tree.views["title"].value
     assert tree.total.known == 112
 
 
 def test_tree_folding_and_traits() -> None:
     net = nn.Sequential(nn.Sequential(nn.Sequential(nn.Linear(2, 2))))
     tree = ModuleTree(net, open_depth=0)
-    assert tree._tree_view.value.count("<details open>") == 0
+    assert tree.views["tree"].value.count("<details open>") == 0
     tree.open_depth = 5
-    assert tree._tree_view.value.count("<details open>") == 3
+    assert tree.views["tree"].value.count("<details open>") == 3
     tree.name = "model"
-    assert "<b>model</b>" in tree._tree_view.value
+    assert "<b>model</b>" in tree.views["tree"].value
     tree.module = nn.Linear(3, 1)
     assert tree.total.known == 4
 
@@ -62,11 +62,11 @@ def test_tree_folding_and_traits() -> None:
 def test_tree_rejects_bad_values_and_keeps_state(trait: str, value: object, error: type,
                                                   message: str) -> None:
     tree = ModuleTree(nn.Linear(2, 2))
-    before = (tree.module, tree.open_depth, tree.name, tree._tree_view.value)
+    before = (tree.module, tree.open_depth, tree.name, tree.views["tree"].value)
     with pytest.raises(error, match=message) as info:
         setattr(tree, trait, value)
     assert isinstance(info.value, traitlets.TraitError)
-    assert (tree.module, tree.open_depth, tree.name, tree._tree_view.value) == before
+    assert (tree.module, tree.open_depth, tree.name, tree.views["tree"].value) == before
 
 
 def test_tree_constructor_rejects_bad_values_naming_the_field() -> None:
@@ -90,8 +90,8 @@ class Twice(nn.Module):
 def test_trace_lists_calls_and_shows_reuse() -> None:
     trace = ForwardTrace(Twice(), torch.rand(2, 4))
     assert [c.name for c in trace.calls] == ["net", "net.linear", "net.linear"]
-    assert trace._table.value.count("net.linear") == 2
-    assert "scalar" in trace._table.value
+    assert trace.views["table"].value.count("net.linear") == 2
+    assert "scalar" in trace.views["table"].value
     assert trace.error is None and trace.message == ""
 
 
@@ -100,7 +100,7 @@ def test_trace_shows_errors_and_removes_hooks() -> None:
     trace.X = torch.rand(2, 3)
     assert isinstance(trace.error, RuntimeError)
     assert "forward raised RuntimeError: mat1 and mat2 shapes" in trace.message
-    assert "raised" in trace._table.value
+    assert "raised" in trace.views["table"].value
     assert not module_hooks._global_forward_hooks and not module_hooks._global_forward_pre_hooks
     assert not trace.module._forward_hooks and not trace.module.linear._forward_pre_hooks
     trace.X = torch.rand(2, 4)  # recovers
@@ -111,7 +111,7 @@ def test_long_traces_list_the_first_calls_and_count_the_rest() -> None:
     net = nn.Sequential(*[nn.ReLU() for _ in range(600)])
     trace = ForwardTrace(net, torch.rand(1, 2))
     assert len(trace.calls) == 601
-    assert "... and 101 more calls" in trace._table.value
+    assert "... and 101 more calls" in trace.views["table"].value
 
 
 def test_trace_accepts_several_inputs() -> None:
@@ -135,10 +135,10 @@ def test_trace_accepts_several_inputs() -> None:
 def test_trace_rejects_bad_values_and_keeps_state(trait: str, value: object,
                                                    message: str) -> None:
     trace = ForwardTrace(Twice(), torch.rand(2, 4))
-    before = (trace.X, trace.module, trace._table.value)
+    before = (trace.X, trace.module, trace.views["table"].value)
     with pytest.raises(TypeError, match=message):
         setattr(trace, trait, value)
-    assert (trace.X, trace.module, trace._table.value) == before
+    assert (trace.X, trace.module, trace.views["table"].value) == before
 
 
 def test_trace_name_is_a_checked_trait() -> None:

@@ -16,6 +16,9 @@ import torch
 
 from ..text import t
 
+#: The largest seed anywhere in the book (seeds go from 0 to 2**32 - 1, as NumPy's).
+MAX_SEED = 2**32 - 1
+
 
 def describe(value: object) -> str:
     """Short, readable form of a rejected value for an error message."""

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ..text import t
 from .checks import check_int, check_int_tuple, describe
 
 __all__ = [
@@ -56,8 +57,11 @@ MIN_MATRIX_SIZE, MAX_MATRIX_SIZE = 64, 4096
 #: Most sizes one :func:`time_matmuls` call (one chart) measures.
 MAX_SIZES = 8
 
-_KINDS = {"cuda": "a GPU (cuda)", "mps": "an Apple GPU (mps)", "cpu": "the CPU",
-          "meta": "the meta device (shapes only, no data)"}
+#: Device types :func:`describe_device` names in words (others are "a ... device").
+_KINDS = {"cuda": "devices.kind.cuda", "mps": "devices.kind.mps", "cpu": "devices.kind.cpu",
+          "meta": "devices.kind.meta"}
+#: Seconds one measurement may take: ``budget_s`` of :func:`time_matmul`.
+_MIN_BUDGET_S, _MAX_BUDGET_S = 0.001, 60
 
 
 def num_gpus() -> int:
@@ -85,9 +89,9 @@ def mps_available() -> bool:
 
 def _check_index(i: object) -> int:
     if isinstance(i, bool) or not isinstance(i, numbers.Integral):
-        raise TypeError(f"i must be an integer >= 0 (a GPU number), got {describe(i)}")
+        raise TypeError(t("devices.gpu_index", field="i", got=describe(i)))
     if i < 0:
-        raise ValueError(f"i must be an integer >= 0 (a GPU number), got {int(i)}")
+        raise ValueError(t("devices.gpu_index", field="i", got=int(i)))
     return int(i)
 
 
@@ -142,13 +146,12 @@ def as_device(device: object, field: str = "device") -> torch.device:
     """
     if isinstance(device, torch.device):
         return device
-    allowed = "a torch.device or a device string such as 'cpu', 'cuda', 'cuda:1' or 'mps'"
     if not isinstance(device, str):
-        raise TypeError(f"{field} must be {allowed}, got {describe(device)}")
+        raise TypeError(t("devices.device", field=field, got=describe(device)))
     try:
         return torch.device(device.strip())
     except RuntimeError:
-        raise ValueError(f"{field} must be {allowed}, got {device!r}") from None
+        raise ValueError(t("devices.device", field=field, got=repr(device))) from None
 
 
 def describe_device(device: torch.device | str) -> str:
@@ -159,7 +162,7 @@ def describe_device(device: torch.device | str) -> str:
         ('a GPU (cuda)', 'the CPU')
     """
     kind = as_device(device).type
-    return _KINDS.get(kind, f"a {kind} device")
+    return t(_KINDS[kind]) if kind in _KINDS else t("devices.kind.other", kind=kind)
 
 
 def synchronize(device: torch.device | str) -> None:
@@ -202,7 +205,7 @@ def timing(fn: Callable[[], object], device: torch.device | str = "cpu", *,
         True
     """
     if not callable(fn):
-        raise TypeError(f"fn must be a function of no arguments, got {describe(fn)}")
+        raise TypeError(t("devices.function", field="fn", got=describe(fn)))
     device = as_device(device)
     repeats = check_int("repeats", repeats, 1, 1000)
     warmup = check_int("warmup", warmup, 0, 100)
@@ -296,16 +299,15 @@ def check_devices(field: str, value: object) -> tuple[torch.device, ...]:
     """
     if (isinstance(value, (str, bytes, torch.device, Mapping))
             or not isinstance(value, Iterable)):
-        raise TypeError(f"{field} must be a tuple of devices such as ('cpu', 'cuda:0'), "
-                        f"got {describe(value)}")
+        raise TypeError(t("devices.device_tuple", field=field, got=describe(value)))
     entries = list(value)
     if not entries:
-        raise ValueError(f"{field} must name at least one device, got none")
+        raise ValueError(t("devices.no_devices", field=field))
     found: list[torch.device] = []
     for i, entry in enumerate(entries):
         device = _existing_device(f"{field}[{i}]", entry)
         if device in found:
-            raise ValueError(f"{field}[{i}] repeats {str(device)!r}; name each device once")
+            raise ValueError(t("devices.repeated", field=f"{field}[{i}]", device=repr(str(device))))
         found.append(device)
     return tuple(found)
 
@@ -314,8 +316,7 @@ def _existing_device(field: str, value: object) -> torch.device:
     device = canonical_device(value, field)  # type: ignore[arg-type]
     if not device_exists(device):
         have = ", ".join(map(str, available_devices()))
-        raise ValueError(f"{field} must be a device this machine has ({have}), "
-                         f"got {str(device)!r}")
+        raise ValueError(t("devices.missing", field=field, have=have, got=repr(str(device))))
     return device
 
 
@@ -390,10 +391,11 @@ def check_budget(budget_s: object) -> float:
         1.0
     """
     if isinstance(budget_s, bool) or not isinstance(budget_s, numbers.Real):
-        raise TypeError(f"budget_s must be a number of seconds from 0.001 to 60, "
-                        f"got {describe(budget_s)}")
-    if not 0.001 <= float(budget_s) <= 60:
-        raise ValueError(f"budget_s must be a number of seconds from 0.001 to 60, got {budget_s}")
+        raise TypeError(t("devices.budget", field="budget_s", low=_MIN_BUDGET_S,
+                          high=_MAX_BUDGET_S, got=describe(budget_s)))
+    if not _MIN_BUDGET_S <= float(budget_s) <= _MAX_BUDGET_S:
+        raise ValueError(t("devices.budget", field="budget_s", low=_MIN_BUDGET_S,
+                           high=_MAX_BUDGET_S, got=budget_s))
     return float(budget_s)
 
 

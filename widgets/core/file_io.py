@@ -33,6 +33,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..text import plural, t
 from .checks import describe
 from .layers import is_custom
 from .mlp import MLPSpec, build_mlp
@@ -78,24 +79,21 @@ def load_weights_only(path: PathLike) -> object:
     """
     name = Path(path).name
     if Path(path).is_file() and Path(path).stat().st_size == 0:
-        raise ValueError(f"{name} is empty, not a file written by torch.save")
+        raise ValueError(t("file_io.empty", file=name))
     try:
         return torch.load(path, weights_only=True)
     except OSError:
         raise
     except pickle.UnpicklingError as error:
-        if "Weights only load failed" in str(error) and "Unsupported global" in str(error):
-            raise ValueError(
-                f"{name}: refused to load: {why_refused(error)} A weights-only load accepts "
-                "tensors, plain Python data and a few PyTorch types such as torch.Size; it "
-                "never runs code from a file."
-            ) from error
-        raise ValueError(f"{name} is not a file written by torch.save (its bytes do not "
-                         f"parse: {why_refused(error)})") from error
+        # PyTorch's own words, matched in its message (not text of this book)
+        refused = ("Weights only load failed", "Unsupported global")  # code
+        if all(marker in str(error) for marker in refused):
+            raise ValueError(t("file_io.refused", file=name, why=why_refused(error))) from error
+        raise ValueError(t("file_io.unparsable", file=name, why=why_refused(error))) from error
     except Exception as error:  # torch.load fails in many ways on bytes it cannot parse
         detail = f": {_first_line(error)}" if str(error).strip() else ""
-        raise ValueError(f"{name} is not a file written by torch.save (its bytes do not "
-                         f"parse: {type(error).__name__}{detail})") from error
+        raise ValueError(t("file_io.unparsable", file=name,
+                           why=f"{type(error).__name__}{detail}")) from error
 
 
 def save_state_dict(module: nn.Module, path: PathLike) -> Path:
@@ -116,7 +114,7 @@ def save_state_dict(module: nn.Module, path: PathLike) -> Path:
         ['bias', 'weight']
     """
     if not isinstance(module, nn.Module):
-        raise TypeError(f"module must be an nn.Module, got {describe(module)}")
+        raise TypeError(t("file_io.not_module", field="module", got=describe(module)))
     path = Path(path)
     torch.save(module.state_dict(), path)
     return path
@@ -150,11 +148,11 @@ def load_state_dict_into(module: nn.Module, path: PathLike, strict: bool = True)
         True
     """
     if not isinstance(module, nn.Module):
-        raise TypeError(f"module must be an nn.Module, got {describe(module)}")
+        raise TypeError(t("file_io.not_module", field="module", got=describe(module)))
     state = load_weights_only(path)
     if not isinstance(state, Mapping):
-        raise ValueError(f"{Path(path).name} holds a {type(state).__name__}, not a state_dict "
-                         "(a dict from parameter names to tensors)")
+        raise ValueError(t("file_io.not_state_dict", file=Path(path).name,
+                           type=type(state).__name__))
     module.load_state_dict(state, strict=strict)
     return module
 
@@ -212,17 +210,17 @@ def save_mlp(spec: MLPSpec, path: PathLike, net: nn.Module | None = None) -> Pat
         ['activations', 'hidden_sizes', 'in_features', 'out_features', 'seed']
     """
     if not isinstance(spec, MLPSpec):
-        raise TypeError(f"spec must be an MLPSpec, got {describe(spec)}")
+        raise TypeError(t("file_io.not_spec", field="spec", got=describe(spec)))
     own = build_mlp(spec).state_dict()
     if net is None:
         state = own
     else:
         if not isinstance(net, nn.Module):
-            raise TypeError(f"net must be an nn.Module, got {describe(net)}")
+            raise TypeError(t("file_io.not_module", field="net", got=describe(net)))
         state = net.state_dict()
         problem = _state_dict_mismatch(state, own) or _storage_problem(state)
         if problem:
-            raise ValueError(f"net does not fit the explorer's configuration: {problem}")
+            raise ValueError(t("file_io.net_mismatch", field="net", problem=problem))
     # Dense copies: a view keeps only its own numbers, an expanded tensor all of them.
     payload = {"format": FORMAT, "version": VERSION, "config": mlp_config(spec),
                "state_dict": {name: tensor.detach().clone(memory_format=torch.contiguous_format)
@@ -261,14 +259,12 @@ def load_mlp(path: PathLike) -> SavedMLP:
     spec = MLPSpec(**config)
     problem = _linear_mismatch(state, spec)  # before building anything
     if problem:
-        raise ValueError(f"{name}: state_dict does not fit the network its config describes: "
-                         f"{problem}")
+        raise ValueError(t("file_io.state_dict_mismatch", file=name, problem=problem))
     net = build_mlp(spec)
     seeded = net.state_dict()
     problem = _state_dict_mismatch(state, seeded)
     if problem:
-        raise ValueError(f"{name}: state_dict does not fit the network its config describes: "
-                         f"{problem}")
+        raise ValueError(t("file_io.state_dict_mismatch", file=name, problem=problem))
     weights_match = all(torch.equal(state[key], seeded[key]) for key in seeded)
     net.load_state_dict(state)
     return SavedMLP(spec, net, weights_match)
@@ -278,42 +274,43 @@ def _check_file(name: str, content: object) -> tuple[dict[str, object], dict[str
     """Validate an explorer file's fields; return its config and its state_dict."""
     expected = ", ".join(FILE_FIELDS)
     if not isinstance(content, Mapping):
-        raise ValueError(f"{name} holds a {type(content).__name__}, not a layerlab MLP file "
-                         f"(a dict with {expected})")
+        raise ValueError(t("file_io.not_mlp_file", file=name, type=type(content).__name__,
+                           fields=expected))
     missing = [field for field in FILE_FIELDS if field not in content]
     if missing:
-        raise ValueError(f"{name}: missing field(s) {', '.join(missing)}; a layerlab MLP file "
-                         f"has {expected}")
+        raise ValueError(t("file_io.missing_fields", file=name, names=", ".join(missing),
+                           fields=expected))
     unknown = sorted(str(key) for key in content if key not in FILE_FIELDS)
     if unknown:
-        raise ValueError(f"{name}: unknown field(s) {', '.join(unknown)}; a layerlab MLP file "
-                         f"has only {expected}")
+        raise ValueError(t("file_io.unknown_fields", file=name, names=", ".join(unknown),
+                           fields=expected))
     if content["format"] != FORMAT:
-        raise ValueError(f"{name}: format must be {FORMAT!r}, got {describe(content['format'])}")
+        raise ValueError(t("file_io.format", file=name, expected=repr(FORMAT),
+                           got=describe(content["format"])))
     version = content["version"]
     if isinstance(version, bool) or not isinstance(version, int):
-        raise ValueError(f"{name}: version must be an integer from 1 to {VERSION}, "
-                         f"got {describe(version)}")
+        raise ValueError(t("file_io.version", file=name, newest=VERSION, got=describe(version)))
     if version > VERSION:
-        raise ValueError(f"{name}: version {version} is newer than this layerlab reads "
-                         f"(1 to {VERSION}); update layerlab to load it")
+        raise ValueError(t("file_io.version_too_new", file=name, version=version,
+                           newest=VERSION))
     if version < 1:
-        raise ValueError(f"{name}: version must be an integer from 1 to {VERSION}, "
-                         f"got {version}")
+        raise ValueError(t("file_io.version", file=name, newest=VERSION, got=version))
     return _check_config(name, content["config"]), _check_state_dict(name, content["state_dict"])
 
 
 def _check_config(name: str, config: object) -> dict[str, object]:
     fields = ", ".join(CONFIG_FIELDS)
     if not isinstance(config, Mapping):
-        raise ValueError(f"{name}: config must be a dict with {fields}, got {describe(config)}")
+        raise ValueError(t("file_io.config_type", file=name, fields=fields,
+                           got=describe(config)))
     missing = [field for field in CONFIG_FIELDS if field not in config]
     if missing:
-        raise ValueError(f"{name}: config is missing {', '.join(missing)}; it needs {fields}")
+        raise ValueError(t("file_io.config_missing", file=name, names=", ".join(missing),
+                           fields=fields))
     unknown = sorted(str(key) for key in config if key not in CONFIG_FIELDS)
     if unknown:
-        raise ValueError(f"{name}: config has unknown field(s) {', '.join(unknown)}; it takes "
-                         f"only {fields}")
+        raise ValueError(t("file_io.config_unknown", file=name, names=", ".join(unknown),
+                           fields=fields))
     values = {field: config[field] for field in CONFIG_FIELDS}
     for field in ("hidden_sizes", "activations"):
         if isinstance(values[field], list):  # a list reads as well as a tuple
@@ -327,15 +324,13 @@ def _check_config(name: str, config: object) -> dict[str, object]:
 
 def _check_state_dict(name: str, state: object) -> dict[str, torch.Tensor]:
     if not isinstance(state, Mapping):
-        raise ValueError(f"{name}: state_dict must be a dict from parameter names to tensors, "
-                         f"got {describe(state)}")
+        raise ValueError(t("file_io.state_dict_type", file=name, got=describe(state)))
     for key, value in state.items():
         if not isinstance(key, str):
-            raise ValueError(f"{name}: state_dict keys must be parameter names (strings), "
-                             f"got {describe(key)}")
+            raise ValueError(t("file_io.state_dict_key", file=name, got=describe(key)))
         if not isinstance(value, torch.Tensor):
-            raise ValueError(f"{name}: state_dict[{key!r}] must be a tensor, got "
-                             f"{describe(value)}")
+            raise ValueError(t("file_io.state_dict_value", file=name, key=repr(key),
+                               got=describe(value)))
     return dict(state)
 
 
@@ -347,7 +342,8 @@ def _names(keys: Iterable[object]) -> str:
         text = str(key)
         shown.append(text if len(text) <= 60 else text[:57] + "...")
     more = len(keys) - len(shown)
-    return ", ".join(shown) + (f" and {more:,} more" if more else "")
+    names = ", ".join(shown)
+    return t("file_io.and_more", names=names, more=more) if more else names
 
 
 def _missing_or_unexpected(state: Mapping[str, torch.Tensor], expected: Iterable[str],
@@ -355,25 +351,24 @@ def _missing_or_unexpected(state: Mapping[str, torch.Tensor], expected: Iterable
     """'it lacks ...' or 'it has ..., which the network does not' ('' when neither)."""
     missing = [key for key in expected if key not in state]
     if missing:
-        return f"it lacks {_names(missing)}"
+        return t("file_io.lacks", names=_names(missing))
     unexpected = [key for key in state if not allowed(key)]
     if unexpected:
-        count = f"{len(unexpected):,} entries" if len(unexpected) > MAX_NAMES_SHOWN else ""
-        what = f"{count} ({_names(unexpected)})" if count else _names(unexpected)
-        return f"it has {what}, which the network does not"
+        what = (t("file_io.entries", count=len(unexpected), names=_names(unexpected))
+                if len(unexpected) > MAX_NAMES_SHOWN else _names(unexpected))
+        return t("file_io.unexpected", what=what)
     return ""
 
 
 def _tensor_problem(key: str, tensor: torch.Tensor) -> str:
     """Why ``tensor`` cannot be a saved weight: not dense, not on the CPU, or not all there."""
     if tensor.layout != torch.strided:
-        return (f"{key} is a {str(tensor.layout).removeprefix('torch.')} tensor; weights must "
-                "be ordinary dense (strided) tensors")
+        return t("file_io.layout", key=key,
+                 layout=str(tensor.layout).removeprefix("torch."))
     if tensor.device.type == "meta":
-        return (f"{key} is on the meta device: it has a shape but no values (initialize the "
-                "network on the CPU, or after its dry run)")
+        return t("file_io.meta", key=key)
     if tensor.device.type != "cpu":
-        return f"{key} is on {tensor.device}, not the CPU; move the network with net.to('cpu')"
+        return t("file_io.not_cpu", key=key, device=tensor.device)
     return ""
 
 
@@ -405,13 +400,12 @@ def _linear_mismatch(state: Mapping[str, torch.Tensor], spec: MLPSpec) -> str:
             return problem
         shape = wanted.get(key)
         if shape is not None and tuple(tensor.shape) != shape:
-            return f"{key} has shape {tuple(tensor.shape)}, the network needs {shape}"
+            return t("file_io.shape", key=key, shape=tuple(tensor.shape), needed=shape)
         if shape is not None and tensor.dtype != torch.float32:
-            return f"{key} has dtype {tensor.dtype}, the network needs torch.float32"
+            return t("file_io.dtype", key=key, dtype=tensor.dtype, needed=torch.float32)
         stored = tensor.untyped_storage().nbytes() // tensor.element_size()
         if stored < tensor.numel():
-            return (f"{key} has shape {tuple(tensor.shape)} but only {stored:,} stored "
-                    f"number{'s' if stored != 1 else ''} (an expanded view); save a dense copy")
+            return plural("file_io.expanded", stored, key=key, shape=tuple(tensor.shape))
     return ""
 
 
@@ -424,10 +418,10 @@ def _state_dict_mismatch(state: Mapping[str, torch.Tensor],
     for key, want in reference.items():
         got = state[key]
         if got.shape != want.shape:
-            return (f"{key} has shape {tuple(got.shape)}, the network needs "
-                    f"{tuple(want.shape)}")
+            return t("file_io.shape", key=key, shape=tuple(got.shape),
+                     needed=tuple(want.shape))
         if got.dtype != want.dtype:
-            return f"{key} has dtype {got.dtype}, the network needs {want.dtype}"
+            return t("file_io.dtype", key=key, dtype=got.dtype, needed=want.dtype)
     return ""
 
 
@@ -441,7 +435,7 @@ def run_payload() -> str:
     """Set :data:`PAYLOAD_RAN`; stands in for whatever code a malicious file would run."""
     global PAYLOAD_RAN
     PAYLOAD_RAN = True
-    return "payload ran"
+    return t("file_io.payload_ran")
 
 
 def reset_payload() -> bool:
@@ -483,7 +477,8 @@ def why_refused(error: BaseException) -> str:
     widgets.file_io.run_payload was not an allowed global by default.``
     """
     text = _ANSI.sub("", str(error))
-    marker = "WeightsUnpickler error:"
+    # PyTorch's own words, matched in its message (not text of this book)
+    marker = "WeightsUnpickler error:"  # code
     if marker in text:
         lines = [line.strip() for line in text.split(marker, 1)[1].splitlines()]
         line = next((line for line in lines if line), "")

@@ -17,13 +17,14 @@ from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.nn.parameter import UninitializedTensorMixin
 
+from ..text import t
 from .checks import describe
 
 
 def check_module(field_name: str, module: object) -> nn.Module:
     """Return ``module`` if it is an ``nn.Module``, else raise naming the field."""
     if not isinstance(module, nn.Module):
-        raise TypeError(f"{field_name} must be a torch.nn.Module, got {describe(module)}")
+        raise TypeError(t("introspection.not_module", field=field_name, got=describe(module)))
     return module
 
 
@@ -50,8 +51,10 @@ class ParameterCount:
     def __str__(self) -> str:
         if not self.uninitialized:
             return f"{self.known:,}"
-        prefix = f"{self.known:,} + " if self.known else ""
-        return f"{prefix}? ({self.uninitialized} uninitialized)"
+        if self.known:
+            return t("introspection.count_partly_lazy", known=self.known,
+                     count=self.uninitialized)
+        return t("introspection.count_lazy", count=self.uninitialized)
 
 
 def count_parameters(module: nn.Module) -> ParameterCount:
@@ -75,8 +78,8 @@ def count_tensors(params: Iterable[torch.Tensor]) -> ParameterCount:
 def shape_text(param: torch.Tensor) -> str:
     """``"256x20"`` for a materialized parameter, ``"uninitialized"`` for a lazy one."""
     if is_uninitialized(param):
-        return "uninitialized"
-    return "x".join(str(n) for n in param.shape) or "scalar"
+        return t("introspection.uninitialized")
+    return "x".join(str(n) for n in param.shape) or t("introspection.scalar")
 
 
 @dataclass
@@ -126,7 +129,7 @@ def module_tree(module: nn.Module, name: str = "net") -> ModuleNode:
         fresh: list[torch.Tensor] = []
         for pname, p in mod.named_parameters(recurse=False):
             tied = id(p) in seen_params
-            own[pname] = shape_text(p) + (" (tied)" if tied else "")
+            own[pname] = t("introspection.tied", shape=shape_text(p)) if tied else shape_text(p)
             if not tied:
                 seen_params.add(id(p))
                 fresh.append(p)
@@ -170,7 +173,9 @@ class TensorSummary:
     @property
     def shape_text(self) -> str:
         """``"(2, 10)"``, or ``"scalar"`` for a zero-dimensional tensor."""
-        return "scalar" if not self.shape else "(" + ", ".join(map(str, self.shape)) + ")"
+        if not self.shape:
+            return t("introspection.scalar")
+        return "(" + ", ".join(map(str, self.shape)) + ")"
 
 
 def summarize(value: object) -> list[TensorSummary | str]:
@@ -256,7 +261,7 @@ def trace_forward(module: nn.Module, *inputs: object, name: str = "net") -> Trac
 
     def before(mod: nn.Module, args: tuple) -> None:
         registered = id(mod) in names
-        label = names.get(id(mod), f"(unregistered {type(mod).__name__})")
+        label = names.get(id(mod)) or t("introspection.unregistered", type=type(mod).__name__)
         call = TraceCall(len(calls), len(stack), label, type(mod).__name__,
                          summarize(args), registered=registered)
         calls.append(call)

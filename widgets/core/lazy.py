@@ -32,6 +32,7 @@ from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.nn.modules.lazy import LazyModuleMixin
 
+from ..text import t
 from .checks import check_choice, check_int, check_int_tuple
 from .introspection import (
     ParameterCount,
@@ -108,10 +109,9 @@ def check_batch_numbers(input_shape: tuple[int, ...], batch_size: int) -> None:
     """
     total = batch_size * math.prod(input_shape)
     if total > MAX_BATCH_NUMBERS:
-        raise ValueError(
-            f"input_shape {input_shape} with batch_size {batch_size} makes a batch of "
-            f"{total:,} numbers; at most {MAX_BATCH_NUMBERS:,} are allowed"
-        )
+        raise ValueError(t("lazy.batch_too_large", shape_field="input_shape", shape=input_shape,
+                           batch_field="batch_size", batch_size=batch_size, total=total,
+                           most=MAX_BATCH_NUMBERS))
 
 
 def check_template(value: object, field_name: str = "module") -> nn.Module:
@@ -146,16 +146,15 @@ def copy_module(module: nn.Module, field_name: str = "module") -> nn.Module:
     try:
         return copy.deepcopy(module, memo)
     except Exception as error:  # a module holding something that cannot be copied
-        raise TypeError(f"{field_name} must be copyable with copy.deepcopy, so that a dry run "
-                        f"leaves it untouched; copying raised {type(error).__name__}: "
-                        f"{_first_line(error)}") from None
+        raise TypeError(t("lazy.not_copyable", field=field_name, error_type=type(error).__name__,
+                          error=_first_line(error))) from None
 
 
 # -- parameters and their shapes ----------------------------------------------------
 
 
 def _shape_text(shape: Sequence[int | None]) -> str:
-    return "x".join("?" if n is None else str(n) for n in shape) or "scalar"
+    return "x".join("?" if n is None else str(n) for n in shape) or t("introspection.scalar")
 
 
 @dataclass(frozen=True)
@@ -194,8 +193,8 @@ class ParameterInfo:
         if self.shape is not None:
             return _shape_text(self.shape)
         if self.known is None:
-            return "uninitialized"
-        return f"uninitialized ({_shape_text(self.known)})"
+            return t("introspection.uninitialized")
+        return t("lazy.uninitialized_known", known=_shape_text(self.known))
 
 
 def known_shape(layer: nn.Module, name: str) -> tuple[int | None, ...] | None:
@@ -284,7 +283,7 @@ class LayerChange:
     after: str
 
     def __str__(self) -> str:
-        return f"{self.layer or '(root)'}: {self.before} → {self.after}"
+        return f"{self.layer or t('introspection.root')}: {self.before} → {self.after}"
 
 
 # -- the dry run ----------------------------------------------------------------------
@@ -334,9 +333,8 @@ class _Watch:
         if size is not None and size[1] > MAX_LAYER_NUMBERS:
             path = self.paths.get(id(layer))
             raise LayerTooLargeError(
-                f"{_who(path, type(layer).__name__)} would create {size[1]:,} parameters for "
-                f"inputs of size {size[0]:,}; a dry run allows at most {MAX_LAYER_NUMBERS:,} "
-                "per layer", path)
+                t("lazy.layer_too_large", who=_who(path, type(layer).__name__), count=size[1],
+                  size=size[0], most=MAX_LAYER_NUMBERS), path)
 
     @contextlib.contextmanager
     def watching(self) -> Iterator[None]:
@@ -349,15 +347,18 @@ class _Watch:
 
 def _who(path: str | None, type_name: str) -> str:
     if path is None:
-        return f"an unregistered {type_name}"
-    return f"layer {path!r} ({type_name})" if path else f"the module itself ({type_name})"
+        return t("lazy.who_unregistered", type=type_name)
+    if path:
+        return t("lazy.who_layer", path=repr(path), type=type_name)
+    return t("lazy.who_root", type=type_name)
 
 
-def _paths(label: str) -> list[str]:
-    """Dotted paths from a trace label such as ``"net.1 = net.3"`` (root: ``""``)."""
-    if label.startswith("(unregistered"):
+def _paths(call: TraceCall) -> list[str]:
+    """Dotted paths from a call's label such as ``"net.1 = net.3"`` (root: ``""``); none
+    for a module the root does not register."""
+    if not call.registered:
         return []
-    return [p.removeprefix(_ROOT).removeprefix(".") for p in label.split(" = ")]
+    return [p.removeprefix(_ROOT).removeprefix(".") for p in call.name.split(" = ")]
 
 
 def _expectation(layer: nn.Module | None, shape: tuple[int, ...] | None) -> str | None:
@@ -367,26 +368,26 @@ def _expectation(layer: nn.Module | None, shape: tuple[int, ...] | None) -> str 
     lazy = isinstance(layer, LazyModuleMixin) and layer.has_uninitialized_params()
     if isinstance(layer, nn.Linear) and not lazy and shape:
         if shape[-1] != layer.in_features:
-            return f"expects inputs with {layer.in_features} features, got {shape[-1]}"
+            return t("lazy.expects_features", features=layer.in_features, got=shape[-1])
         return None
     kernel, in_channels = getattr(layer, "kernel_size", None), getattr(layer, "in_channels", None)
     if isinstance(kernel, tuple) and isinstance(in_channels, int):
         dims = len(kernel)
         if len(shape) not in (dims + 1, dims + 2):
-            return (f"expects {dims + 1}-D or {dims + 2}-D inputs (channels first), "
-                    f"got {len(shape)}-D inputs of shape {shape}")
+            return t("lazy.expects_dims", low=dims + 1, high=dims + 2, got=len(shape),
+                     shape=shape)
         got = shape[-dims - 1]
         if not lazy and got != in_channels:
-            return f"expects inputs with {in_channels} channels, got {got}"
+            return t("lazy.expects_channels", channels=in_channels, got=got)
         return None
     num_features = getattr(layer, "num_features", None)
     if isinstance(num_features, int) and num_features and len(shape) >= 2:
         if shape[1] != num_features:
-            return f"expects inputs with {num_features} features (channels), got {shape[1]}"
+            return t("lazy.expects_num_features", features=num_features, got=shape[1])
         return None
     normalized = getattr(layer, "normalized_shape", None)
     if isinstance(normalized, tuple) and tuple(shape[-len(normalized):]) != normalized:
-        return (f"expects inputs ending in shape {normalized}, got shape {shape}")
+        return t("lazy.expects_shape_end", normalized=normalized, shape=shape)
     return None
 
 
@@ -405,16 +406,19 @@ def failure_message(call: TraceCall | None, layer: nn.Module | None,
     if isinstance(error, LayerTooLargeError):
         return str(error), error.path
     if call is None:
-        return f"the forward pass raised {type(error).__name__}: {_first_line(error)}", None
-    paths = _paths(call.name)
+        return t("lazy.forward_raised", error_type=type(error).__name__,
+                 error=_first_line(error)), None
+    paths = _paths(call)
     path = paths[0] if paths else None
     first = call.inputs[0] if call.inputs else None
     shape = first.shape if isinstance(first, TensorSummary) else None
     expected = _expectation(layer, shape)
     if expected is None:
-        shape_text = "no tensor input" if shape is None else f"an input of shape {shape}"
-        expected = f"failed on {shape_text}"
-    return f"{_who(path, call.type_name)} {expected} — {_first_line(error)}", path
+        what = (t("lazy.no_tensor_input") if shape is None
+                else t("lazy.input_of_shape", shape=shape))
+        expected = t("lazy.failed_on", what=what)
+    return t("lazy.failure", who=_who(path, call.type_name), expected=expected,
+             error=_first_line(error)), path
 
 
 def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -493,23 +497,24 @@ class DryRun:
         """``"0 LazyLinear → Linear"`` for a layer that changed class, else ``"2 Linear"``."""
         change = next((c for c in self.changes if c.layer == layer), None)
         kind = f"{change.before} → {change.after}" if change else before_type
-        return f"{layer or '(root)'} {kind}"
+        return f"{layer or t('introspection.root')} {kind}"
 
     def __repr__(self) -> str:
-        head = f"dry run of {self.module_type} on a batch of shape {_shape_tuple(self.batch_shape)}"
+        head = t("lazy.head", type=self.module_type, shape=_shape_tuple(self.batch_shape))
+        header: tuple[str, ...] = (t("lazy.column_parameter"), t("lazy.column_layer"),
+                                   t("lazy.column_before"))
         if not self.ok:
-            lines = [f"{head}: failed", self.error or ""]
-            header: tuple[str, ...] = ("parameter", "layer", "before")
+            lines = [t("lazy.head_failed", head=head), self.error or ""]
             rows = [(b.name, self.layer_text(b.layer, b.layer_type), b.shape_text)
                     for b in self.before]
-            total = f"parameters: {self.count_before}; the module is left as it was"
+            total = t("lazy.total_failed", before=self.count_before)
         else:
-            lines = [f"{head}: output shape {self.output_text}"]
-            header = ("parameter", "layer", "before", "after")
+            lines = [t("lazy.head_output", head=head, output=self.output_text)]
+            header = (*header, t("lazy.column_after"))
             rows = [(b.name, self.layer_text(b.layer, b.layer_type), b.shape_text,
-                     a.shape_text if a else "(gone)") for b, a in self.rows()]
-            total = f"parameters: {self.count_before} before, {self.count_after} after"
-        lines += _text_table(header, rows) if rows else ["(no parameters)"]
+                     a.shape_text if a else t("lazy.gone")) for b, a in self.rows()]
+            total = t("lazy.total", before=self.count_before, after=self.count_after)
+        lines += _text_table(header, rows) if rows else [t("lazy.no_parameters")]
         return "\n".join([*lines, total])
 
 

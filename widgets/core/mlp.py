@@ -9,23 +9,22 @@ and activation modules, initialized deterministically from a seed.
 from __future__ import annotations
 
 import itertools
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from .checks import check_int, check_int_tuple, describe
-from .layers import check_activation, is_custom, make_activation
+from .checks import MAX_SEED
+from .fields import Choice, Int, Ints, Spec, setting
+from .init.schemes import CUSTOM_INDEX, INPUT_INDEX, SCHEMES, layer_seed
+from .layers import activation_names, is_custom, make_activation
 
 MAX_WIDTH = 4096
 MAX_HIDDEN_LAYERS = 8
-MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)
-class MLPSpec:
+class MLPSpec(Spec):
     """A validated description of an MLP.
 
     Args:
@@ -40,20 +39,14 @@ class MLPSpec:
         ('relu',)
     """
 
-    in_features: int = 20
-    hidden_sizes: tuple[int, ...] = (256,)
-    activations: tuple[str, ...] | str = "relu"
-    out_features: int = 10
-    seed: int = 0
+    TEXT = "mlp"
 
-    def __post_init__(self) -> None:
-        hidden = check_hidden_sizes(self.hidden_sizes)
-        set_field = object.__setattr__
-        set_field(self, "in_features", check_int("in_features", self.in_features, 1, MAX_WIDTH))
-        set_field(self, "hidden_sizes", hidden)
-        set_field(self, "activations", check_activations(self.activations, len(hidden)))
-        set_field(self, "out_features", check_int("out_features", self.out_features, 1, MAX_WIDTH))
-        set_field(self, "seed", check_int("seed", self.seed, 0, MAX_SEED))
+    in_features: int = setting(Int(1, MAX_WIDTH), 20)
+    hidden_sizes: tuple[int, ...] = setting(Ints(1, MAX_WIDTH, 0, MAX_HIDDEN_LAYERS), (256,))
+    activations: tuple[str, ...] | str = setting(Choice(activation_names), "relu",
+                                                 per_layer="hidden_sizes")
+    out_features: int = setting(Int(1, MAX_WIDTH), 10)
+    seed: int = setting(Int(0, MAX_SEED), 0)
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:
@@ -61,66 +54,19 @@ class MLPSpec:
         return (self.in_features, *self.hidden_sizes, self.out_features)
 
 
-def check_hidden_sizes(value: object) -> tuple[int, ...]:
-    """Validate hidden-layer widths: 0 to 8 layers of 1 to 4096 units."""
-    return check_int_tuple("hidden_sizes", value, 1, MAX_WIDTH, 0, MAX_HIDDEN_LAYERS)
-
-
-def check_activation_names(value: object) -> tuple[str, ...] | str:
-    """Validate activation names alone: one name, or a sequence of names."""
-    if isinstance(value, str):
-        return check_activation("activations", value)
-    if not isinstance(value, Sequence):
-        raise TypeError(
-            "activations must be one activation name or a tuple of names, "
-            f"got {describe(value)}"
-        )
-    return tuple(check_activation(f"activations[{i}]", v) for i, v in enumerate(value))
-
-
-def check_activations(value: object, num_layers: int) -> tuple[str, ...]:
-    """Validate activations for ``num_layers`` hidden layers; one name is repeated."""
-    names = check_activation_names(value)
-    if isinstance(names, str):
-        return (names,) * num_layers
-    if len(names) != num_layers:
-        raise ValueError(
-            f"activations must have one name per hidden layer ({num_layers}), "
-            f"got {len(names)}: {names}"
-        )
-    return names
-
-
-#: Index no layer ever has (layers are numbered below 1024): seeds the inputs, so the
-#: inputs are never a copy of a layer's draw.
-INPUT_INDEX = 1023
-#: Readers' layers after hidden layer ``i`` are seeded with index ``CUSTOM_INDEX + i``.
-CUSTOM_INDEX = 512
-
-
-def layer_seed(seed: int, index: int) -> int:
-    """The seed ``Linear`` layer ``index`` is initialized from (unique per seed and index).
-
-    ``layer_seed(seed, INPUT_INDEX)`` seeds input batches: no layer shares it.
-    """
-    return seed * 1024 + index
-
-
 def init_linear_(layer: nn.Linear, seed: int) -> nn.Linear:
     """Initialize ``layer`` as PyTorch does by default, from a seed of its own.
 
-    PyTorch draws weight and bias uniformly from ``(-1/sqrt(fan_in), 1/sqrt(fan_in))``.
-    Seeding each layer separately makes it depend only on its own shape, its
-    position and the seed: changing one layer's width redraws that layer and the
-    next (whose input width changed) and leaves every other layer as it was. The
-    global random state is restored afterwards.
+    PyTorch draws weight and bias uniformly from ``(-1/sqrt(fan_in), 1/sqrt(fan_in))``:
+    the ``"default"`` scheme of :data:`~widgets.core.init.SCHEMES`, whose ``nn.init``
+    calls run here. Seeding each layer separately makes it depend only on its own
+    shape, its position and the seed: changing one layer's width redraws that layer
+    and the next (whose input width changed) and leaves every other layer as it was.
+    The global random state is restored afterwards.
     """
-    bound = 1 / math.sqrt(layer.in_features)
-    with torch.random.fork_rng(devices=[]), torch.no_grad():
+    with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)  # the global generator is several times faster than a private one
-        nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5))
-        if layer.bias is not None:
-            nn.init.uniform_(layer.bias, -bound, bound)
+        SCHEMES["default"].apply_(layer)
     return layer
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ..text import t
 from .checks import check_int, describe
 from .introspection import check_module, is_uninitialized
 
@@ -99,8 +100,8 @@ class ParameterInfo:
     @property
     def shape_text(self) -> str:
         if self.shape is None:
-            return "uninitialized"
-        return "x".join(map(str, self.shape)) or "scalar"
+            return t("introspection.uninitialized")
+        return "x".join(map(str, self.shape)) or t("introspection.scalar")
 
 
 def check_bins(value: object) -> int:
@@ -164,10 +165,10 @@ def backward_step(module: nn.Module, X: torch.Tensor,
     """
     check_module("module", module)
     if not isinstance(X, torch.Tensor):
-        raise TypeError(f"X must be a torch.Tensor, got {describe(X)}")
+        raise TypeError(t("parameters.not_tensor", field="X", got=describe(X)))
     module.zero_grad(set_to_none=True)
     loss = loss_fn(module(X))
     if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
-        raise ValueError(f"loss_fn must return a tensor with one number, got {describe(loss)}")
+        raise ValueError(t("parameters.loss_not_scalar", field="loss_fn", got=describe(loss)))
     loss.backward()
     return loss.item()

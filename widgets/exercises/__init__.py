@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from ..text import plural, t
+
 T = TypeVar("T")
 
 
@@ -31,7 +33,8 @@ class CheckReport:
 
     def expect(self, ok: bool, what: str, hint: str = "") -> bool:
         """Record one point: ``what`` holds if ``ok``; otherwise show ``hint``."""
-        self.points.append((bool(ok), what if ok or not hint else f"{what}: {hint}"))
+        self.points.append((bool(ok), what if ok or not hint
+                            else t("exercises.report.with_hint", what=what, hint=hint)))
         return bool(ok)
 
     def attempt(self, what: str, action: Callable[[], T]) -> T | None:
@@ -39,7 +42,8 @@ class CheckReport:
         try:
             return action()
         except Exception as error:  # the reader's code failed: report it, do not raise
-            self.points.append((False, f"{what} raised {type(error).__name__}: {error}"))
+            self.points.append((False, t("exercises.report.raised", what=what,
+                                         error_type=type(error).__name__, error=error)))
             return None
 
     @property
@@ -50,12 +54,11 @@ class CheckReport:
     def __repr__(self) -> str:
         failed = sum(not ok for ok, _ in self.points)
         if self.passed:
-            count = len(self.points)
-            head = (f"{self.title}: the one check passes" if count == 1
-                    else f"{self.title}: all {count} checks pass")
+            head = plural("exercises.report.passed", len(self.points), title=self.title)
         else:  # a failed point may hold back later ones, so no total is claimed
             held = len(self.points) - failed
-            head = (f"{self.title}: {failed} {'check' if failed == 1 else 'checks'} not met yet, "
-                    f"{held} {'holds' if held == 1 else 'hold'} so far")
+            head = t("exercises.report.not_passed", title=self.title,
+                     not_met=plural("exercises.report.not_met", failed),
+                     held=plural("exercises.report.held", held))
         lines = [f"  {'✓' if ok else '✗'} {text}" for ok, text in self.points]
         return "\n".join([head, *lines])

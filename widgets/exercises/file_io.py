@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from ..core.file_io import why_refused
+from ..text import t
 from . import CheckReport
 
 #: The two configurations :func:`check_checkpoint` saves and reloads.
@@ -51,8 +52,8 @@ def _error_text(error: BaseException) -> str:
     mismatch = _SIZE_MISMATCH.search(str(error))
     if mismatch:
         key, in_file, in_model = mismatch.groups()
-        return (f"{kind}: size mismatch for {key}: ({in_file}) in the file, "
-                f"({in_model}) in the model")
+        return t("exercises.file_io.size_mismatch", kind=kind, key=key, in_file=in_file,
+                 in_model=in_model)
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     text = " ".join(lines[:2]).rstrip(".")
     if len(text) > 160:
@@ -60,7 +61,8 @@ def _error_text(error: BaseException) -> str:
     return f"{kind}: {text}" if text else kind
 
 
-_SIZE_MISMATCH = re.compile(r"size mismatch for (\S+): copying a param with shape "
+#: PyTorch's message for a tensor whose shape differs between the file and the model.
+_SIZE_MISMATCH = re.compile(r"size mismatch for (\S+): copying a param with shape "  # code
                             r"torch\.Size\(\[(.*?)\]\) from checkpoint, the shape in "
                             r"current model is torch\.Size\(\[(.*?)\]\)")
 
@@ -72,8 +74,9 @@ def _run(report: CheckReport, what: str, action: Callable[[], object],
         return True, action()
     except Exception as error:  # the reader's code failed: report it, never raise
         extra = hint(error)
-        report.points.append((False, f"{what} raised {_error_text(error)}"
-                                     + (f": {extra}" if extra else "")))
+        report.points.append((False, t("exercises.file_io.raised_hint" if extra
+                                       else "exercises.file_io.raised",
+                                       what=what, error=_error_text(error), hint=extra)))
         return False, None
 
 
@@ -97,8 +100,8 @@ def _watched_torch_load() -> Iterator[list[bool]]:
 
 def _expect_weights_only(report: CheckReport, asked: list[bool]) -> None:
     if asked:
-        report.expect(all(asked), "torch.load is called with weights_only=True",
-                      "pass it explicitly: before PyTorch 2.6 the default unpickled anything")
+        report.expect(all(asked), t("exercises.file_io.weights_only_asked"),
+                      t("exercises.file_io.weights_only_default"))
 
 
 def _trained(net: nn.Module, seed: int) -> nn.Module:
@@ -112,16 +115,16 @@ def _trained(net: nn.Module, seed: int) -> nn.Module:
 
 def _saved_content(report: CheckReport, path: Path, what: str) -> object:
     """Read the reader's file weights-only; record whether it holds tensors and containers."""
-    if not report.expect(path.is_file(), f"{what} writes the file", "nothing was written at path"):
+    if not report.expect(path.is_file(), t("exercises.file_io.writes_file", what=what),
+                         t("exercises.file_io.nothing_written")):
         return None
     try:
         content = torch.load(path, weights_only=True)
     except Exception as error:  # a pickled module, or not a torch file at all
-        report.expect(False, "the file loads with weights_only=True",
-                      f"it is refused ({_error_text(error)}); a pickled module object "
-                      "needs its class's code and the right to run it: save state_dict()")
+        report.expect(False, t("exercises.file_io.loads_weights_only"),
+                      t("exercises.file_io.refused", error=_error_text(error)))
         return None
-    report.expect(True, "the file loads with weights_only=True")
+    report.expect(True, t("exercises.file_io.loads_weights_only"))
     return content
 
 
@@ -160,14 +163,13 @@ def check_round_trip(save_model: Callable[[nn.Module, Path], object],
         return report
     _expect_weights_only(report, asked)
     kind = type(loaded).__name__
-    hint = f"got {kind}"
-    if kind == "_IncompatibleKeys":
-        hint += (" (load_state_dict fills the model in place and returns a report of missing"
-                 " and unexpected keys: return the model itself)")
-    if not report.expect(isinstance(loaded, nn.Module), "load_model returns an nn.Module", hint):
+    hint = t("exercises.file_io.got_incompatible_keys" if kind == "_IncompatibleKeys"
+             else "exercises.file_io.got", value=kind)
+    if not report.expect(isinstance(loaded, nn.Module),
+                         t("exercises.file_io.returns_module", function="load_model"), hint):
         return report
-    report.expect(_outputs_equal(net, loaded, X), "its outputs equal the saved model's",
-                  "they differ: make_net() draws fresh weights; load the saved ones into it")
+    report.expect(_outputs_equal(net, loaded, X), t("exercises.file_io.outputs_equal"),
+                  t("exercises.file_io.fresh_weights"))
     return report
 
 
@@ -184,44 +186,50 @@ def check_checkpoint(save_checkpoint: Callable[[nn.Module, dict, Path], object],
     asked: list[bool] = []
     with tempfile.TemporaryDirectory(prefix="layerlab-check-") as tmp:
         for i, config in enumerate(CHECKPOINT_CONFIGS):
-            label = "{num_inputs}-{num_hiddens}-{num_outputs} net".format(**config)
+            label = t("exercises.file_io.config_net", **config)
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(i)
                 net = _trained(make_mlp(**config), seed=10 + i)
                 X = torch.rand(2, config["num_inputs"])
             path = Path(tmp) / f"checkpoint{i}.pt"
-            saved, _ = _run(report, f"{label}: save_checkpoint(net, config, path)",
+            saved, _ = _run(report, t("exercises.file_io.labelled", label=label,
+                                      what="save_checkpoint(net, config, path)"),
                             lambda net=net, config=config, path=path:
                             save_checkpoint(net, dict(config), path))
             if not saved:
                 continue
             if not path.is_file():
-                report.expect(False, f"{label}: save_checkpoint writes the file",
-                              "nothing was written at path")
+                report.expect(False, t("exercises.file_io.labelled", label=label,
+                                       what=t("exercises.file_io.writes_file",
+                                              what="save_checkpoint")),
+                              t("exercises.file_io.nothing_written"))
                 continue
             with _watched_torch_load() as calls:
                 loaded_ok, loaded = _run(
-                    report, f"{label}: load_checkpoint(path)",
+                    report, t("exercises.file_io.labelled", label=label,
+                              what="load_checkpoint(path)"),
                     lambda path=path: load_checkpoint(path), hint=_checkpoint_hint)
             asked += calls
             if not loaded_ok:
                 continue
             if report.expect(isinstance(loaded, nn.Module),
-                             f"{label}: load_checkpoint returns an nn.Module",
-                             f"got {type(loaded).__name__}"):
+                             t("exercises.file_io.labelled", label=label,
+                               what=t("exercises.file_io.returns_module",
+                                      function="load_checkpoint")),
+                             t("exercises.file_io.got", value=type(loaded).__name__)):
                 report.expect(_outputs_equal(net, loaded, X),
-                              f"{label}: rebuilt from the file with outputs equal to the saved",
-                              "they differ, or the shapes do not fit: build make_mlp(**config) "
-                              "from the saved config and load the saved state_dict into it")
+                              t("exercises.file_io.labelled", label=label,
+                                what=t("exercises.file_io.rebuilt")),
+                              t("exercises.file_io.rebuild_from_config"))
     _expect_weights_only(report, asked)
     return report
 
 
 def _checkpoint_hint(error: BaseException) -> str:
     if isinstance(error, pickle.UnpicklingError):
-        return "weights_only=True refuses pickled objects: store plain ints and the state_dict"
-    if re.search(r"size mismatch|Missing key|Unexpected key", str(error)):
-        return "the file must say which architecture to build: save the config beside the weights"
+        return t("exercises.file_io.pickled_config")
+    if re.search(r"size mismatch|Missing key|Unexpected key", str(error)):  # code
+        return t("exercises.file_io.save_config")
     return ""
 
 
@@ -257,27 +265,26 @@ def check_partial_load(load_first_layers: Callable[[Path, nn.Module], object]) -
             ran, _ = _run(report, "load_first_layers(path, net)",
                           lambda: load_first_layers(path, net), hint=_partial_hint)
     if ran:
-        report.expect(True, "load_first_layers(path, net) runs")
+        report.expect(True, t("exercises.file_io.runs", call="load_first_layers(path, net)"))
     _expect_weights_only(report, asked)
     after = net.state_dict()
-    if not report.expect(set(after) == set(before), "net keeps its own parameter names",
-                         "its parameters were replaced or renamed"):
+    if not report.expect(set(after) == set(before), t("exercises.file_io.keeps_names"),
+                         t("exercises.file_io.names_replaced")):
         return report
     first = [key for key in after if key.split(".")[0] in ("0", "2")]
     not_copied = [key for key in first if not torch.equal(after[key], saved[key])]
-    report.expect(not not_copied, "layers 0 and 2 hold the saved weights",
-                  f"{', '.join(not_copied)} differ from the file")
+    report.expect(not not_copied, t("exercises.file_io.first_copied"),
+                  t("exercises.file_io.differ_from_file",
+                    keys=t("list.separator").join(not_copied)))
     rest = [key for key in after if key not in first]
     changed = [key for key in rest if not torch.equal(after[key], before[key])]
-    report.expect(not changed, "layers 4 and 6 keep their own weights",
-                  f"{', '.join(changed)} changed: copy only the keys of layers 0 and 2"
-                  + (" (even a load_state_dict that raises has copied every tensor that fit)"
-                     if not ran else ""))
+    report.expect(not changed, t("exercises.file_io.rest_kept"),
+                  t("exercises.file_io.changed" if ran else "exercises.file_io.changed_by_raise",
+                    keys=t("list.separator").join(changed)))
     return report
 
 
 def _partial_hint(error: BaseException) -> str:
-    if "size mismatch" in str(error):
-        return ("strict=False skips missing and unexpected keys, not keys whose shapes "
-                "differ: pick the keys you want")
+    if "size mismatch" in str(error):  # code
+        return t("exercises.file_io.strict_false")
     return ""

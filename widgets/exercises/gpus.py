@@ -20,6 +20,7 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from ..core.devices import try_gpu
+from ..text import join, plural, t
 from . import CheckReport
 
 CPU = torch.device("cpu")
@@ -75,15 +76,16 @@ def check_predict(predict: Callable[[nn.Module, torch.Tensor, torch.device], obj
         if len(report.points) > failures:  # it raised
             return report
         if not isinstance(out, torch.Tensor):
-            report.expect(False, "returns a tensor", f"got {type(out).__name__}")
+            report.expect(False, t("exercises.gpus.returns_tensor"),
+                          t("exercises.gpus.got", value=type(out).__name__))
             return report
         outputs_on_cpu &= out.device.type == "cpu"
         values_match &= (out.device.type == "cpu" and out.shape == expected.shape
                          and torch.allclose(out.detach(), expected, rtol=1e-4, atol=1e-5))
-    report.expect(outputs_on_cpu, "brings the output back to the CPU",
-                  "it stayed on the device; return net(X).cpu() (or .to('cpu'))")
-    report.expect(values_match, "the output holds the values of net(X)",
-                  "the numbers differ from net(X) computed on the CPU")
+    report.expect(outputs_on_cpu, t("exercises.gpus.back_on_cpu"),
+                  t("exercises.gpus.stayed_on_device"))
+    report.expect(values_match, t("exercises.gpus.values_of_net"),
+                  t("exercises.gpus.values_differ"))
     return report
 
 
@@ -100,30 +102,29 @@ def _try_on_meta(report: CheckReport, predict: Callable) -> tuple[bool | None, b
             raise _OperandsApartError
 
     net.register_forward_pre_hook(hook)
-    what = ("forward runs with the model and the batch both on the requested device "
-            "(tried on 'meta', a device every machine has)")
+    what = t("exercises.gpus.operands_together", device=META.type)
+    call = f"predict(net, X, {META.type!r})"
     try:
         out = predict(net, X, META)
     except _OperandsApartError:
         inputs, params = seen[0]
-        report.expect(False, what, f"the batch was on {', '.join(sorted(inputs))} and the "
-                      f"model on {', '.join(sorted(params))}. "
-                      + ("X.to(device) returns a moved copy and leaves X alone: "
-                         "keep it, X = X.to(device)" if params == {"meta"} else
-                         "move the model with net.to(device)"))
+        report.expect(False, what, t("exercises.gpus.batch_apart" if params == {"meta"}
+                                     else "exercises.gpus.model_apart",
+                                     inputs=t("list.separator").join(sorted(inputs)),
+                                     params=t("list.separator").join(sorted(params))))
         return False, None
     except NotImplementedError as error:
-        if "Cannot copy out of meta tensor" not in str(error) or not seen:
-            report.points.append((False, f"predict(net, X, 'meta') raised "
-                                         f"NotImplementedError: {error}"))
+        if "Cannot copy out of meta tensor" not in str(error) or not seen:  # code
+            report.points.append((False, t("exercises.gpus.raised", what=call,
+                                           error_type="NotImplementedError", error=error)))
             return None, None
         report.expect(True, what)
         return True, True  # it tried to copy the (data-less) output back to the CPU: good
     except Exception as error:  # the reader's code failed: report it, do not raise
-        report.points.append((False, f"predict(net, X, 'meta') raised "
-                                     f"{type(error).__name__}: {error}"))
+        report.points.append((False, t("exercises.gpus.raised", what=call,
+                                       error_type=type(error).__name__, error=error)))
         return None, None
-    if not report.expect(bool(seen), what, "net was never called"):
+    if not report.expect(bool(seen), what, t("exercises.gpus.never_called")):
         return False, None
     return True, not (isinstance(out, torch.Tensor) and out.device.type == "meta")
 
@@ -204,17 +205,14 @@ def check_train_epoch(train_epoch: Callable[[nn.Module, list, nn.Module,
         mean_ok &= isinstance(value, (int, float)) and math.isclose(value, expected, rel_tol=1e-4)
         steps_ok &= all(torch.allclose(p, q, rtol=1e-4, atol=1e-5)
                         for p, q in zip(net.parameters(), reference.parameters()))
-    report.expect(mean_ok, "returns the mean of the 8 batches' losses",
-                  "the value differs from the mean of the losses computed before each step")
-    report.expect(is_float, "returns it as a Python float",
-                  "call .item() on the total once, at the end")
-    report.expect(steps_ok, "takes one optimizer step per batch",
-                  "the parameters differ from those after 8 steps of zero_grad, backward, step")
-    plural = "value" if reads == 1 else "values"
-    report.expect(reads <= 1, "reads the loss back to the CPU once per epoch, not per batch",
-                  f"it read {reads} {plural} back over 8 batches, and on a GPU each read makes "
-                  "the CPU wait; keep a running total on the device (total += batch_loss.detach()) "
-                  "and call .item() once at the end")
+    num_batches = len(batches)
+    report.expect(mean_ok, t("exercises.gpus.mean_loss", count=num_batches),
+                  t("exercises.gpus.mean_differs"))
+    report.expect(is_float, t("exercises.gpus.python_float"), t("exercises.gpus.item_once"))
+    report.expect(steps_ok, t("exercises.gpus.step_per_batch"),
+                  t("exercises.gpus.steps_differ", count=num_batches))
+    report.expect(reads <= 1, t("exercises.gpus.read_once"),
+                  plural("exercises.gpus.reads", reads, batches=num_batches))
     return report
 
 
@@ -289,14 +287,17 @@ def check_time_once(time_once: Callable[[Callable[[], object], torch.device], ob
     if seconds is None:
         return report
     if not report.expect(isinstance(seconds, float) and seconds > 0,
-                         "returns seconds as a float > 0", f"got {seconds!r}"):
+                         t("exercises.gpus.returns_seconds"),
+                         t("exercises.gpus.got_repr", value=seconds)):
         return report
-    report.expect(len(calls) == 1, "calls fn once", f"it called fn {len(calls)} times")
-    report.expect(0.9 * WORK_S <= seconds < 2.0, "on the CPU, measures fn's 50 ms of work",
-                  "it measured more than 2 s: seconds, not milliseconds?" if seconds >= 2.0
-                  else "it measured less than fn took")
+    report.expect(len(calls) == 1, t("exercises.gpus.calls_fn_once"),
+                  t("exercises.gpus.calls_fn", count=len(calls)))
+    report.expect(0.9 * WORK_S <= seconds < 2.0, t("exercises.gpus.cpu_work", ms=WORK_S * 1000),
+                  t("exercises.gpus.milliseconds" if seconds >= 2.0
+                    else "exercises.gpus.too_short", seconds=2))
     stops_after, starts_after, never_synced = True, True, []
-    for kind in ("cuda", "mps"):
+    kinds = ("cuda", "mps")
+    for kind in kinds:
         gpu = _SimulatedGPU()
         gpu.submit(BACKLOG_S)
 
@@ -306,7 +307,8 @@ def check_time_once(time_once: Callable[[Callable[[], object], torch.device], ob
 
         with _simulated(kind, gpu):
             device = torch.device(f"{kind}:0")
-            seconds = report.attempt(f"time_once(fn, {str(device)!r}) on a simulated GPU",
+            seconds = report.attempt(t("exercises.gpus.simulated_call",
+                                       call=f"time_once(fn, {str(device)!r})"),
                                      lambda: time_once(gpu_work, device))  # noqa: B023
         if not isinstance(seconds, float):
             return report
@@ -316,13 +318,10 @@ def check_time_once(time_once: Callable[[Callable[[], object], torch.device], ob
         events = [*gpu.events, "fn"]  # an answer that never calls fn syncs before nothing
         synced_first = "sync" in events and events.index("sync") < events.index("fn")
         starts_after &= synced_first and seconds < WORK_S + BACKLOG_S / 2
-    verb = "was" if len(never_synced) == 1 else "were"
-    why = f" ({' and '.join(never_synced)} {verb} never called)" if never_synced else ""
-    report.expect(stops_after, "on a simulated GPU (cuda, then mps), the clock stops after "
-                  "fn's queued work is done",
-                  "it measured less than fn's work: on a GPU, fn only queues its work and "
-                  "returns; synchronize the device after fn(), before reading the clock" + why)
-    report.expect(starts_after, "work queued before the call is left out",
-                  "synchronize the device before starting the clock too, or work queued "
-                  "earlier is counted as fn's")
+    report.expect(stops_after, t("exercises.gpus.clock_stops", first=kinds[0], second=kinds[1]),
+                  plural("exercises.gpus.sync_after_never", len(never_synced),
+                         functions=join(never_synced)) if never_synced
+                  else t("exercises.gpus.sync_after"))
+    report.expect(starts_after, t("exercises.gpus.backlog_left_out"),
+                  t("exercises.gpus.sync_before"))
     return report

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from ..core.introspection import count_parameters, count_tensors, trace_forward
+from ..text import plural, t
 from . import CheckReport
 
 
@@ -19,30 +20,34 @@ def check_registration(model_class: type[nn.Module], in_features: int = 20) -> C
     so ``parameters()``, ``state_dict()`` and ``.to()`` all reach it.
     """
     report = CheckReport(f"check_registration({getattr(model_class, '__name__', model_class)})")
-    net = report.attempt("building the model", model_class)
-    if net is None or not report.expect(isinstance(net, nn.Module), "builds an nn.Module",
-                                        f"got {type(net).__name__}"):
+    net = report.attempt(t("exercises.layers_and_modules.building_model"), model_class)
+    if net is None or not report.expect(isinstance(net, nn.Module),
+                                        t("exercises.layers_and_modules.builds_module"),
+                                        t("exercises.layers_and_modules.got",
+                                          value=type(net).__name__)):
         return report
     X = torch.rand(2, in_features)
     trace = trace_forward(net, X)
-    if not report.expect(trace.error is None, "forward runs",
-                         f"it raised {trace.error_text}"):
+    if not report.expect(trace.error is None, t("exercises.layers_and_modules.forward_runs"),
+                         t("exercises.layers_and_modules.forward_raised",
+                           error=trace.error_text)):
         return report
     hidden = sorted({c.type_name for c in trace.calls if not c.registered})
-    verb = "is" if len(hidden) == 1 else "are"
-    report.expect(not hidden, "every module that forward calls is registered",
-                  f"{', '.join(hidden)} ran but {verb} not registered (kept in a plain list?)")
+    report.expect(not hidden, t("exercises.layers_and_modules.all_registered"),
+                  plural("exercises.layers_and_modules.not_registered", len(hidden),
+                         modules=t("list.separator").join(hidden)))
     used = count_tensors(_used_parameters(net, X)).known
     registered = count_parameters(net).known
     report.expect(registered == used > 0,
-                  f"parameters() holds all {used:,} parameters forward uses",
-                  f"it holds {registered:,}")
-    report.expect(len(net.state_dict()) > 0, "state_dict() has an entry for each weight",
-                  "it is empty, so saving would store nothing")
-    converted = report.attempt(".to(torch.float64) then forward",
+                  t("exercises.layers_and_modules.holds_used", count=used),
+                  t("exercises.layers_and_modules.holds", count=registered))
+    report.expect(len(net.state_dict()) > 0,
+                  t("exercises.layers_and_modules.state_dict_entries"),
+                  t("exercises.layers_and_modules.state_dict_empty"))
+    converted = report.attempt(t("exercises.layers_and_modules.to_float64"),
                                lambda: net.to(torch.float64)(X.double()))
     if converted is not None:
-        report.expect(True, ".to() converts every layer")
+        report.expect(True, t("exercises.layers_and_modules.to_converts"))
     return report
 
 
@@ -82,19 +87,24 @@ def check_parallel(parallel_class: type[nn.Module]) -> CheckReport:
         return report
     expected = torch.cat([net1(X), net2(X)], dim=1)
     if report.expect(isinstance(Y, torch.Tensor) and Y.shape == expected.shape,
-                     "output shape is (2, 3 + 5) = (2, 8)",
-                     f"got {tuple(Y.shape) if isinstance(Y, torch.Tensor) else type(Y)}"):
-        report.expect(torch.allclose(Y, expected), "output is net1(X) then net2(X), side by side",
-                      "the values differ from torch.cat([net1(X), net2(X)], dim=1)")
+                     t("exercises.layers_and_modules.parallel_shape", batch=2, first=3, second=5,
+                       shape=tuple(expected.shape)),
+                     t("exercises.layers_and_modules.got",
+                       value=tuple(Y.shape) if isinstance(Y, torch.Tensor) else type(Y))):
+        report.expect(torch.allclose(Y, expected),
+                      t("exercises.layers_and_modules.parallel_values"),
+                      t("exercises.layers_and_modules.parallel_values_differ"))
     report.expect(count_parameters(model).known == 15 + 25,
-                  "both nets' 40 parameters are registered",
-                  f"parameters() holds {count_parameters(model).known}")
+                  t("exercises.layers_and_modules.parallel_registered", count=15 + 25),
+                  t("exercises.layers_and_modules.parameters_hold",
+                    count=count_parameters(model).known))
     if isinstance(Y, torch.Tensor) and report.expect(
-            Y.requires_grad, "the output is part of the autograd graph",
-            "it is detached (was .detach(), .data or torch.no_grad() used?)"):
+            Y.requires_grad, t("exercises.layers_and_modules.in_graph"),
+            t("exercises.layers_and_modules.detached")):
         Y.sum().backward()
         report.expect(net1.weight.grad is not None and net2[0].weight.grad is not None,
-                      "gradients reach both nets", "one net got no gradient")
+                      t("exercises.layers_and_modules.gradients_reach_both"),
+                      t("exercises.layers_and_modules.one_without_gradient"))
     return report
 
 
@@ -115,15 +125,20 @@ def check_stack(stack: Callable[[Callable[[], nn.Module], int], nn.Module]) -> C
     net = report.attempt("stack(make_block, 3)", lambda: stack(make_block, 3))
     if net is None:
         return report
-    if not report.expect(isinstance(net, nn.Module), "returns an nn.Module",
-                         f"got {type(net).__name__}"):
+    if not report.expect(isinstance(net, nn.Module),
+                         t("exercises.layers_and_modules.returns_module"),
+                         t("exercises.layers_and_modules.got", value=type(net).__name__)):
         return report
     Y = report.attempt("forward", lambda: net(torch.rand(2, 8)))
     shape = tuple(Y.shape) if isinstance(Y, torch.Tensor) else type(Y).__name__
-    report.expect(shape == (2, 8), "maps (2, 8) to (2, 8)", f"got {shape}")
-    times = "once" if len(made) == 1 else f"{len(made)} times"
-    report.expect(len(made) == 3, "calls make_block once per block", f"it was called {times}")
+    report.expect(shape == (2, 8),
+                  t("exercises.layers_and_modules.stack_shape", shape_in=(2, 8), shape_out=(2, 8)),
+                  t("exercises.layers_and_modules.got", value=shape))
+    report.expect(len(made) == 3, t("exercises.layers_and_modules.calls_once_per_block"),
+                  plural("exercises.layers_and_modules.called", len(made)))
     report.expect(count_parameters(net).known == 3 * 72,
-                  "holds 3 x 72 = 216 parameters: one independent set per block",
-                  f"it holds {count_parameters(net).known}; shared blocks are counted once")
+                  t("exercises.layers_and_modules.stack_count", blocks=3, per_block=72,
+                    total=3 * 72),
+                  t("exercises.layers_and_modules.stack_shared",
+                    count=count_parameters(net).known))
     return report

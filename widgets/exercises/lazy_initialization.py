@@ -9,6 +9,7 @@ from torch import nn
 
 from ..core.introspection import count_parameters, is_uninitialized
 from ..core.lazy import dry_run
+from ..text import t
 from . import CheckReport
 
 
@@ -24,7 +25,8 @@ def _attempt(report: CheckReport, what: str, action: Callable[[], object]) -> ob
     try:
         return action()
     except Exception as error:  # the reader's code failed: report it, do not raise
-        report.expect(False, f"{what} raised {_short(error)}")
+        report.expect(False, t("exercises.lazy_initialization.raised", what=what,
+                               error=_short(error)))
         return None
 
 
@@ -44,47 +46,54 @@ def check_first_layer_fixed(make_net: Callable[[], nn.Module], known_before: int
     """
     report = CheckReport(f"check_first_layer_fixed({_name(make_net)})")
     net = _attempt(report, "make_net()", make_net)
-    if net is None or not report.expect(isinstance(net, nn.Module), "builds an nn.Module",
-                                        f"got {type(net).__name__}"):
+    if net is None or not report.expect(isinstance(net, nn.Module),
+                                        t("exercises.lazy_initialization.builds_module"),
+                                        t("exercises.lazy_initialization.got",
+                                          value=type(net).__name__)):
         return report
     assert isinstance(net, nn.Module)
     layers = [m for m in net.modules() if list(m.parameters(recurse=False))]
-    if not report.expect(len(layers) == 3, "has three layers with parameters",
-                         f"found {len(layers)}"):
+    if not report.expect(len(layers) == 3, t("exercises.lazy_initialization.three_layers"),
+                         t("exercises.lazy_initialization.found", count=len(layers))):
         return report
     first, *later = layers
     fixed = isinstance(first, nn.Linear) and not any(map(is_uninitialized, first.parameters()))
     intended = fixed and (first.in_features, first.out_features) == (20, 64)
-    report.expect(intended,
-                  "the first layer is nn.Linear(20, 64), initialized as soon as it is built",
-                  f"it is {type(first).__name__}"
-                  + ("" if fixed else ", which waits for data: give it its input size"))
+    report.expect(intended, t("exercises.lazy_initialization.first_fixed"),
+                  t("exercises.lazy_initialization.it_is" if fixed
+                    else "exercises.lazy_initialization.it_is_lazy", type=type(first).__name__))
     report.expect(all(any(map(is_uninitialized, m.parameters())) for m in later),
-                  "the later layers are lazy: uninitialized until the dry run",
-                  "; ".join(f"{type(m).__name__} already has its shapes" for m in later
-                            if not any(map(is_uninitialized, m.parameters()))))
+                  t("exercises.lazy_initialization.later_lazy"),
+                  t("exercises.lazy_initialization.separator").join(
+                      t("exercises.lazy_initialization.has_shapes", type=type(m).__name__)
+                      for m in later if not any(map(is_uninitialized, m.parameters()))))
     result = dry_run(net, 20)
-    if not report.expect(result.ok, "a dry run on 20 inputs runs", result.error or ""):
+    if not report.expect(result.ok, t("exercises.lazy_initialization.dry_run_runs", count=20),
+                         result.error or ""):
         return report
-    report.expect(result.output_shape == (2, 10), "the output has 10 columns",
-                  f"got shape {result.output_shape}")
+    report.expect(result.output_shape == (2, 10),
+                  t("exercises.lazy_initialization.output_columns", count=10),
+                  t("exercises.lazy_initialization.got_shape", shape=result.output_shape))
     _expect_count(report, "known_before", known_before, result.count_before.known,
-                  "exist before the dry run",
-                  "only layers built with their input size hold numbers before data flows"
-                  if intended else "once the first layer is nn.Linear(20, 64), recount")
+                  "exercises.lazy_initialization.count_before",
+                  "exercises.lazy_initialization.count_before_wrong",
+                  t("exercises.lazy_initialization.only_fixed_layers" if intended
+                    else "exercises.lazy_initialization.recount"))
     _expect_count(report, "known_after", known_after, result.num_parameters,
-                  "exist after the dry run", "each layer holds (inputs + 1) x outputs")
+                  "exercises.lazy_initialization.count_after",
+                  "exercises.lazy_initialization.count_after_wrong",
+                  t("exercises.lazy_initialization.per_layer_count"))
     return report
 
 
-def _expect_count(report: CheckReport, name: str, said: object, actual: int, when: str,
-                  hint: str) -> bool:
-    """Compare a predicted parameter count with the count of the network the reader built."""
+def _expect_count(report: CheckReport, name: str, said: object, actual: int, right: str,
+                  wrong: str, hint: str) -> bool:
+    """Compare a predicted parameter count with the count of the network the reader built;
+    ``right`` and ``wrong`` are the ids of the texts for a right and a wrong prediction."""
     if said == actual:
-        return report.expect(True, f"{name}: {actual:,} numbers {when}")
+        return report.expect(True, t(right, name=name, count=actual))
     said_text = f"{said:,}" if type(said) is int else repr(said)
-    return report.expect(False, f"{name}: for the network you built, {actual:,} numbers {when} "
-                                f"(you said {said_text}); {hint}")
+    return report.expect(False, t(wrong, name=name, count=actual, said=said_text, hint=hint))
 
 
 def check_mismatch(layer: str, expects: int, gets: int, fixed: nn.Module) -> CheckReport:
@@ -100,40 +109,45 @@ def check_mismatch(layer: str, expects: int, gets: int, fixed: nn.Module) -> Che
     report = CheckReport("check_mismatch")
     broken = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(32, 10))
     found = dry_run(broken, 20)
-    report.expect(layer == found.failed_layer, f"layer {found.failed_layer!r} is the one that "
-                  "raises", f"you said {layer!r}; follow the widths from the input: which layer "
-                  "first gets a width it was not built for?")
-    report.expect(expects == 32, "it expects 32 input features (its in_features)",
-                  f"you said {expects!r}")
-    report.expect(gets == 64, "it gets 64: the output size of layer '0'", f"you said {gets!r}")
-    if not report.expect(isinstance(fixed, nn.Module), "fixed is an nn.Module",
-                         f"got {type(fixed).__name__}"):
+    report.expect(layer == found.failed_layer,
+                  t("exercises.lazy_initialization.raising_layer", layer=found.failed_layer),
+                  t("exercises.lazy_initialization.follow_widths", said=layer))
+    report.expect(expects == 32, t("exercises.lazy_initialization.expects", count=32),
+                  t("exercises.lazy_initialization.you_said", said=expects))
+    report.expect(gets == 64, t("exercises.lazy_initialization.gets", count=64, layer="0"),
+                  t("exercises.lazy_initialization.you_said", said=gets))
+    if not report.expect(isinstance(fixed, nn.Module),
+                         t("exercises.lazy_initialization.fixed_module"),
+                         t("exercises.lazy_initialization.got", value=type(fixed).__name__)):
         return report
     result = dry_run(fixed, 20)
-    if not report.expect(result.ok, "the fixed network runs on 20 inputs", result.error or ""):
+    if not report.expect(result.ok, t("exercises.lazy_initialization.fixed_runs", count=20),
+                         result.error or ""):
         return report
-    report.expect(result.output_shape == (2, 10), "the fixed network gives 10 outputs",
-                  f"got shape {result.output_shape}")
+    report.expect(result.output_shape == (2, 10),
+                  t("exercises.lazy_initialization.fixed_outputs", count=10),
+                  t("exercises.lazy_initialization.got_shape", shape=result.output_shape))
     first = next((m for m in fixed.modules() if list(m.parameters(recurse=False))), None)
     report.expect(isinstance(first, nn.Linear) and not is_uninitialized(first.weight)
                   and (first.in_features, first.out_features) == (20, 64),
-                  "its first layer is still nn.Linear(20, 64)",
-                  f"it is {type(first).__name__}: repair the layer that failed, not this one")
+                  t("exercises.lazy_initialization.first_still_fixed"),
+                  t("exercises.lazy_initialization.repair_other", type=type(first).__name__))
     return report
 
 
 def _materialize_cases() -> list[tuple[str, Callable[[], nn.Module], tuple[int, ...], int]]:
     """(label, model factory, input shape, parameter count) for the materialize check."""
     return [
-        ("a lazy MLP", lambda: nn.Sequential(nn.LazyLinear(32), nn.ReLU(), nn.LazyLinear(10)),
+        (t("exercises.lazy_initialization.lazy_mlp"),
+         lambda: nn.Sequential(nn.LazyLinear(32), nn.ReLU(), nn.LazyLinear(10)),
          (20,), 20 * 32 + 32 + 32 * 10 + 10),
-        ("a fixed layer, then a lazy one",
+        (t("exercises.lazy_initialization.fixed_then_lazy"),
          lambda: nn.Sequential(nn.Linear(20, 16), nn.ReLU(), nn.LazyLinear(4)),
          (20,), 20 * 16 + 16 + 16 * 4 + 4),
-        ("a lazy convolutional net",
+        (t("exercises.lazy_initialization.lazy_conv"),
          lambda: nn.Sequential(nn.LazyConv2d(4, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10)),
          (3, 8, 8), 4 * 3 * 3 * 3 + 4 + 4 * 6 * 6 * 10 + 10),
-        ("a model with nothing lazy", lambda: nn.Linear(5, 2), (5,), 12),
+        (t("exercises.lazy_initialization.nothing_lazy"), lambda: nn.Linear(5, 2), (5,), 12),
     ]
 
 
@@ -156,16 +170,19 @@ def check_materialize(materialize: Callable[[nn.Module, tuple[int, ...]], int]) 
                 continue
             left = count_parameters(net).uninitialized
             lazy = sorted({type(m).__name__ for m in net.modules() if "Lazy" in type(m).__name__})
-            report.expect(not left and not lazy, f"{label}: every layer has its shapes",
-                          f"{left} parameters still uninitialized" if left
-                          else f"{', '.join(lazy)} still lazy")
+            report.expect(not left and not lazy,
+                          t("exercises.lazy_initialization.all_shaped", label=label),
+                          t("exercises.lazy_initialization.uninitialized", count=left) if left
+                          else t("exercises.lazy_initialization.still_lazy",
+                                 types=t("list.separator").join(lazy)))
             report.expect(type(count) is int and count == expected,
-                          f"{label} with inputs {shape}: returns {expected:,}",
-                          f"got {count!r}")
+                          t("exercises.lazy_initialization.returns_count", label=label,
+                            shape=shape, count=expected),
+                          t("exercises.lazy_initialization.got_repr", value=count))
     net = nn.Sequential(nn.LazyLinear(3))
-    again = _attempt(report, "materialize called twice on one model",
+    again = _attempt(report, t("exercises.lazy_initialization.called_twice"),
                      lambda: (materialize(net, (4,)), materialize(net, (4,)))[1])
     if again is not None:
-        report.expect(again == 15, "calling it again on a materialized model gives the same count",
-                      f"got {again!r}")
+        report.expect(again == 15, t("exercises.lazy_initialization.same_count_again"),
+                      t("exercises.lazy_initialization.got_repr", value=again))
     return report

@@ -8,7 +8,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from ..core.init_stats import InitSpec, check_scale, compute_stats
+from ..core.init import InitSpec, check_scale, compute_stats
+from ..text import t
 from . import CheckReport
 
 
@@ -42,29 +43,30 @@ def check_xavier_init(init_fn: Callable[[nn.Module], object]) -> CheckReport:
     for name, module in net.named_modules():
         if not isinstance(module, nn.Linear):
             continue
-        what = f"layer {name} (LazyLinear, now Linear)" if name in lazy else f"layer {name}"
+        what = t("exercises.parameter_initialization.lazy_layer" if name in lazy
+                 else "exercises.parameter_initialization.layer", name=name)
         fan_in, fan_out = module.in_features, module.out_features
         bound = math.sqrt(6 / (fan_in + fan_out))
         weight = module.weight.detach()
         if not report.expect(not torch.equal(weight, before[f"{name}.weight"]),
-                             f"{what} got new weights",
-                             "it still holds PyTorch's default ones: did the test on the "
-                             "module's type skip it?"):
+                             t("exercises.parameter_initialization.new_weights", what=what),
+                             t("exercises.parameter_initialization.default_weights")):
             continue
         largest, std = weight.abs().max().item(), weight.std().item()
         beyond = largest > bound * (1 + 1e-6)
         report.expect(not beyond and largest > 0.9 * bound,
-                      f"{what}: weights fill ±{bound:.3f}, Xavier's uniform range for "
-                      f"{fan_in} in and {fan_out} out",
-                      f"they reach {largest:.3f}" + (
-                          ", beyond the uniform bound: normal instead of uniform? use "
-                          "xavier_uniform_" if beyond else ""))
+                      t("exercises.parameter_initialization.xavier_range", what=what,
+                        bound=bound, fan_in=fan_in, fan_out=fan_out),
+                      t("exercises.parameter_initialization.beyond_bound" if beyond
+                        else "exercises.parameter_initialization.reach", largest=largest))
         report.expect(abs(std - bound / math.sqrt(3)) < 0.1 * bound / math.sqrt(3),
-                      f"{what}: weight std is about {bound / math.sqrt(3):.3f}",
-                      f"it is {std:.3f}")
+                      t("exercises.parameter_initialization.xavier_std", what=what,
+                        std=bound / math.sqrt(3)),
+                      t("exercises.parameter_initialization.std_is", std=std))
         bias = module.bias
-        report.expect(bias is not None and bool((bias == 0).all()), f"{what}: biases are 0",
-                      "set them with nn.init.zeros_")
+        report.expect(bias is not None and bool((bias == 0).all()),
+                      t("exercises.parameter_initialization.biases_zero", what=what),
+                      t("exercises.parameter_initialization.zero_biases"))
     return report
 
 
@@ -83,28 +85,32 @@ def check_tanh_scale(scale: float) -> CheckReport:
     The report's title does not repeat the value, so a solution shown does not
     print its answer.
     """
-    report = CheckReport("check_tanh_scale(your std)")
+    report = CheckReport(t("exercises.parameter_initialization.tanh_title",
+                           function="check_tanh_scale"))
     try:
         spec = InitSpec(**TANH_STACK, schemes="normal", scales=check_scale("scale", scale))
     except (TypeError, ValueError) as error:
-        report.expect(False, "the std is a number from 0 to 100", str(error))
+        report.expect(False, t("exercises.parameter_initialization.std_range", low=0, high=100),
+                      str(error))
         return report
     stats = compute_stats(spec)
     a, g = stats.activation_std, stats.gradient_std
     signal, gradient = a[-1] / a[0] if a[0] else 0.0, g[0] / g[-1]
+    depth = TANH_STACK["depth"]
     report.expect(math.isfinite(signal) and 0.1 <= signal <= 10,
-                  "the signal keeps its size: std at layer 50 within ×10 of layer 1",
-                  f"it is {signal:.2g} of layer 1" + (
-                      "; it shrinks every layer, so try a larger std" if signal < 0.1 else ""))
+                  t("exercises.parameter_initialization.signal_steady", depth=depth),
+                  t("exercises.parameter_initialization.signal_shrinks" if signal < 0.1
+                    else "exercises.parameter_initialization.of_first_layer", ratio=signal))
     saturation = stats.saturation or 0.0
-    report.expect(saturation < 0.05, "under 5% of layer 50's outputs saturate at ±1",
-                  f"{saturation:.0%} do: the std is too large, tanh is flat out there")
+    report.expect(saturation < 0.05,
+                  t("exercises.parameter_initialization.few_saturate", depth=depth),
+                  t("exercises.parameter_initialization.saturate", share=saturation))
     report.expect(math.isfinite(gradient) and 0.1 <= gradient <= 10,
-                  "the gradient keeps its size: std at layer 1 within ×10 of layer 50",
-                  f"it is {gradient:.2g} times layer 50's" + (
-                      "; it grows on the way down, so try a smaller std" if gradient > 10
-                      else "; it fades on the way down, so try a larger std"
-                      if gradient < 0.1 else ""))
+                  t("exercises.parameter_initialization.gradient_steady", depth=depth),
+                  t("exercises.parameter_initialization.gradient_grows" if gradient > 10
+                    else "exercises.parameter_initialization.gradient_fades" if gradient < 0.1
+                    else "exercises.parameter_initialization.gradient_ratio",
+                    ratio=gradient, depth=depth))
     return report
 
 
@@ -135,24 +141,27 @@ def check_he_init(init_fn: Callable[[nn.Module], object]) -> CheckReport:
         fan_in = module.in_features
         target = math.sqrt(2 / fan_in)
         std = weight.std().item()
+        what = t("exercises.parameter_initialization.layer", name=name)
         if abs(std - target) < 0.07 * target:
-            report.expect(True, f"layer {name}: weight std is √(2/{fan_in}) = {target:.3f}")
+            report.expect(True, t("exercises.parameter_initialization.he_std", what=what,
+                                  fan_in=fan_in, target=target))
         else:
             lecun = abs(std * math.sqrt(2) - target) < 0.07 * target  # √(1/fan_in)
-            report.expect(False, f"layer {name}: weight std should be √(2/{fan_in}) = "
-                                 f"{target:.3f}, is {std:.3f}" + (
-                                     f" = √(1/{fan_in}): the factor 2 for ReLU is missing"
-                                     if lecun else ""))
+            report.expect(False, t("exercises.parameter_initialization.he_std_lecun" if lecun
+                                   else "exercises.parameter_initialization.he_std_wrong",
+                                   what=what, fan_in=fan_in, target=target, std=std))
         tails = (weight.abs() > 2 * std).double().mean().item()
-        report.expect(0.02 < tails < 0.08, f"layer {name}: weights are normal, not uniform",
-                      f"{tails:.1%} lie beyond 2 std, where a normal puts 4.6%")
+        report.expect(0.02 < tails < 0.08,
+                      t("exercises.parameter_initialization.normal_weights", what=what),
+                      t("exercises.parameter_initialization.tails", share=tails))
         report.expect(module.bias is not None and bool((module.bias == 0).all()),
-                      f"layer {name}: biases are 0", "set them with nn.init.zeros_")
+                      t("exercises.parameter_initialization.biases_zero", what=what),
+                      t("exercises.parameter_initialization.zero_biases"))
     with torch.no_grad():
         first = deep[1](deep[0](X)).std().item()
         last = deep(X).std().item()
     ratio = last / first if first else 0.0
     report.expect(math.isfinite(ratio) and 0.1 <= ratio <= 10,
-                  "a 30-layer ReLU stack keeps its signal: std at layer 30 within ×10 of layer 1",
-                  f"it is {ratio:.2g} of layer 1")
+                  t("exercises.parameter_initialization.relu_steady", depth=len(deep) // 2),
+                  t("exercises.parameter_initialization.of_first_layer", ratio=ratio))
     return report

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from ..text import t
 from . import CheckReport
 
 
@@ -36,25 +37,34 @@ def check_parameter_shapes(parameter_shapes: Callable[[nn.Module], dict]) -> Che
     got = report.attempt("parameter_shapes(net)", lambda: parameter_shapes(net))
     if got is None:
         return report
-    if not report.expect(isinstance(got, dict), "returns a dict", f"got {type(got).__name__}"):
+    if not report.expect(isinstance(got, dict), t("exercises.parameter_management.returns_dict"),
+                         t("exercises.parameter_management.got", value=type(got).__name__)):
         return report
     got = {str(k): tuple(v) if isinstance(v, (tuple, list, torch.Size)) else v
            for k, v in got.items()}
     missing = [name for name in expected if name not in got]
-    report.expect(not missing, f"names all {len(expected)} parameters, nested ones included",
-                  f"missing {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}"
-                  " (recurse=False, children() or named_children() stop before the nested "
-                  "blocks)")
+    report.expect(not missing,
+                  t("exercises.parameter_management.names_all", count=len(expected)),
+                  t("exercises.parameter_management.missing", names=_first_four(missing)))
     extra = [name for name in got if name not in expected]
-    report.expect(not extra, "uses the dotted names named_parameters() gives",
-                  f"unexpected names {', '.join(extra[:4])}")
+    report.expect(not extra, t("exercises.parameter_management.dotted_names"),
+                  t("exercises.parameter_management.unexpected_names",
+                    names=t("list.separator").join(extra[:4])))
     wrong = [name for name in expected if name in got and got[name] != expected[name]]
-    report.expect(not wrong, "every shape given is right",
-                  f"wrong for {', '.join(wrong[:4])}")
+    report.expect(not wrong, t("exercises.parameter_management.shapes_right"),
+                  t("exercises.parameter_management.shapes_wrong",
+                    names=t("list.separator").join(wrong[:4])))
     if not (missing or extra):
-        report.expect(list(got) == list(expected), "keeps the order of named_parameters()",
-                      "the order differs")
+        report.expect(list(got) == list(expected),
+                      t("exercises.parameter_management.keeps_order"),
+                      t("exercises.parameter_management.order_differs"))
     return report
+
+
+def _first_four(names: list[str]) -> str:
+    """The first four names, and an ellipsis if there are more."""
+    shown = t("list.separator").join(names[:4])
+    return t("exercises.parameter_management.more", names=shown) if len(names) > 4 else shown
 
 
 def _grads_by_position(net: nn.Sequential, X: torch.Tensor, i: int, j: int) -> torch.Tensor:
@@ -81,26 +91,26 @@ def check_tied_mlp(make_tied_mlp: Callable[[], nn.Module]) -> CheckReport:
     if net is None:
         return report
     if not report.expect(isinstance(net, nn.Sequential) and len(net) > 4,
-                         "returns an nn.Sequential with at least 5 modules",
-                         f"got {type(net).__name__}"):
+                         t("exercises.parameter_management.returns_sequential", count=5),
+                         t("exercises.parameter_management.got", value=type(net).__name__)):
         return report
     out = report.attempt("net(X)", lambda: net(X))
-    if out is None or not report.expect(tuple(out.shape) == (16, 1), "maps (16, 4) to (16, 1)",
-                                        f"got {tuple(out.shape)}"):
+    if out is None or not report.expect(
+            tuple(out.shape) == (16, 1),
+            t("exercises.parameter_management.maps_shape", shape_in=(16, 4), shape_out=(16, 1)),
+            t("exercises.parameter_management.got", value=tuple(out.shape))):
         return report
     a, b = net[2], net[4]
     same = isinstance(a, nn.Linear) and isinstance(b, nn.Linear) and a.weight is b.weight
-    report.expect(same, "net[2] and net[4] hold one weight tensor",
-                  "they are two layers (two tensors); build one layer and put it at both "
-                  "positions")
+    report.expect(same, t("exercises.parameter_management.one_weight_tensor"),
+                  t("exercises.parameter_management.two_layers"))
     if not same:
         return report
     expected = _grads_by_position(net, X, 2, 4)
     net.zero_grad(set_to_none=True)
     net(X).sum().backward()
     report.expect(torch.allclose(a.weight.grad, expected, atol=1e-5),
-                  "the shared gradient is the sum of both positions' gradients "
-                  f"(norm {a.weight.grad.norm():.4f})")
+                  t("exercises.parameter_management.shared_gradient", norm=a.weight.grad.norm()))
     optimizer = torch.optim.SGD(net.parameters(), lr=0.05)
     losses = []
     for _ in range(3):
@@ -110,10 +120,11 @@ def check_tied_mlp(make_tied_mlp: Callable[[], nn.Module]) -> CheckReport:
         optimizer.step()
         losses.append(loss.item())
     report.expect(net[2].weight is net[4].weight and torch.equal(net[2].bias, net[4].bias),
-                  "still tied after three SGD steps")
+                  t("exercises.parameter_management.still_tied"))
     report.expect(losses[-1] < losses[0],
-                  f"the loss falls while training ({losses[0]:.4f} -> {losses[-1]:.4f})",
-                  "it did not fall")
+                  t("exercises.parameter_management.loss_falls", first=losses[0],
+                    last=losses[-1]),
+                  t("exercises.parameter_management.loss_flat"))
     return report
 
 
@@ -122,17 +133,20 @@ def check_unique_count(count_unique_parameters: Callable[[nn.Module], int]) -> C
     report = CheckReport(f"check_unique_count({_name(count_unique_parameters)})")
     shared = nn.Linear(8, 8)
     cases = {
-        "a plain MLP": (nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1)), 49),
-        "an MLP with one layer at two positions": (
+        t("exercises.parameter_management.plain_mlp"): (
+            nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1)), 49),
+        t("exercises.parameter_management.shared_mlp"): (
             nn.Sequential(nn.Linear(4, 8), shared, nn.ReLU(), shared, nn.Linear(8, 1)), 121),
-        "a module without parameters": (nn.ReLU(), 0),
+        t("exercises.parameter_management.no_parameters"): (nn.ReLU(), 0),
     }
     for label, (net, expected) in cases.items():
-        got = report.attempt(f"counting {label}", lambda net=net: count_unique_parameters(net))
+        got = report.attempt(t("exercises.parameter_management.counting", label=label),
+                             lambda net=net: count_unique_parameters(net))
         if got is None:
             continue
-        hint = f"got {got}"
-        if got == expected + 72:
-            hint += ": the shared layer was counted twice"
-        report.expect(got == expected, f"{label}: {expected}", hint)
+        twice = got == expected + 72
+        hint = t("exercises.parameter_management.counted_twice" if twice
+                 else "exercises.parameter_management.got", value=got)
+        report.expect(got == expected, t("exercises.parameter_management.case_count",
+                                         label=label, count=expected), hint)
     return report

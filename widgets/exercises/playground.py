@@ -9,8 +9,10 @@ from torch import nn
 
 from ..core.layers import CustomLayer, register_layer, registered_layers, unregister_layer
 from ..playground.data import DATASETS
-from ..playground.settings import CHECKS, DATA_FIELDS, PlaygroundSettings, compile_functions
+from ..playground.script import compile_functions
+from ..playground.settings import CHECKS, DATA_FIELDS, PlaygroundSettings
 from ..playground.training import PlaygroundRun
+from ..text import t
 from . import CheckReport
 
 #: The spiral challenge's data: the playground's default spiral.
@@ -44,7 +46,7 @@ def _layer_counts(net: nn.Module) -> str:
             label = (f"Linear({module.in_features}, {module.out_features})"
                      if isinstance(module, nn.Linear) else type(module).__name__)
             parts.append(f"{label}: {count}")
-    return ", ".join(parts)
+    return t("list.separator").join(parts)
 
 
 # -- exercise 1: a small network for the spiral ------------------------------------------------
@@ -64,19 +66,21 @@ def check_spiral_budget(settings: Mapping[str, object], num_epochs: int,
     epochs.
     """
     report = CheckReport(f"check_spiral_budget(..., num_epochs={num_epochs!r})")
-    if not report.expect(isinstance(settings, Mapping), "settings is a dict of playground settings",
-                         f"got {type(settings).__name__}"):
+    if not report.expect(isinstance(settings, Mapping),
+                         t("exercises.playground.settings_dict"),
+                         t("exercises.playground.got", value=type(settings).__name__)):
         return report
     changed = {name: settings[name] for name in DATA_FIELDS
                if name in settings and settings[name] != SPIRAL_DATA[name]}
-    report.expect(not changed, "the data are the default spiral",
-                  "the challenge fixes the data; leave "
-                  + ", ".join(f"{name}={value!r}" for name, value in changed.items())
-                  + " out (spiral, noise 0, train_share 50, 500 points, seed 0)")
+    report.expect(not changed, t("exercises.playground.default_spiral"),
+                  t("exercises.playground.data_fixed", **SPIRAL_DATA,
+                    settings=t("list.separator").join(f"{name}={value!r}"
+                                                      for name, value in changed.items())))
     unknown = sorted(str(name) for name in settings if name not in CHECKS)
-    if not report.expect(not unknown, "every key names a playground setting",
-                         f"unknown: {', '.join(unknown)}; the settings are "
-                         f"{', '.join(CHECKS)}"):
+    if not report.expect(not unknown, t("exercises.playground.known_settings"),
+                         t("exercises.playground.unknown_settings",
+                           unknown=t("list.separator").join(unknown),
+                           settings=t("list.separator").join(CHECKS))):
         return report
     chosen = report.attempt("PlaygroundSettings(**settings)",
                             lambda: PlaygroundSettings(**{**dict(settings), **SPIRAL_DATA}))
@@ -84,43 +88,45 @@ def check_spiral_budget(settings: Mapping[str, object], num_epochs: int,
         return report
     epochs_ok = isinstance(num_epochs, int) and not isinstance(num_epochs, bool) \
         and 1 <= num_epochs <= max_epochs
-    report.expect(epochs_ok, f"trains at most {max_epochs} epochs",
-                  f"num_epochs is {num_epochs!r}; give a whole number from 1 to {max_epochs}")
-    run = report.attempt("building the network", lambda: PlaygroundRun(chosen))
+    report.expect(epochs_ok, t("exercises.playground.max_epochs", count=max_epochs),
+                  t("exercises.playground.epochs_range", got=num_epochs, low=1, high=max_epochs))
+    run = report.attempt(t("exercises.playground.building_network"),
+                         lambda: PlaygroundRun(chosen))
     if run is None:
         return report
     count = _count_parameters(run.net)
     report.expect(count <= max_parameters,
-                  f"the network has at most {max_parameters} parameters",
-                  f"it has {count} ({_layer_counts(run.net)}); each hidden unit costs one "
-                  "weight per input and a bias, so a layer after another costs about "
-                  "width x width, and fewer, better features make the first layer cheaper")
+                  t("exercises.playground.max_parameters", count=max_parameters),
+                  t("exercises.playground.too_many_parameters", count=count,
+                    layers=_layer_counts(run.net)))
     if count > 10 * max_parameters:
-        report.expect(False, f"reaches {_percent(min_accuracy)} test accuracy",
-                      "not trained: the network is more than ten times too big")
+        report.expect(False, t("exercises.playground.reaches", accuracy=_percent(min_accuracy)),
+                      t("exercises.playground.far_too_big"))
         return report
     epochs = num_epochs if epochs_ok else max_epochs
     result = run.train(epochs)
-    if not report.expect(not result.stopped, f"it trains {epochs} epochs without stopping",
+    if not report.expect(not result.stopped,
+                         t("exercises.playground.trains_without_stopping", count=epochs),
                          result.stopped):
         return report
     train_accuracy, test_accuracy = result.train_accuracy, result.test_accuracy
     if test_accuracy >= min_accuracy:
         hint = ""
     elif train_accuracy >= min_accuracy:
-        hint = (f"it fits the training points ({_percent(train_accuracy)}) but only "
-                f"{_percent(test_accuracy)} of the test points: its boundary is too wiggly")
+        hint = t("exercises.playground.overfits", train=_percent(train_accuracy),
+                 test=_percent(test_accuracy))
     else:
-        tries = ["features that already rise and fall across the plane (sin(x1), sin(x2))",
-                 "another activation"]
+        tries = [t("exercises.playground.try_features"), t("exercises.playground.try_activation")]
         if chosen.optimizer != "adam":
-            tries.append("Adam")
-        tries.append("another learning rate")
-        hint = (f"it reaches {_percent(train_accuracy)} on the training points and "
-                f"{_percent(test_accuracy)} on the test points after {epochs} epochs: it "
-                f"cannot follow the arms yet; try {', '.join(tries[:-1])} or {tries[-1]}")
-    report.expect(not hint, f"reaches {_percent(min_accuracy)} test accuracy within "
-                  f"{epochs} epochs (got {_percent(test_accuracy)})", hint)
+            tries.append(t("exercises.playground.try_adam"))
+        tries.append(t("exercises.playground.try_learning_rate"))
+        hint = t("exercises.playground.underfits", train=_percent(train_accuracy),
+                 test=_percent(test_accuracy), count=epochs,
+                 tries=t("exercises.playground.either",
+                         head=t("list.separator").join(tries[:-1]), last=tries[-1]))
+    report.expect(not hint, t("exercises.playground.reaches_within",
+                              accuracy=_percent(min_accuracy), count=epochs,
+                              got=_percent(test_accuracy)), hint)
     return report
 
 
@@ -193,22 +199,20 @@ def check_l2_epoch(train_epoch: Callable[..., object], rate: float = 0.1,
     report = CheckReport(f"check_l2_epoch({_name(train_epoch)})")
     settings = L2_SETTINGS.replace(regularization_rate=rate)
     start = _epochs_with(lambda *args: None, settings, 0)
-    mine = report.attempt(f"{num_epochs} epochs of train_epoch(net, optimizer, X, y, "
-                          f"batch_size, g, rate={rate!r})",
+    mine = report.attempt(t("exercises.playground.epochs_of", count=num_epochs,
+                            call="train_epoch(net, optimizer, X, y, batch_size, g, "
+                                 f"rate={rate!r})"),
                           lambda: _epochs_with(train_epoch, settings, num_epochs, rate))
     if mine is None:
         return report
-    if not report.expect(not _unchanged(mine, start), "it trains: the parameters change",
-                         "they are exactly as they started: compute the loss, call "
-                         "optimizer.zero_grad(), loss.backward() and optimizer.step() "
-                         "for each batch"):
+    if not report.expect(not _unchanged(mine, start), t("exercises.playground.l2_trains"),
+                         t("exercises.playground.l2_unchanged")):
         return report
     run = PlaygroundRun(settings)
     run.train(num_epochs)
     playground = [p.detach().clone() for p in run.net.parameters()]
     matches = _same(mine, playground)
-    report.expect(matches, f"after {num_epochs} epochs every parameter matches the "
-                  f"playground's L2 run at rate {rate:g}",
+    report.expect(matches, t("exercises.playground.l2_matches", count=num_epochs, rate=rate),
                   "" if matches else _diagnose(mine, playground, settings, num_epochs, rate))
     return report
 
@@ -217,24 +221,20 @@ def _diagnose(mine: list[torch.Tensor], playground: list[torch.Tensor],
               settings: PlaygroundSettings, num_epochs: int, rate: float) -> str:
     """Which common slip the reader's parameters match, or how far they are off."""
     variants = {
-        "without any penalty": settings.replace(regularization="none"),
-        "with the penalty rate * sum(w ** 2), twice the playground's rate / 2 * sum(w ** 2)":
+        "exercises.playground.match_no_penalty": settings.replace(regularization="none"),
+        "exercises.playground.match_double_rate":
             settings.replace(regularization_rate=min(2 * rate, 10.0)),
-        "with L1's penalty rate * sum(|w|); L2 squares the weights":
-            settings.replace(regularization="l1"),
+        "exercises.playground.match_l1": settings.replace(regularization="l1"),
     }
-    for what, other in variants.items():
+    for key, other in variants.items():
         epoch = _pass_rate(compile_functions(other)["train_epoch"])
         if _same(mine, _epochs_with(epoch, other, num_epochs, rate)):
-            return f"they match a run {what}"
+            return t(key)
     if _same(mine, _epochs_with(_penalty_on_everything, settings, num_epochs, rate)):
-        return ("they match a penalty on every parameter, biases included; sum over the "
-                "weight of each nn.Linear layer only")
+        return t("exercises.playground.match_biases")
     gap = (max((a - b).abs().max().item() for a, b in zip(mine, playground))
            if _same_shapes(mine, playground) else float("nan"))
-    return (f"they differ by up to {gap:.2g}: draw the batches in the order "
-            "torch.randperm(len(X), generator=g), in slices of batch_size, and add "
-            "rate / 2 * sum((w ** 2).sum() for w in weights) to each batch's loss")
+    return t("exercises.playground.differ_by", gap=gap)
 
 
 def _same_shapes(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
@@ -277,50 +277,50 @@ def check_xor_layer(factory: Callable[..., nn.Module], num_epochs: int = 100,
     report = CheckReport(f"check_xor_layer({_name(factory)})")
     previous: CustomLayer | None = registered_layers().get(EXERCISE_LAYER)
     try:
-        layer = report.attempt("registering it with register_layer",
+        layer = report.attempt(t("exercises.playground.registering"),
                                lambda: register_layer(EXERCISE_LAYER, factory))
         if layer is None:
             return report
-        report.expect(True, "the playground accepts it: it builds a module that keeps the "
-                      "shape of its input")
+        report.expect(True, t("exercises.playground.accepted"))
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
             module = layer.build(8)  # registration built it at this width already
         if not report.expect(len(list(module.parameters())) > 0,
-                             "it has a learnable parameter",
-                             "it has none: make one with nn.Parameter in __init__ (the "
-                             "factory may take the width)"):
+                             t("exercises.playground.has_parameter"),
+                             t("exercises.playground.no_parameter")):
             return report
-        affine = report.attempt("running it on a (12, 8) batch", lambda: _is_affine(module))
+        affine = report.attempt(t("exercises.playground.running_on_batch", shape=(12, 8)),
+                                lambda: _is_affine(module))
         if affine is None:
             return report
-        if not report.expect(not affine, "it is not linear (it bends)",
-                             "but it maps the midpoint of two inputs to the midpoint of their "
-                             "outputs, so it is linear, and a network of linear layers is "
-                             "one linear map: no straight line separates xor's classes"):
+        dataset = "xor"
+        if not report.expect(not affine, t("exercises.playground.bends"),
+                             t("exercises.playground.linear", dataset=dataset)):
             return report
-        settings = PlaygroundSettings(dataset="xor", hidden_sizes=(8,),
+        settings = PlaygroundSettings(dataset=dataset, hidden_sizes=(8,),
                                       activations=EXERCISE_LAYER, optimizer="adam",
                                       learning_rate=0.01)
-        run = report.attempt("building the playground network", lambda: PlaygroundRun(settings))
+        run = report.attempt(t("exercises.playground.building_playground_network"),
+                             lambda: PlaygroundRun(settings))
         if run is None:
             return report
         own = [p.detach().clone() for p in run.net[1].parameters()]
         result = run.train(num_epochs)
-        if not report.expect(not result.stopped, f"it trains {num_epochs} epochs on xor",
+        if not report.expect(not result.stopped,
+                             t("exercises.playground.trains_on", count=num_epochs,
+                               dataset=dataset),
                              result.stopped):
             return report
         after = [p.detach() for p in run.net[1].parameters()]
-        report.expect(not _unchanged(own, after), "its own parameters learn",
-                      "they are as they started: use the parameter itself in forward, "
-                      "not .data or a copy")
+        report.expect(not _unchanged(own, after), t("exercises.playground.own_parameters_learn"),
+                      t("exercises.playground.own_parameters_unchanged"))
         report.expect(result.test_accuracy >= min_accuracy,
-                      f"xor reaches {_percent(min_accuracy)} test accuracy in {num_epochs} "
-                      f"epochs (got {_percent(result.test_accuracy)})",
-                      f"train {_percent(result.train_accuracy)}, test "
-                      f"{_percent(result.test_accuracy)}: the network does not separate "
-                      "the quadrants yet; a layer that keeps the sign and order of its "
-                      "inputs, as tanh, ReLU and their scaled versions do, trains best")
+                      t("exercises.playground.xor_reaches", dataset=dataset,
+                        accuracy=_percent(min_accuracy), count=num_epochs,
+                        got=_percent(result.test_accuracy)),
+                      t("exercises.playground.xor_not_separated",
+                        train=_percent(result.train_accuracy),
+                        test=_percent(result.test_accuracy)))
         return report
     finally:
         if EXERCISE_LAYER in registered_layers():

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ..text import t
+
 #: The plane the data sets live on and the heatmaps show: x1 and x2 from -6 to 6.
 EXTENT = 6.0
 
@@ -96,7 +98,12 @@ class DataSet:
     name: str
     make: Callable[[int, float, torch.Generator], tuple[torch.Tensor, torch.Tensor]]
     task: str  # "classification" or "regression"
-    description: str
+    description_id: str  # the catalogue's id of the description
+
+    @property
+    def description(self) -> str:
+        """What the points look like, in words (in the book's current language)."""
+        return t(self.description_id)
 
     @property
     def source(self) -> str:
@@ -105,12 +112,12 @@ class DataSet:
 
 
 DATASETS: dict[str, DataSet] = {d.name: d for d in (
-    DataSet("circle", circle, "classification", "one class inside a circle, one on a ring"),
-    DataSet("xor", xor, "classification", "classes by the signs of x1 and x2"),
-    DataSet("two_gaussians", two_gaussians, "classification", "two round clouds"),
-    DataSet("spiral", spiral, "classification", "two interleaved spiral arms"),
-    DataSet("plane", plane, "regression", "a tilted plane"),
-    DataSet("gaussian", gaussian, "regression", "six bumps up and down"),
+    DataSet("circle", circle, "classification", "playground.data.circle"),
+    DataSet("xor", xor, "classification", "playground.data.xor"),
+    DataSet("two_gaussians", two_gaussians, "classification", "playground.data.two_gaussians"),
+    DataSet("spiral", spiral, "classification", "playground.data.spiral"),
+    DataSet("plane", plane, "regression", "playground.data.plane"),
+    DataSet("gaussian", gaussian, "regression", "playground.data.gaussian"),
 )}
 
 #: Feature name -> the expression computing it from the columns ``x1`` and ``x2``.
@@ -158,7 +165,7 @@ def features_source(names: tuple[str, ...]) -> str:
     columns = ", ".join(FEATURES[name] for name in names)
     return ("def features(X):\n"
             "    x1, x2 = X[:, 0], X[:, 1]\n"
-            f"    return torch.stack([{columns}], dim=1)\n")
+            f"    return torch.stack([{columns}], dim=1)\n")  # code
 
 
 def plane_grid(density: int) -> torch.Tensor:

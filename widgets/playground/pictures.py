@@ -19,6 +19,7 @@ import torch
 
 from ..core.layers import is_custom
 from ..render.heatmap import colour_map, colour_of, image_element, tiles
+from ..text import t
 from .data import EXTENT
 from .training import PlaygroundRun
 
@@ -100,11 +101,12 @@ def _tile_size(longest: int) -> int:
 
 def _column_titles(run: PlaygroundRun) -> list[str]:
     s = run.settings
-    titles = ["input"]
+    titles = [t("playground.pictures.input")]
     for width, name in zip(s.hidden_sizes, s.activations):
-        label = "linear" if name == "identity" else name
-        titles.append(f"{width} {label}{'*' if is_custom(name) else ''}")
-    return [*titles, "output"]
+        label = t("playground.pictures.linear") if name == "identity" else name
+        titles.append(t("playground.pictures.hidden", width=width, activation=label,
+                        custom="*" if is_custom(name) else ""))
+    return [*titles, t("playground.pictures.output")]
 
 
 def network_picture(run: PlaygroundRun) -> str:
@@ -201,11 +203,12 @@ def loss_picture(train: Sequence[float], test: Sequence[float], width: int = 334
         return (f'<polyline points="{coords}" fill="none" stroke="{colour}" '
                 f'stroke-width="1.5"/>')
 
+    last_epoch = html.escape(t("playground.pictures.epoch", epoch=count - 1))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}">'
             f'<line x1="{left}" y1="{lower}" x2="{right}" y2="{lower}" stroke="#bbb"/>'
             f'<line x1="{left}" y1="{upper}" x2="{left}" y2="{lower}" stroke="#bbb"/>'
             f'<text x="{left - 4}" y="{upper + 8}" text-anchor="end" {FONT}>{top:.3g}</text>'
             f'<text x="{left - 4}" y="{lower}" text-anchor="end" {FONT}>0</text>'
-            f'<text x="{right}" y="{height - 2}" text-anchor="end" {FONT}>epoch {count - 1}</text>'
+            f'<text x="{right}" y="{height - 2}" text-anchor="end" {FONT}>{last_epoch}</text>'
             f'{line(train, "#999")}{line(test, "#222")}</svg>')

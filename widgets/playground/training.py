@@ -22,7 +22,9 @@ import torch
 from torch import nn
 
 from ..core.checks import check_int
+from ..text import t
 from .data import DATASETS, plane_grid
+from .script import compile_functions
 from .settings import (
     DATA_FIELDS,
     NETWORK_FIELDS,
@@ -30,7 +32,6 @@ from .settings import (
     TRAINING_FIELDS,
     PlaygroundSettings,
     changed_fields,
-    compile_functions,
 )
 
 #: Most epochs one call may train.
@@ -64,12 +65,14 @@ class TrainingReport:
     stopped: str = ""
 
     def __repr__(self) -> str:
-        text = (f"epoch {self.epoch}: train loss {loss_text(self.train_loss)}, "
-                f"test loss {loss_text(self.test_loss)}")
+        text = t("playground.training.report", epoch=self.epoch,
+                 train_loss=loss_text(self.train_loss), test_loss=loss_text(self.test_loss))
         if self.train_accuracy is not None and self.test_accuracy is not None:
-            text += (f" (accuracy {self.train_accuracy:.0%} train, "
-                     f"{self.test_accuracy:.0%} test)")
-        return f"{text}; {self.stopped}" if self.stopped else text
+            text = t("playground.training.report_accuracy", report=text,
+                     train=self.train_accuracy, test=self.test_accuracy)
+        if self.stopped:
+            return t("playground.training.report_stopped", report=text, stopped=self.stopped)
+        return text
 
 
 @dataclass(frozen=True)
@@ -280,18 +283,18 @@ class PlaygroundRun:
                 scores = self._score()
             except Exception as error:  # a reader's layer failed in training or scoring
                 self._restore(checkpoint)
-                stopped = (f"training stopped at epoch {self.epoch + 1}: "
-                           f"{type(error).__name__}: {error}; kept epoch {self.epoch}")
+                stopped = t("playground.training.stopped", epoch=self.epoch + 1,
+                            error_type=type(error).__name__, error=error, kept=self.epoch)
                 break
             train_loss, test_loss = scores[:2]
             if not (math.isfinite(train_loss) and math.isfinite(test_loss)
                     and self._parameters_finite()):
                 self._restore(checkpoint)
                 bad = train_loss if not math.isfinite(train_loss) else test_loss
-                what = "NaN" if math.isnan(bad) else "infinite"
-                stopped = (f"training diverged at epoch {self.epoch + 1}: the loss became {what}"
-                           f" (learning rate {self.settings.learning_rate:g}); kept epoch "
-                           f"{self.epoch}. Lower the learning rate or reset")
+                what = t("playground.training.nan" if math.isnan(bad)
+                         else "playground.training.infinite")
+                stopped = t("playground.training.diverged", epoch=self.epoch + 1, what=what,
+                            rate=self.settings.learning_rate, kept=self.epoch)
                 break
             self.epoch += 1
             done += 1
@@ -405,12 +408,14 @@ def _json_value(value: object) -> object:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _check_fields(mapping: dict, expected: tuple[str, ...], are: str, have: str) -> None:
-    """Raise if ``mapping`` lacks one of ``expected`` or holds another key, naming them all."""
+def _check_fields(mapping: dict, expected: tuple[str, ...], missing_id: str,
+                  unknown_id: str) -> None:
+    """Raise if ``mapping`` lacks one of ``expected`` or holds another key, naming them all
+    with the catalogue's texts ``missing_id`` and ``unknown_id``."""
     missing = [name for name in expected if name not in mapping]
     unknown = sorted(str(name) for name in set(mapping) - set(expected))
-    problems = ([f"{are} missing {', '.join(missing)}"] if missing else []) + (
-        [f"{have} unknown fields {', '.join(unknown)}"] if unknown else [])
+    problems = ([t(missing_id, names=", ".join(missing))] if missing else []) + (
+        [t(unknown_id, names=", ".join(unknown))] if unknown else [])
     if problems:
         raise ValueError("; ".join(problems))
 
@@ -420,63 +425,65 @@ def check_state(state: object) -> tuple[PlaygroundSettings, int, list[Change]]:
 
     Returns the settings, the epoch and the mid-run changes.
     """
-    where = "the playground state"
     if not isinstance(state, dict):
-        raise TypeError(f"{where} must be a JSON object with {', '.join(STATE_FIELDS)}; "
-                        f"got {type(state).__name__}")
-    _check_fields(state, STATE_FIELDS, f"{where} is", f"{where} has")
+        raise TypeError(t("playground.training.state_type", fields=", ".join(STATE_FIELDS),
+                          got=type(state).__name__))
+    _check_fields(state, STATE_FIELDS, "playground.training.state_missing",
+                  "playground.training.state_unknown")
     if state["format"] != STATE_FORMAT:
-        raise ValueError(f"{where}'s format must be {STATE_FORMAT!r}, got {state['format']!r}")
+        raise ValueError(t("playground.training.state_format", expected=repr(STATE_FORMAT),
+                           got=repr(state["format"])))
     if state["version"] != STATE_VERSION:
-        raise ValueError(f"{where}'s version must be {STATE_VERSION}, got {state['version']!r}")
+        raise ValueError(t("playground.training.state_version", expected=STATE_VERSION,
+                           got=repr(state["version"])))
     fields = state["settings"]
     if not isinstance(fields, dict):
-        raise TypeError(f"{where}'s settings must be a JSON object, got "
-                        f"{type(fields).__name__}")
-    _check_fields(fields, tuple(PlaygroundSettings().as_dict()), f"{where}'s settings are",
-                  f"{where}'s settings have")
+        raise TypeError(t("playground.training.settings_type", got=type(fields).__name__))
+    _check_fields(fields, tuple(PlaygroundSettings().as_dict()),
+                  "playground.training.settings_missing", "playground.training.settings_unknown")
     try:
         settings = PlaygroundSettings(**{k: _json_value(v) for k, v in fields.items()})
     except (ValueError, TypeError) as error:
-        raise type(error)(f"{where}'s settings: {error}") from None
-    epoch = check_int("the playground state's epoch", state["epoch"], 0, MAX_EPOCHS_PER_CALL)
+        raise type(error)(t("playground.training.settings_error", error=error)) from None
+    epoch = check_int(t("playground.training.epoch"), state["epoch"], 0, MAX_EPOCHS_PER_CALL)
     return settings, epoch, _check_changes(state["changes"], settings, epoch)
 
 
 def _check_changes(changes: object, settings: PlaygroundSettings, epoch: int) -> list[Change]:
-    where = "the playground state's changes"
+    where = t("playground.training.changes")
     if not isinstance(changes, list):
-        raise TypeError(f"{where} must be a list, got {type(changes).__name__}")
+        raise TypeError(t("playground.training.changes_type", where=where,
+                          got=type(changes).__name__))
     checked: list[Change] = []
     for i, item in enumerate(changes):
         at = f"{where}[{i}]"
         if not isinstance(item, dict) or set(item) != {"epoch", "field", "from", "to"}:
-            raise ValueError(f"{at} must be an object with epoch, field, from and to; "
-                             f"got {item!r}")
+            raise ValueError(t("playground.training.change_type", at=at, got=repr(item)))
         if item["field"] not in TRAINING_FIELDS:
-            raise ValueError(f"{at}.field must be one of {', '.join(TRAINING_FIELDS)}; "
-                             f"got {item['field']!r}")
+            raise ValueError(t("playground.training.change_field", at=at,
+                               fields=", ".join(TRAINING_FIELDS), got=repr(item["field"])))
         low = checked[-1].epoch if checked else 1
         if epoch < low:
-            raise ValueError(f"{at}.epoch must be from {low} to the state's epoch, {epoch}, "
-                             f"since a change happens during the run; got {item['epoch']!r}")
+            raise ValueError(t("playground.training.change_epoch", at=at, low=low, epoch=epoch,
+                               got=repr(item["epoch"])))
         when = check_int(f"{at}.epoch", item["epoch"], low, epoch)
         try:
             old, new = (getattr(settings.replace(**{item["field"]: item[key]}), item["field"])
                         for key in ("from", "to"))
         except (ValueError, TypeError) as error:
-            raise type(error)(f"{at}: {error}") from None
+            raise type(error)(t("playground.training.change_error", at=at, error=error)) from None
         checked.append(Change(when, item["field"], old, new))
     last: dict[str, object] = {}
     for change in checked:
         if change.field in last and last[change.field] != change.old:
-            raise ValueError(f"{where}: {change.field} changes from {change.old!r} at epoch "
-                             f"{change.epoch}, but it was {last[change.field]!r} by then")
+            raise ValueError(t("playground.training.change_order", where=where,
+                               field=change.field, old=repr(change.old), epoch=change.epoch,
+                               was=repr(last[change.field])))
         last[change.field] = change.new
     for field, value in last.items():
         if getattr(settings, field) != value:
-            raise ValueError(f"{where} end with {field} = {value!r}, but the settings say "
-                             f"{getattr(settings, field)!r}")
+            raise ValueError(t("playground.training.change_end", where=where, field=field,
+                               value=repr(value), setting=repr(getattr(settings, field))))
     return checked
 
 

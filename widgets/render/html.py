@@ -20,7 +20,9 @@ from ..core.introspection import (
     count_tensors,
     shape_text,
 )
+from ..text import t
 
+# CSS, no text for the reader (the finder of inline text is told so by "# code")
 STYLE = (
     "<style>"
     ".ll-table{border-collapse:collapse;font-size:12px;font-family:monospace}"
@@ -35,14 +37,14 @@ STYLE = (
     ".ll-error{background:#fde8e8;color:#a00;border-left:4px solid #c00}"
     ".ll-info{background:#eef5fb;color:#234;border-left:4px solid #1f77b4}"
     ".ll-pre{font-family:monospace;font-size:12px;line-height:1.4;margin:0;white-space:pre}"
-    "</style>"
+    "</style>"  # code
 )
 
 
 def message(text: str, kind: str = "error") -> str:
     """A coloured one-line message (``kind`` is ``"error"`` or ``"info"``)."""
     if kind not in ("error", "info"):
-        raise ValueError(f"kind must be 'error' or 'info', got {kind!r}")
+        raise ValueError(t("html.message_kind", field="kind", got=repr(kind)))
     return f'<div class="ll-msg ll-{kind}">{html.escape(text)}</div>'
 
 
@@ -91,15 +93,17 @@ def parameter_table(net: nn.Module) -> str:
         params = list(module.named_parameters(recurse=False))
         if params:
             shapes = ", ".join(f"{n} {shape_text(p)}" for n, p in params)
-            rows.append((path or "(root)", type(module).__name__, shapes,
+            rows.append((path or t("introspection.root"), type(module).__name__, shapes,
                          str(count_tensors(p for _, p in params))))
-    return table(("layer", "type", "shapes", "parameters"), rows,
-                 total=("total", "", "", str(count_parameters(net))), left_columns=3)
+    header = (t("html.column_layer"), t("html.column_type"), t("html.column_shapes"),
+              t("html.column_parameters"))
+    return table(header, rows, total=(t("html.total"), "", "", str(count_parameters(net))),
+                 left_columns=3)
 
 
 def output_table(Y: torch.Tensor, digits: int = 4) -> str:
     """Rows of a 2-D output, one column per output unit, rounded to ``digits``."""
-    header = ["row", *(f"y{j}" for j in range(Y.shape[1]))]
+    header = [t("html.column_row"), *(f"y{j}" for j in range(Y.shape[1]))]
     rows = [[f"X[{i}]", *(f"{v:.{digits}f}" for v in row.tolist())] for i, row in enumerate(Y)]
     return table(header, rows)
 
@@ -113,16 +117,16 @@ def _node_html(node: ModuleNode, depth: int, open_depth: int) -> str:
     name = html.escape(node.name)
     type_name = html.escape(node.type_name)
     if node.shared_with is not None:
+        shared = t("html.shared", path=html.escape(node.shared_with))
         return (f'<div class="leaf"><b>{name}</b>: {type_name} '
-                f'<span class="ll-shared">shared: the same module as '
-                f'{html.escape(node.shared_with)}, counted there</span></div>')
+                f'<span class="ll-shared">{shared}</span></div>')
     own = ", ".join(f"{html.escape(k)} {html.escape(v)}" for k, v in node.own.items())
-    own_text = f" · own: {own} = {node.own_count}" if own else ""
+    own_text = f" {t('html.own', own=own, count=node.own_count)}" if own else ""
     if node.buffers:
-        own_text += " · buffers (not trained): " + ", ".join(
-            f"{html.escape(k)} {html.escape(v)}" for k, v in node.buffers.items())
+        buffers = ", ".join(f"{html.escape(k)} {html.escape(v)}" for k, v in node.buffers.items())
+        own_text += f" {t('html.buffers', buffers=buffers)}"
     line = (f"<b>{name}</b>: {type_name}{own_text}"
-            f' <span class="ll-muted">· total {node.total_count}</span>')
+            f' <span class="ll-muted">{t("html.tree_total", count=node.total_count)}</span>')
     if not node.children:
         return f'<div class="leaf">{line}</div>'
     inner = "".join(_node_html(c, depth + 1, open_depth) for c in node.children)
@@ -132,13 +136,13 @@ def _node_html(node: ModuleNode, depth: int, open_depth: int) -> str:
 
 def _summary_text(items: Sequence[TensorSummary | str] | None) -> tuple[str, str]:
     if items is None:
-        return "raised", ""
+        return t("html.raised"), ""
     shapes = ", ".join(i.shape_text if isinstance(i, TensorSummary) else i for i in items)
     stats = ""
     tensors = [i for i in items if isinstance(i, TensorSummary) and i.mean is not None]
     if len(tensors) == 1:
-        t = tensors[0]
-        stats = f"mean {t.mean:.3g}, std {t.std:.3g}, min {t.min:.3g}, max {t.max:.3g}"
+        s = tensors[0]
+        stats = t("html.statistics", mean=s.mean, std=s.std, min=s.min, max=s.max)
     return shapes or "-", stats
 
 
@@ -154,11 +158,12 @@ def trace_html(trace: Trace, max_rows: int = 500, show_error: bool = True) -> st
         output_shape, stats = _summary_text(call.outputs)
         rows.append((call.index, indent + call.name, call.type_name,
                      _summary_text(call.inputs)[0], output_shape, stats))
-    out = table(("#", "module", "type", "input", "output", "output statistics"), rows,
-                left_columns=6) if rows else message("No module was called.", "info")
+    header = ("#", t("html.column_module"), t("html.column_type"), t("html.column_input"),
+              t("html.column_output"), t("html.column_statistics"))
+    out = (table(header, rows, left_columns=6) if rows
+           else message(t("html.no_calls"), "info"))
     if len(trace.calls) > max_rows:
-        out += message(f"... and {len(trace.calls) - max_rows:,} more calls "
-                       "(all of them are in .calls)", "info")
+        out += message(t("html.more_calls", count=len(trace.calls) - max_rows), "info")
     if show_error and trace.error is not None:
-        out += message(f"forward raised {trace.error_text}")
+        out += message(t("html.forward_raised", error=trace.error_text))
     return out

@@ -1,24 +1,40 @@
-"""What every widget here shares: checked traits, batched updates, visible errors.
+"""What every widget here shares: declared state, check-then-commit, bound controls, messages.
 
-A widget's state is a set of traitlets. Setting one from code goes through the
-same checks as moving its control; a bad value raises an error that is both a
-``traitlets.TraitError`` (so traitlets rolls a batch back) and a ``ValueError``
-or ``TypeError`` (so readers catch what they expect).
+A widget's state is a spec (a frozen dataclass of declared settings, see
+:mod:`widgets.core.fields`). The widget names which of the spec's settings a
+reader changes (``STATE``) and which are fixed when it is made (``FIXED``); from
+those declarations it gets one trait each, with the setting's check and help.
+
+Every change goes the same way, whether it comes from code (``widget.seed = 3``,
+``configure(...)``, a ``batch()``) or from a control:
+
+1. **check**: the proposed values are checked, alone and together (a new
+   spec is made), and the widget prepares everything the view needs for
+   that spec: it builds the network, runs readers' layers, draws the
+   pictures. If anything fails, nothing has changed: the error names the
+   field (from code it is raised; from a control it is shown in the message
+   line and the control shows the state again).
+2. **commit**: the spec is replaced, the traits take their new values (their
+   observers run), and the prepared view is shown.
+
+The errors are both a ``traitlets.TraitError`` and a ``ValueError`` or
+``TypeError``, so readers catch what they expect.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
+from typing import ClassVar
 
 import ipywidgets as ipw
 import traitlets
 
+from ..core.fields import CountMismatchError, Spec
 from ..core.layers import activation_names, is_custom
 from ..render.html import STYLE, message
-
-#: What a control's message adds when it refused a value and put the old one back.
-KEPT = "kept the last valid setting"
+from ..text import join, t
 
 
 class InvalidValueError(traitlets.TraitError, ValueError):
@@ -40,6 +56,8 @@ def as_trait_error(error: Exception) -> traitlets.TraitError:
 class Checked(traitlets.TraitType):
     """A trait whose values pass through ``check``, which returns the normalized value.
 
+    For values that are not a widget's declared state (a widget's own options).
+
     Example:
         >>> class Box(traitlets.HasTraits):
         ...     width = Checked(lambda v: int(v), 1)
@@ -59,6 +77,56 @@ class Checked(traitlets.TraitType):
             raise as_trait_error(error) from None
 
 
+class StateTrait(traitlets.TraitType):
+    """A trait made from one declared setting of a widget's spec.
+
+    Setting it proposes a change to the widget (checked, then committed); inside
+    :meth:`LiveWidget.batch` the change waits for the end of the batch, and
+    reading the trait meanwhile gives the value waiting.
+    """
+
+    def __init__(self, spec: type[Spec], name: str) -> None:
+        self.spec, self.setting_name = spec, name
+        default = spec.settings()[name].default
+        super().__init__(default, help=spec.help(name))
+
+    def validate(self, obj: object, value: object) -> object:
+        try:
+            return self.spec.check_field(self.setting_name, value)
+        except (ValueError, TypeError) as error:
+            raise as_trait_error(error) from None
+
+    def get(self, obj: traitlets.HasTraits, cls: type | None = None) -> object:
+        pending = obj.__dict__.get("_pending")
+        if pending and self.name in pending:
+            return pending[self.name]
+        return super().get(obj, cls)
+
+    def set(self, obj: traitlets.HasTraits, value: object) -> None:
+        if "_state" not in obj.__dict__:  # while the widget is being made
+            super().set(obj, value)
+            return
+        obj._propose({self.name: self._validate(obj, value)}, alone=True)
+
+    def commit(self, obj: traitlets.HasTraits, value: object) -> None:
+        """Store ``value`` (already checked) and tell the trait's observers."""
+        super().set(obj, value)
+
+
+class FixedTrait(traitlets.TraitType):
+    """A read-only trait whose assignment says how the value changes instead.
+
+    Traitlets refuses with a bare ``TraitError``; this one is a ``ValueError`` too.
+    """
+
+    def __init__(self, default: object, how: str, **kwargs: object) -> None:
+        self.how = how
+        super().__init__(default, read_only=True, **kwargs)
+
+    def __set__(self, obj: object, value: object) -> None:
+        raise InvalidValueError(t("ui.read_only", name=self.name, how=t(self.how)))
+
+
 class Snapshot:
     """A still picture (SVG or HTML) with a one-line text form, kept where it is displayed.
 
@@ -72,7 +140,7 @@ class Snapshot:
 
     def __init__(self, picture: str, text: str, kind: str = "svg") -> None:
         if kind not in ("svg", "html"):
-            raise ValueError(f"kind must be 'svg' or 'html', got {kind!r}")
+            raise ValueError(t("ui.snapshot_kind", got=repr(kind)))
         self.picture, self.text, self.kind = picture, text, kind
 
     def _repr_svg_(self) -> str | None:
@@ -85,150 +153,269 @@ class Snapshot:
         return self.text
 
 
-class LiveWidget(ipw.VBox):
-    """Base of the book's widgets: coalesced rendering and a message line.
+class Binding:
+    """A control bound to the state: ``write(value)`` when the reader moves it, ``read()``
+    (and ``options()``, if given) shown in it after every commit."""
 
-    Subclasses implement :meth:`_render` (state -> view) and call
-    :meth:`_request_render` when their state changes. Inside :meth:`batch`, any
-    number of changes render once, when the batch ends.
+    def __init__(self, control: ipw.Widget, read: Callable[[], object],
+                 write: Callable[[object], object],
+                 options: Callable[[], object] | None = None,
+                 note: Callable[[], str] | None = None) -> None:
+        self.control, self.read, self.write, self.options = control, read, write, options
+        self.note = note
+
+    def show(self) -> None:
+        """Make the control show the state."""
+        if self.options is not None:
+            options = self.options()
+            if list(self.control.options) != list(options):
+                self.control.options = options
+        value = self.read()
+        if self.control.value != value:
+            self.control.value = value
+
+
+class LiveWidget(ipw.VBox):
+    """Base of the book's widgets: declared state, check-then-commit, one message line.
+
+    A subclass sets ``SPEC`` (a :class:`~widgets.core.fields.Spec`), ``STATE``
+    (the settings a reader changes: each becomes a trait and a name
+    :meth:`configure` takes) and ``FIXED`` (settings fixed when the widget is
+    made: read-only traits), and implements :meth:`_prepare` (a spec -> the
+    view's content, raising if the spec cannot be shown) and :meth:`_show`
+    (the content -> the views). It binds its controls with :meth:`bind` and
+    names its parts with :meth:`_expose`.
     """
+
+    SPEC: ClassVar[type[Spec]]
+    STATE: ClassVar[tuple[str, ...]] = ()
+    FIXED: ClassVar[tuple[str, ...]] = ()
+    #: How a fixed setting changes, for the message when one is set (a text id).
+    FIXED_HOW: ClassVar[str] = "ui.fixed_when_made"
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "SPEC" not in cls.__dict__:
+            return
+        for name in cls.STATE:
+            if name not in cls.__dict__:
+                trait = StateTrait(cls.SPEC, name)
+                setattr(cls, name, trait)
+                trait.class_init(cls, name)
+        for name in cls.FIXED:
+            if name not in cls.__dict__:
+                trait = FixedTrait(cls.SPEC.settings()[name].default, cls.FIXED_HOW,
+                                   help=cls.SPEC.help(name))
+                setattr(cls, name, trait)
+                trait.class_init(cls, name)
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
-        self._hold_depth = 0
-        self._dirty = False
+        self._pending: dict[str, object] = {}
+        self._batch_depth = 0
+        self._showing = False  # controls are being set to the state: their changes are echoes
+        self._bindings: list[Binding] = []
+        self._controls: dict[str, ipw.Widget] = {}
+        self._views: dict[str, ipw.Widget] = {}
         self.render_count = 0
         self._message = ipw.HTML(STYLE)
         self._message_text = ""
-        self._syncing_controls = False
-        self._configuring = False  # inside configure(): checks may word their hints for it
-        self._good_state: dict[str, object] | None = None  # the last state that rendered
-        self._restoring = False
+        self._message_count = 0
+
+    def _start(self, spec: Spec) -> None:
+        """Show ``spec`` for the first time (the end of a subclass's ``__init__``)."""
+        content = self._prepare_or_raise(spec)
+        for name in (*self.FIXED, *self.STATE):
+            self.set_trait(name, getattr(spec, name))
+        self._state = spec
+        self._show_content(content)
+
+    # -- state --------------------------------------------------------------------
+
+    @property
+    def spec(self) -> Spec:
+        """The current state as a validated spec."""
+        return self._state
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
-        """Change several traits at once; checks run and the view renders at the end.
+        """Change several settings at once; they are checked together and drawn once at the end.
 
-        If any value is invalid, or the code inside the batch raises, every change
-        in the batch is rolled back.
+        If any value is invalid, or the code inside the batch raises, nothing changes.
         """
-        saved = {name: getattr(self, name) for name in self._state_names()}
-        self._hold_depth += 1
+        self._batch_depth += 1
         try:
-            with self.hold_trait_notifications():
-                try:
-                    yield
-                except traitlets.TraitError:
-                    raise  # traitlets rolls these back itself
-                except BaseException:
-                    for name, value in saved.items():
-                        if getattr(self, name) is not value:
-                            self.set_trait(name, value)
-                    raise
-        finally:
-            self._hold_depth -= 1
-            if not self._hold_depth and self._dirty:
-                self._render_now()
+            yield
+        except BaseException:
+            self._batch_depth -= 1
+            if not self._batch_depth:
+                self._pending = {}
+            raise
+        self._batch_depth -= 1
+        if not self._batch_depth and self._pending:
+            changes, self._pending = self._pending, {}
+            self._apply(changes)
 
     def configure(self, **state: object) -> None:
-        """Set several of the widget's state traits at once.
+        """Set several of the widget's settings at once.
 
         All values are checked together and the view is drawn once; if one is
         invalid, nothing changes.
         """
-        allowed = self._configurable()
-        unknown = set(state) - set(allowed)
+        unknown = set(state) - set(self.STATE)
         if unknown:
-            names = (", ".join(allowed[:-1]) + " and " + allowed[-1] if len(allowed) > 1
-                     else "".join(allowed))
-            raise TypeError(f"configure() takes {names}, not {', '.join(sorted(unknown))}")
-        self._configuring = True
+            raise TypeError(t("ui.configure_takes", names=join(list(self.STATE)),
+                              unknown=", ".join(sorted(unknown))))
+        checked = {}
+        for name, value in state.items():
+            trait = self.traits()[name]
+            checked[name] = trait._validate(self, value)
+        self._propose(checked, alone=False)
+
+    def _propose(self, changes: dict[str, object], alone: bool) -> None:
+        if self._batch_depth:
+            self._pending.update(changes)
+        else:
+            self._apply(changes, alone=alone)
+
+    def _apply(self, changes: Mapping[str, object], alone: bool = False) -> None:
+        """Check ``changes`` together, prepare the view, then commit (or change nothing)."""
         try:
-            with self.batch():
-                for name, value in state.items():
-                    setattr(self, name, value)
-        finally:
-            self._configuring = False
+            spec = self._state.replace(**changes)
+        except CountMismatchError as error:
+            hint = t("ui.change_both", names=", ".join(f"{n}=..." for n in self._counted_with(
+                next(iter(changes))))) if alone and len(changes) == 1 else ""
+            raise InvalidValueError(f"{error}{hint}") from None
+        except (ValueError, TypeError) as error:
+            raise as_trait_error(error) from None
+        content = self._prepare_or_raise(spec)
+        self._commit(spec, content)
 
-    # -- falling back when a reader's own layer fails -----------------------------------
+    def _counted_with(self, name: str) -> tuple[str, ...]:
+        """The settings that must change together with ``name`` (its layer count and it)."""
+        settings = self.SPEC.settings()
+        counter = settings[name].per_layer
+        if counter is not None:
+            return (counter, name)
+        return (name, *(n for n, s in settings.items() if s.per_layer == name))
 
-    def _current_state(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in self._configurable()}
-
-    def _forget(self) -> None:
-        """Drop cached results before a restore (widgets that cache override this)."""
-
-    def _restore(self, state: dict[str, object]) -> None:
-        self._forget()
-        self._restoring = True
+    def _prepare_or_raise(self, spec: Spec) -> object:
+        """:meth:`_prepare`, with failures shown in the message line and raised."""
         try:
-            self.configure(**state)
-        finally:
-            self._restoring = False
-
-    def _without_custom_layers(self, state: dict[str, object]) -> tuple[dict[str, object], str]:
-        """``state`` with built-ins in place of readers' layers, and a phrase saying so."""
-        raise NotImplementedError  # pragma: no cover - widgets that take custom layers override
-
-    def _fall_back(self) -> str:
-        """Go back to the last state that rendered; if that fails now too (a reader's layer
-        was replaced, or fails on a later call), use built-ins instead. Returns what was
-        done, for the message."""
-        assert self._good_state is not None
-        if self._current_state() != self._good_state:
-            try:
-                self._restore(self._good_state)
-                return KEPT
-            except Exception:  # the reader's layer fails now where it worked before
-                pass
-        state, instead = self._without_custom_layers(self._good_state)
-        self._restore(state)
-        return f"{KEPT}, with {instead}"
-
-    def _configurable(self) -> list[str]:
-        """The names :meth:`configure` accepts (the state traits unless a widget says more)."""
-        return self._state_names()
-
-    def _state_names(self) -> list[str]:
-        """The widget's own state: traits with help text that are not synced or read-only."""
-        inherited = set(ipw.VBox.class_trait_names())
-        return [name for name, trait in self.traits().items()
-                if name not in inherited and trait.metadata.get("help")
-                and not trait.metadata.get("sync") and not trait.read_only]
-
-    def _request_render(self) -> None:
-        self._dirty = True
-        if not self._hold_depth:
-            self._render_now()
-
-    def _render_now(self) -> None:
-        self._dirty = False
-        self.render_count += 1
-        try:
-            self._render()
+            return self._prepare(spec)
         except (InvalidValueError, InvalidTypeError) as error:  # already says what is wrong
             self.show_message(str(error))
             raise
-        except Exception as error:  # shown in the widget, never swallowed silently
-            self.show_message(f"Could not draw the view: {type(error).__name__}: {error}")
-            raise
+        except DrawingError as error:
+            cause = error.__cause__ or error
+            self.show_message(t("ui.could_not_draw", error=_error_text(cause)))
+            raise cause from None
+        except Exception as error:  # a reader's own code failed: shown and raised
+            text = self._failure_text(spec, error)
+            self.show_message(text)
+            raise InvalidValueError(text) from error
 
-    def _render(self) -> None:  # pragma: no cover - subclasses implement
+    def _failure_text(self, spec: Spec, error: Exception) -> str:
+        """What the message line says when preparing ``spec`` raised ``error``."""
+        return _error_text(error)
+
+    @property
+    def _started(self) -> bool:
+        """True once the widget shows a state (a failure then keeps it)."""
+        return "_state" in self.__dict__
+
+    def _commit(self, spec: Spec, content: object) -> None:
+        old, self._state = self._state, spec
+        for name in self.STATE:
+            value = getattr(spec, name)
+            if not _same(getattr(old, name), value):
+                self.traits()[name].commit(self, value)
+        self._show_content(content)
+
+    def _show_content(self, content: object) -> None:
+        self.render_count += 1
+        self._show(content)
+        self._show_state()
+
+    def refresh(self) -> None:
+        """Prepare and draw the view again for the same state (after the inputs changed)."""
+        self._commit(self._state, self._prepare_or_raise(self._state))
+
+    def _prepare(self, spec: Spec) -> object:  # pragma: no cover - subclasses implement
+        """Everything the view needs for ``spec``; raises if ``spec`` cannot be shown."""
         raise NotImplementedError
 
-    # -- controls ---------------------------------------------------------------------
+    def _show(self, content: object) -> None:  # pragma: no cover - subclasses implement
+        """Put prepared content in the views (must not fail)."""
+        raise NotImplementedError
+
+    # -- controls -----------------------------------------------------------------
+
+    def bind(self, control: ipw.Widget, name: str | None = None, *,
+             read: Callable[[], object] | None = None,
+             write: Callable[[object], object] | None = None,
+             options: Callable[[], object] | None = None,
+             note: Callable[[], str] | None = None) -> ipw.Widget:
+        """Bind ``control`` to the state, and expose it under ``name`` (or its setting).
+
+        By default the control shows the setting ``name`` and writes it with
+        :meth:`configure`; ``read``/``write`` replace either direction,
+        ``options`` gives the control's current options, and ``note()`` is added
+        to the message when a value is refused. Returns the control.
+        """
+        if read is None:
+            read = lambda: getattr(self._state, name)  # noqa: E731
+        if write is None:
+            write = lambda value: self.configure(**{name: value})  # noqa: E731
+        binding = Binding(control, read, write, options, note)
+        self._bindings.append(binding)
+        if name is not None:
+            self._controls.setdefault(name, control)
+
+        def on_change(change: traitlets.Bunch) -> None:
+            if not self._showing:
+                self._apply_from_controls(lambda: write(change.new), note)
+        control.observe(on_change, names="value")
+        if "_state" in self.__dict__:
+            self._show_bindings([binding])
+        return control
+
+    def _show_state(self) -> None:
+        """Make every control show the state."""
+        self._show_bindings(self._bindings)
+
+    def _show_bindings(self, bindings: list[Binding]) -> None:
+        with self._quietly():
+            for binding in bindings:
+                binding.show()
 
     @contextlib.contextmanager
-    def _controls_from_state(self) -> Iterator[None]:
-        """Set controls to match the state without their observers acting on it."""
-        self._syncing_controls = True
+    def _quietly(self) -> Iterator[None]:
+        """Change controls without their changes counting as the reader's."""
+        was, self._showing = self._showing, True
         try:
             yield
         finally:
-            self._syncing_controls = False
+            self._showing = was
 
-    def _sync_controls(self) -> None:
-        """Make every control show the current state (widgets with controls override this)."""
+    def _expose(self, controls: Mapping[str, ipw.Widget] | None = None,
+                views: Mapping[str, ipw.Widget] | None = None) -> None:
+        """Name parts of the widget for readers and tests (see :attr:`controls`, :attr:`views`)."""
+        self._controls.update(controls or {})
+        self._views.update(views or {})
+
+    @property
+    def controls(self) -> Mapping[str, ipw.Widget]:
+        """The widget's controls by name (its settings' names where they edit one).
+
+        Moving one is what a reader does with the mouse: ``controls["seed"].value = 3``.
+        """
+        return MappingProxyType(self._controls)
+
+    @property
+    def views(self) -> Mapping[str, ipw.Widget]:
+        """The widget's views by name (``views["plot"].value`` is the plot's SVG)."""
+        return MappingProxyType({"message": self._message, **self._views})
 
     def _apply_from_controls(self, action: Callable[[], object],
                              note: Callable[[], str] | None = None,
@@ -237,23 +424,26 @@ class LiveWidget(ipw.VBox):
 
         A refused value (ValueError or TypeError, which every check raises) is
         shown in the message line, followed by ``note()`` if given, and the
-        controls are put back to the state, which the checks left unchanged. Any
-        other error (the reader's own code failed, say) is shown too, after
-        ``failed`` (e.g. ``"measuring failed: "``), instead of reaching the kernel log.
+        controls show the state again, which did not change. Any other error
+        (the reader's own code failed, say) is shown too, after ``failed`` (a
+        text such as "measuring failed: "), instead of reaching the kernel log.
         """
+        said = self._message_count
         try:
             action()
         except (ValueError, TypeError) as error:
+            kept = t("ui.kept")
             text = str(error)
-            text = text if KEPT in text else f"{text} ({KEPT})"
+            text = text if kept in text else t("ui.refused", error=text, kept=kept)
             self.show_message(text + (note() if note else ""))
-            self._sync_controls()
+            self._show_state()
             return False
         except Exception as error:  # the reader's own code (a custom layer, a loss) failed
-            self.show_message(f"{failed}{error}" if failed else f"{type(error).__name__}: {error}")
-            self._sync_controls()
+            self.show_message(f"{failed}{error}" if failed else _error_text(error))
+            self._show_state()
             return False
-        self.show_message("")
+        if self._message_count == said:  # the change said nothing: an older message is stale
+            self.show_message("")
         return True
 
     def close(self) -> None:
@@ -291,53 +481,119 @@ class LiveWidget(ipw.VBox):
     def show_message(self, text: str, kind: str = "error") -> None:
         """Show ``text`` in the message line (``kind``: ``"error"`` or ``"info"``)."""
         self._message_text = text
+        self._message_count += 1
         self._message.value = STYLE + (message(text, kind) if text else "")
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.SPEC.settings()
+                          if name in self.STATE or name in self.FIXED)
+        return f"{type(self).__name__}({shown})"
+
+
+class DrawingError(Exception):
+    """Drawing a view failed (raised ``from`` the error of the drawing code)."""
+
+
+@contextlib.contextmanager
+def drawing() -> Iterator[None]:
+    """Mark a block as drawing: an error in it is a failure to draw, not a refused value."""
+    try:
+        yield
+    except Exception as error:
+        raise DrawingError() from error
+
+
+def _same(a: object, b: object) -> bool:
+    """Whether two setting values are equal (tensors and modules: the same object)."""
+    if a is b:
+        return True
+    try:
+        return bool(a == b)
+    except (RuntimeError, TypeError, ValueError):  # tensors compare element by element
+        return False
+
+
+def _error_text(error: BaseException) -> str:
+    return t("ui.error", kind=type(error).__name__, error=error)
 
 
 class LayerChoiceWidget(LiveWidget):
-    """A widget whose hidden layers each pick an activation or a reader's registered layer.
+    """A widget whose hidden layers pick an activation or a reader's registered layer.
 
-    Subclasses have a trait ``activations`` (one name per hidden layer) and a
-    list ``_choices`` of dropdowns, and call ``custom_layers.on_registry_change
-    (self._on_registry_change)``; this class keeps the menus and the network in
-    step with the registry.
+    ``LAYER_FIELD`` names the setting that holds the choice (a per-layer tuple
+    or one name); the menus (from :meth:`_layer_menus`) and the network follow
+    the registry: a new layer is offered, a replaced one is used from then on,
+    a removed one is replaced by ``FALLBACK_ACTIVATION``.
     """
 
+    #: The setting holding the layers' choice.
+    LAYER_FIELD: ClassVar[str] = "activations"
     #: What takes the place of a reader's layer that is unregistered or fails for good.
-    FALLBACK_ACTIVATION = "relu"
+    FALLBACK_ACTIVATION: ClassVar[str] = "relu"
+    #: The text saying the fallback took the place of readers' layers (an id).
+    FELL_BACK: ClassVar[str] = "ui.fell_back"
 
-    _choices: list[ipw.Dropdown]
+    @classmethod
+    def _activation_options(cls) -> list[tuple[str, str]]:
+        """Menu entries: built-in activations, then registered layers marked as custom."""
+        return [(t("ui.custom_layer", name=n) if is_custom(n) else n, n)
+                for n in activation_names()]
 
-    @staticmethod
-    def _activation_options() -> list[tuple[str, str]]:
-        """Dropdown entries: built-in activations, then registered layers marked as custom."""
-        return [(f"{n} (custom)" if is_custom(n) else n, n) for n in activation_names()]
+    def _layer_menus(self) -> list[ipw.Dropdown]:
+        """The dropdowns that offer the layers (subclasses list theirs)."""
+        return []
 
-    def _rebuild_with_replaced_layer(self, name: str) -> None:
-        """Rebuild the network after the layer ``name`` it uses was registered anew."""
-        raise NotImplementedError  # pragma: no cover - subclasses implement
+    def _used_layers(self) -> tuple[str, ...]:
+        value = getattr(self._state, self.LAYER_FIELD)
+        return value if isinstance(value, tuple) else (value,)
+
+    def _without(self, names: set[str]) -> dict[str, object]:
+        """The layer setting with :data:`FALLBACK_ACTIVATION` in place of ``names``."""
+        value = getattr(self._state, self.LAYER_FIELD)
+        instead = self.FALLBACK_ACTIVATION
+        if isinstance(value, tuple):
+            return {self.LAYER_FIELD: tuple(instead if a in names else a for a in value)}
+        return {self.LAYER_FIELD: instead if value in names else value}
 
     def _on_registry_change(self, name: str) -> None:
-        """A layer was registered, replaced or removed: update the menus and, if used, the net."""
-        options = self._activation_options()
-        with self._controls_from_state():
-            for choice in self._choices:
-                choice.options = options
-        if name not in self.activations:
-            self._sync_controls()
-            return
-        if name in activation_names():  # replaced: rebuild with the new definition
-            self._rebuild_with_replaced_layer(name)
-            return
-        instead = self.FALLBACK_ACTIVATION
-        fallback = tuple(instead if a == name else a for a in self.activations)
-        if self._good_state is not None:
-            self._good_state = {**self._good_state, "activations": fallback}
-        self.activations = fallback
-        self.show_message(f"the custom layer {name!r} was unregistered; {instead} took its "
-                          "place", kind="info")
+        """A layer was registered, replaced or removed: update the menus and, if used, the net.
 
-    def _without_custom_layers(self, state: dict[str, object]) -> tuple[dict[str, object], str]:
+        Never raises (the registry calls it from the reader's ``register_layer``):
+        what goes wrong is shown in the message line.
+        """
+        if not self._started:  # its making failed: nothing to update
+            return
+        options = self._activation_options()
+        with self._quietly():
+            for menu in self._layer_menus():
+                menu.options = options
+        if name not in self._used_layers():
+            self._show_state()
+            return
         instead = self.FALLBACK_ACTIVATION
-        plain = tuple(instead if is_custom(a) else a for a in state["activations"])
-        return {**state, "activations": plain}, f"{instead} in place of the custom layers"
+        try:
+            if name in activation_names():  # replaced: rebuild with the new definition
+                try:
+                    self.refresh()
+                    return
+                except Exception as error:  # the new definition fails here: use built-ins
+                    text = str(error) if isinstance(error, InvalidValueError) else _error_text(
+                        error)
+                    self._apply(self._without({n for n in self._used_layers() if is_custom(n)}))
+                    cut = text.rsplit(f"; {t('ui.kept')}", 1)[0]
+                    self.show_message(t("ui.and_kept", text=cut, kept=t(
+                        self.FELL_BACK, kept=t("ui.kept"), instead=instead)))
+                    return
+            self._apply(self._without({name}))
+            self.show_message(t("ui.layer_unregistered", name=name, instead=instead),
+                              kind="info")
+        except Exception as error:  # shown, never raised into the reader's registry call
+            self.show_message(_error_text(error))
+
+    def _failure_text(self, spec: Spec, error: Exception) -> str:
+        used = getattr(spec, self.LAYER_FIELD)
+        used = used if isinstance(used, tuple) else (used,)
+        custom = sorted({a for a in used if is_custom(a)})
+        suspects = t("ui.custom_layers_in_it", names=", ".join(custom)) if custom else ""
+        text = t("ui.network_failed", suspects=suspects, error=_error_text(error))
+        return t("ui.and_kept", text=text, kept=t("ui.kept")) if self._started else text

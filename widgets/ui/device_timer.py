@@ -5,11 +5,11 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import ipywidgets as ipw
 import torch
-import traitlets
 
 from ..core.checks import check_int, describe
 from ..core.devices import (
@@ -26,9 +26,12 @@ from ..core.devices import (
     describe_device,
     time_matmuls,
 )
+from ..core.fields import Custom, Spec, setting
 from ..render.charts import PALETTE, line_chart
 from ..render.html import STYLE, message, table
-from .base import Checked, LiveWidget
+from ..text import t
+from .base import LiveWidget, drawing
+from .controls import CheckboxSet, button, control_for
 
 #: The sizes along the chart unless the reader picks others.
 DEFAULT_SIZES = (64, 128, 256, 512, 1024)
@@ -52,12 +55,11 @@ def parse_sizes(text: str) -> tuple[int, ...]:
         (64, 128, 256)
     """
     if not isinstance(text, str):
-        raise TypeError(f"sizes must be typed as text, got {describe(text)}")
-    tokens = [t for t in re.split(r"[,;\s]+", text.strip()) if t]
-    if not all(_DIGITS.fullmatch(t) for t in tokens):
-        raise ValueError(f"sizes must be whole numbers separated by commas, such as "
-                         f"'64, 256, 1024', got {text!r}")
-    return tuple(int(t) for t in tokens)
+        raise TypeError(t("device_timer.sizes_text", got=describe(text)))
+    tokens = [token for token in re.split(r"[,;\s]+", text.strip()) if token]
+    if not all(_DIGITS.fullmatch(token) for token in tokens):
+        raise ValueError(t("device_timer.sizes_numbers", got=repr(text)))
+    return tuple(int(token) for token in tokens)
 
 
 def milliseconds(seconds: float | None) -> str:
@@ -68,9 +70,9 @@ def milliseconds(seconds: float | None) -> str:
         ('4.56 ms', 'no copy')
     """
     if seconds is None:
-        return "no copy"
+        return t("device_timer.no_copy")
     ms = seconds * 1e3
-    return f"{ms:,.0f} ms" if ms >= 1000 else f"{ms:.3g} ms"
+    return t("device_timer.ms", ms=f"{ms:,.0f}" if ms >= 1000 else f"{ms:.3g}")
 
 
 def log_size_chart(timings: Sequence[MatmulTiming], devices: Sequence[torch.device]) -> str:
@@ -92,16 +94,16 @@ def log_size_chart(timings: Sequence[MatmulTiming], devices: Sequence[torch.devi
     for device in devices:
         rows = [by_key.get((device, n)) for n in sizes]
         series.append([r.matmul_s * 1e3 if r else math.nan for r in rows])
-        labels.append(f"{device}: A @ B")
+        labels.append(t("device_timer.product_line", device=device))
         if device.type != "cpu":
             series.append([r.copies_s * 1e3 if r and r.copies_s else math.nan for r in rows])
-            labels.append(f"{device}: both copies")
+            labels.append(t("device_timer.copies_line", device=device))
     x = [math.log2(n) for n in sizes]
     if len(x) == 1:  # one size: a dot needs two equal points to sit between
         x, series = x * 2, [ys * 2 for ys in series]
-    svg = line_chart(x, series, markers=x[:len(sizes)], log_y=True, title="time per call",
-                     x_label="matrix size n (log scale)", y_label="milliseconds (log scale)",
-                     width=440, height=260)
+    svg = line_chart(x, series, markers=x[:len(sizes)], log_y=True,
+                     title=t("device_timer.chart_title"), x_label=t("device_timer.x_label"),
+                     y_label=t("device_timer.y_label"), width=440, height=260)
 
     def tick_label(match: re.Match) -> str:
         """line_chart has no log x axis: its x ticks are log2(n); label powers of 2 and sizes."""
@@ -117,6 +119,17 @@ def log_size_chart(timings: Sequence[MatmulTiming], devices: Sequence[torch.devi
         for i, label in enumerate(labels))
     return ('<div style="display:flex;align-items:center;gap:12px;font-size:12px">'
             f"{svg}<div>{legend}</div></div>")
+
+
+@dataclass(frozen=True)
+class TimerSettings(Spec):
+    """What a :class:`DeviceTimer` times: one size for the table, sizes for the chart, devices."""
+
+    TEXT = "device_timer"
+
+    size: int = setting(Custom(check_matrix_size, control="int"), 512)
+    sizes: tuple[int, ...] = setting(Custom(check_matrix_sizes), DEFAULT_SIZES)
+    devices: tuple[torch.device, ...] = setting(Custom(check_devices), (torch.device("cpu"),))
 
 
 class DeviceTimer(LiveWidget):
@@ -151,29 +164,21 @@ class DeviceTimer(LiveWidget):
         [('the CPU', 64, None)]
     """
 
-    size = Checked(lambda v: check_matrix_size("size", v), 512,
-                   help="n of the n x n matrices timed in the table: 64 to 4096.")
-    sizes = Checked(lambda v: check_matrix_sizes("sizes", v), DEFAULT_SIZES,
-                    help="n along the chart: 1 to 8 sizes from 64 to 4096 (sorted, no repeats).")
-    devices = Checked(lambda v: check_devices("devices", v), (torch.device("cpu"),),
-                      help="The devices compared, each one this machine has.")
+    SPEC = TimerSettings
+    STATE = ("size", "sizes", "devices")
 
     def __init__(self, size: int = 512, sizes: Sequence[int] = DEFAULT_SIZES,
                  devices: Sequence[torch.device | str] | None = None, *,
                  budget_s: float = 0.2, max_repeats: int = 5) -> None:
-        checked = (check_matrix_size("size", size), check_matrix_sizes("sizes", sizes),
-                   check_devices("devices", default_devices() if devices is None else devices))
+        spec = TimerSettings(size, sizes, default_devices() if devices is None else devices)
         self._budget_s = check_budget(budget_s)
         self._max_repeats = check_int("max_repeats", max_repeats, 1, 100)
         super().__init__()
         self._results: tuple[MatmulTiming, ...] = ()
         self._measured_size: int | None = None
-        self._stale = False
-        with self.hold_trait_notifications():
-            self.size, self.sizes, self.devices = checked
+        self._measure_next = False
         self._build_controls()
-        self.observe(self._on_state_change, names=["size", "sizes", "devices"])
-        self._render_now()
+        self._start(spec)
 
     # -- state ------------------------------------------------------------------------
 
@@ -199,109 +204,100 @@ class DeviceTimer(LiveWidget):
         """
         super().configure(**state)
 
-    def _configurable(self) -> list[str]:
-        return ["size", "sizes", "devices"]
-
     def measure(self) -> None:
         """Time every device at every chart size now, then show the results.
 
         Returns nothing: the numbers are in :attr:`results` and :attr:`table`.
         """
-        self._stale = True
-        self._render_now()
-
-    def _on_state_change(self, change: traitlets.Bunch) -> None:
-        self._stale = True
-        self._request_render()
-
-    def _measure_now(self) -> None:
-        names = ", ".join(map(str, self.devices))
-        self.show_message(f"measuring on {names} at n = "
-                          f"{', '.join(map(str, self.chart_sizes))} ...", kind="info")
-        self._button.disabled = True
+        self._measure_next = True
         try:
-            self._results = time_matmuls(self.chart_sizes, self.devices,
-                                         budget_s=self._budget_s, max_repeats=self._max_repeats)
+            self.refresh()
         finally:
-            self._button.disabled = False
-        self._measured_size = self.size
-        self.show_message("")
+            self._measure_next = False
+
+    def _apply(self, changes: Mapping[str, object], alone: bool = False) -> None:
+        self._measure_next = True  # a change of size, sizes or devices measures again
+        try:
+            super()._apply(changes, alone)
+        finally:
+            self._measure_next = False
+
+    def _measure(self, spec: TimerSettings) -> tuple[MatmulTiming, ...]:
+        sizes = tuple(sorted({*spec.sizes, spec.size}))
+        self.show_message(t("device_timer.measuring", devices=", ".join(map(str, spec.devices)),
+                            sizes=", ".join(map(str, sizes))), kind="info")
+        self._controls["measure"].disabled = True
+        try:
+            with drawing():
+                return time_matmuls(sizes, spec.devices, budget_s=self._budget_s,
+                                    max_repeats=self._max_repeats)
+        finally:
+            self._controls["measure"].disabled = False
 
     # -- controls ---------------------------------------------------------------------
 
     def _build_controls(self) -> None:
-        wide = {"description_width": "70px"}
-        self._size_box = ipw.IntText(description="size n", continuous_update=False, style=wide,
-                                     layout=ipw.Layout(width="170px"),
-                                     tooltip=f"{MIN_MATRIX_SIZE} to {MAX_MATRIX_SIZE}")
-        self._sizes_box = ipw.Text(description="chart n", continuous_update=False, style=wide,
-                                   layout=ipw.Layout(width="300px"),
-                                   placeholder="64, 256, 1024")
-        self._device_boxes = [ipw.Checkbox(description=str(d), indent=False,
-                                           layout=ipw.Layout(width="auto", margin="0 12px 0 0"))
-                              for d in available_devices()]
-        self._button = ipw.Button(description="measure",
-                                  tooltip="time the copies and the product on every device")
-        self._button.on_click(lambda _: self._from_ui(self.measure))
-        self._size_box.observe(self._on_controls, names="value")
-        self._sizes_box.observe(self._on_controls, names="value")
-        for box in self._device_boxes:
-            box.observe(self._on_controls, names="value")
-        self._table_view = ipw.HTML()
-        self._chart = ipw.HTML()
-        header = ipw.HTML(
-            "<b>Device timer</b>: copy two n × n matrices from the CPU to a device, multiply "
-            f"them there (A @ B), copy the product back (n from {MIN_MATRIX_SIZE} to "
-            f"{MAX_MATRIX_SIZE}; up to {MAX_SIZES} sizes on the chart)")
-        devices_row = ipw.HBox([ipw.Label("devices", layout=ipw.Layout(width="70px")),
-                                *self._device_boxes])
-        controls = ipw.HBox([ipw.VBox([self._size_box, self._sizes_box, devices_row]),
-                             self._button], layout=ipw.Layout(align_items="flex-start"))
-        self.children = [header, self._message, controls, self._table_view, self._chart]
+        size = self.bind(control_for(TimerSettings, "size", width="170px", label_width="70px"),
+                         "size")
+        sizes = self.bind(
+            control_for(TimerSettings, "sizes", width="300px", label_width="70px",
+                        placeholder="64, 256, 1024"), "sizes",
+            read=lambda: ", ".join(map(str, self.sizes)),
+            write=lambda text: self.configure(sizes=parse_sizes(text)))
+        devices = self.bind(CheckboxSet({d: describe_device(d) for d in available_devices()}),
+                            "devices")
+        measure = button(t("device_timer.measure"), "", t("device_timer.measure_tip"),
+                         lambda: self._from_ui(self.measure))
+        views = {"header": ipw.HTML(t("device_timer.header", low=MIN_MATRIX_SIZE,
+                                      high=MAX_MATRIX_SIZE, most=MAX_SIZES)),
+                 "table": ipw.HTML(), "chart": ipw.HTML()}
+        self._expose(controls={"measure": measure}, views=views)
+        devices_row = ipw.HBox([ipw.Label(t("device_timer.devices_row"),
+                                          layout=ipw.Layout(width="70px")), devices])
+        controls = ipw.HBox([ipw.VBox([size, sizes, devices_row]), measure],
+                            layout=ipw.Layout(align_items="flex-start"))
+        self.children = [views["header"], self._message, controls, views["table"],
+                         views["chart"]]
 
-    def _sync_controls(self) -> None:
-        with self._controls_from_state():
-            self._size_box.value = self.size
-            self._sizes_box.value = ", ".join(map(str, self.sizes))
-            for box, device in zip(self._device_boxes, available_devices()):
-                box.value = device in self.devices
-
-    def _on_controls(self, change: traitlets.Bunch) -> None:
-        if self._syncing_controls:
-            return
-        chosen = [d for box, d in zip(self._device_boxes, available_devices()) if box.value]
-
-        def apply() -> None:
-            self.configure(size=self._size_box.value, sizes=parse_sizes(self._sizes_box.value),
-                           devices=chosen)
-
-        self._from_ui(apply)
+    def _apply_from_controls(self, action: Callable[[], object],
+                             note: Callable[[], str] | None = None, failed: str = "") -> bool:
+        # a RuntimeError from a control means measuring failed, e.g. the GPU ran out of memory
+        return super()._apply_from_controls(action, note, failed or t("device_timer.failed"))
 
     def _from_ui(self, action: Callable[[], object]) -> bool:
         """Run a reader's action; show any error in the message line; True if it worked."""
-        # a RuntimeError here means measuring failed, e.g. the GPU ran out of memory
-        return self._apply_from_controls(action, failed="measuring failed: ")
+        return self._apply_from_controls(action)
 
     # -- view -------------------------------------------------------------------------
 
-    def _render(self) -> None:
-        if self._stale:
-            self._stale = False
-            self._measure_now()
-        self._sync_controls()
-        if not self._results:
-            self._table_view.value = STYLE + message(
-                "Nothing measured yet: press measure (or call measure()).", "info")
-            self._chart.value = ""
-            return
-        rows = [(str(t.device), describe_device(t.device), f"{t.size}",
-                 milliseconds(t.to_device_s), milliseconds(t.matmul_s), milliseconds(t.to_cpu_s),
-                 milliseconds(t.total_s), f"{t.gflops:,.1f}") for t in self.table]
-        self._table_view.value = STYLE + table(
-            ("device", "kind", "n", "copy A, B to it", "A @ B", "copy back", "total",
-             "A @ B GFLOP/s"), rows, left_columns=2)
-        measured = tuple(dict.fromkeys(t.device for t in self._results))
-        self._chart.value = log_size_chart(self._results, measured)
+    def _prepare(self, spec: TimerSettings) -> tuple[tuple[MatmulTiming, ...], int | None,
+                                                     dict[str, str]]:
+        results, measured_size = self._results, self._measured_size
+        if self._measure_next:
+            results, measured_size = self._measure(spec), spec.size
+        if not results:
+            return results, measured_size, {
+                "table": STYLE + message(t("device_timer.nothing_yet"), "info"), "chart": ""}
+        shown = [r for r in results if r.size == measured_size]
+        rows = [(str(r.device), describe_device(r.device), f"{r.size}",
+                 milliseconds(r.to_device_s), milliseconds(r.matmul_s), milliseconds(r.to_cpu_s),
+                 milliseconds(r.total_s), f"{r.gflops:,.1f}") for r in shown]
+        header = tuple(t(f"device_timer.column.{key}") for key in (
+            "device", "kind", "n", "to_device", "product", "back", "total", "gflops"))
+        measured = tuple(dict.fromkeys(r.device for r in results))
+        with drawing():
+            views = {"table": STYLE + table(header, rows, left_columns=2),
+                     "chart": log_size_chart(results, measured)}
+        return results, measured_size, views
+
+    def _show(self, content: tuple[tuple[MatmulTiming, ...], int | None,
+                                   dict[str, str]]) -> None:
+        measured = self._results is not content[0]
+        self._results, self._measured_size, views = content
+        for name, value in views.items():
+            self._views[name].value = value
+        if measured:
+            self.show_message("")
 
     def __repr__(self) -> str:
         devices = ("<the CPU and try_gpu()>" if self.devices == default_devices()

@@ -13,6 +13,7 @@ from pathlib import Path
 from torch import nn
 
 from ..core.file_io import PathLike, load_mlp, save_mlp
+from ..text import t
 from .mlp_explorer import MLPExplorer
 
 
@@ -40,17 +41,11 @@ class LoadedExplorer:
     @property
     def note(self) -> str:
         """One sentence on which of ``explorer`` and ``net`` holds the saved weights."""
-        seed = self.explorer.seed
-        if self.weights_match:
-            return (f"The saved weights are the ones seed {seed} draws: the explorer computes "
-                    "exactly what the saved network computed.")
-        return (f"The saved weights differ from the ones seed {seed} draws (the network was "
-                "trained or edited after it was built). The explorer always draws its weights "
-                "from its seed, so it shows the saved architecture with fresh weights; .net "
-                "holds the saved weights.")
+        key = "file_io_widget.note_match" if self.weights_match else "file_io_widget.note_differ"
+        return t(key, seed=self.explorer.seed)
 
     def __repr__(self) -> str:
-        weights = "match the seed" if self.weights_match else "differ from the seed: use .net"
+        weights = t("file_io_widget.match" if self.weights_match else "file_io_widget.differ")
         return f"LoadedExplorer({self.explorer!r}, weights {weights})"
 
 
@@ -78,7 +73,7 @@ def save_explorer(explorer: MLPExplorer, path: PathLike, net: nn.Module | None =
         (8,)
     """
     if not isinstance(explorer, MLPExplorer):
-        raise TypeError(f"explorer must be an MLPExplorer, got {type(explorer).__name__}")
+        raise TypeError(t("file_io_widget.not_explorer", got=type(explorer).__name__))
     return save_mlp(explorer.spec, path, net)
 
 

@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import ipywidgets as ipw
 import torch
 from torch import nn
 
-from ..core.checks import check_text, describe
+from ..core.checks import describe
+from ..core.fields import Custom, Spec, Text, setting
 from ..core.introspection import Trace, TraceCall, check_module, trace_forward
 from ..render.html import trace_html
-from .base import Checked, LiveWidget
+from ..text import plural, t
+from .base import LiveWidget
 
 
-def check_inputs(value: object) -> tuple[torch.Tensor, ...]:
+def check_inputs(field: str, value: object) -> tuple[torch.Tensor, ...]:
     """A tensor, or a tuple of tensors for a module whose forward takes several."""
     items = value if isinstance(value, tuple) else (value,)
     if not items or not all(isinstance(v, torch.Tensor) for v in items):
-        raise TypeError(f"X must be a torch.Tensor or a tuple of tensors, got {describe(value)}")
+        raise TypeError(t("forward_trace.inputs", field=field, got=describe(value)))
     return items
+
+
+@dataclass(frozen=True)
+class TraceSettings(Spec):
+    """What a :class:`ForwardTrace` runs: a module, its input, the root's name."""
+
+    TEXT = "forward_trace"
+
+    module: nn.Module = setting(Custom(check_module), None)
+    X: tuple[torch.Tensor, ...] = setting(Custom(check_inputs), None)
+    name: str = setting(Text(), "net")
 
 
 class ForwardTrace(LiveWidget):
@@ -40,25 +55,18 @@ class ForwardTrace(LiveWidget):
         ['net', 'net.0', 'net.1']
     """
 
-    module = Checked(lambda m: check_module("module", m), None,
-                     help="The module traced.")
-    X = Checked(check_inputs, None, help="The input of the forward pass.")
-    name = Checked(lambda v: check_text("name", v), "net", help="The root's name in dotted paths.")
+    SPEC = TraceSettings
+    STATE = ("module", "X", "name")
 
     def __init__(self, module: nn.Module, X: torch.Tensor | tuple[torch.Tensor, ...],
                  name: str = "net") -> None:
-        check_module("module", module)
-        inputs = check_inputs(X)
-        check_text("name", name)
+        spec = TraceSettings(module, X, name)
         super().__init__()
-        with self.hold_trait_notifications():
-            self.module, self.X, self.name = module, inputs, name
-        self._title = ipw.HTML()
-        self._table = ipw.HTML()
-        self.children = [self._title, self._message, self._table]
+        views = {"title": ipw.HTML(), "table": ipw.HTML()}
+        self._expose(views=views)
+        self.children = [views["title"], self._message, views["table"]]
         self.trace: Trace = Trace([])
-        self.observe(lambda _: self._request_render(), names=["module", "X", "name"])
-        self._render_now()
+        self._start(spec)
 
     @property
     def calls(self) -> list[TraceCall]:
@@ -77,15 +85,17 @@ class ForwardTrace(LiveWidget):
 
     def refresh(self) -> None:
         """Trace again (after changing the module in place)."""
-        self._request_render()
+        super().refresh()
 
-    def _render(self) -> None:
-        self.trace = trace_forward(self.module, *self.X, name=self.name)
-        count = len(self.trace.calls)
-        self._title.value = (f"<b>forward trace of {type(self.module).__name__}</b>: "
-                             f"{count} module call{'s' if count != 1 else ''}")
-        self.show_message(f"forward raised {self.trace.error_text}" if self.trace.error else "")
-        self._table.value = trace_html(self.trace, show_error=False)
+    def _prepare(self, spec: TraceSettings) -> tuple[Trace, str, str]:
+        trace = trace_forward(spec.module, *spec.X, name=spec.name)
+        title = plural("forward_trace.title", len(trace.calls), kind=type(spec.module).__name__)
+        return trace, title, trace_html(trace, show_error=False)
+
+    def _show(self, content: tuple[Trace, str, str]) -> None:
+        self.trace, self._views["title"].value, self._views["table"].value = content
+        self.show_message(t("forward_trace.raised", error=self.trace.error_text)
+                          if self.trace.error else "")
 
     def __repr__(self) -> str:
         status = f", error={self.trace.error_text!r}" if self.trace.error else ""

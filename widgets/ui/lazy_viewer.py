@@ -5,28 +5,30 @@ from __future__ import annotations
 import copy
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import ipywidgets as ipw
-import traitlets
 from torch import nn
 
+from ..core.fields import Custom, Int, Spec, setting
 from ..core.introspection import ParameterCount
 from ..core.lazy import (
+    MAX_BATCH_SIZE,
     DryRun,
     LayerChange,
     ParameterInfo,
     check_batch_numbers,
-    check_batch_size,
     check_input_shape,
     check_input_size,
     check_template,
     dry_run,
 )
 from ..render.html import message, table
-from .base import Checked, LiveWidget, as_trait_error
+from ..text import t
+from .base import LiveWidget, as_trait_error, drawing
+from .controls import control_for
 
 
-#: Rows whose shape the dry run filled in are drawn on this background.
 def change_table(result: DryRun) -> str:
     """Every parameter's shape before the dry run and after it; changed rows highlighted.
 
@@ -34,39 +36,66 @@ def change_table(result: DryRun) -> str:
     was not changed.
     """
     if not result.before:
-        return message("This module holds no parameters.", "info")
+        return message(t("lazy_viewer.no_parameters"), "info")
     if not result.ok:
-        header: tuple[str, ...] = ("parameter", "layer", "shape before")
+        header: tuple[str, ...] = _columns("parameter", "layer", "before")
         rows = [(b.name, result.layer_text(b.layer, b.layer_type), b.shape_text)
                 for b in result.before]
-        return table(header, rows, ("total", "", str(result.count_before)), left_columns=3)
-    header = ("parameter", "layer", "shape before", "shape after", "numbers")
+        return table(header, rows, (t("lazy_viewer.total"), "", str(result.count_before)),
+                     left_columns=3)
+    header = _columns("parameter", "layer", "before", "after", "numbers")
     rows, classes = [], []
     for b, a in result.rows():
-        after = a.shape_text if a else "(gone)"
+        after = a.shape_text if a else t("lazy_viewer.gone")
         rows.append((b.name, result.layer_text(b.layer, b.layer_type), b.shape_text, after,
                      "?" if a is None or a.numel is None else f"{a.numel:,}"))
         classes.append("ll-changed" if after != b.shape_text else "")
-    total = ("total", "", str(result.count_before), str(result.count_after),
+    total = (t("lazy_viewer.total"), "", str(result.count_before), str(result.count_after),
              str(result.count_after))
     return table(header, rows, total, left_columns=3, row_classes=classes)
+
+
+def _columns(*keys: str) -> tuple[str, ...]:
+    return tuple(t(f"lazy_viewer.column.{key}") for key in keys)
+
+
+def check_shape(field: str, value: object) -> tuple[int, ...]:
+    """One sample's shape: an int (flat inputs) or 1 to 4 sizes."""
+    return check_input_shape(value, field)
+
+
+@dataclass(frozen=True, eq=False)
+class DryRunSettings(Spec):
+    """What a :class:`LazyInitViewer` dry-runs: a template, one sample's shape, a batch size."""
+
+    TEXT = "lazy_viewer"
+
+    module: nn.Module = setting(Custom(lambda field, value: check_template(value, field)), None)
+    input_shape: tuple[int, ...] = setting(Custom(check_shape, control="int"), (20,))
+    batch_size: int = setting(Int(1, MAX_BATCH_SIZE), 2)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_batch_numbers(self.input_shape, self.batch_size)
 
 
 def summary_html(result: DryRun) -> str:
     """The input and output shapes, the parameter count before and after, the changed layers."""
     batch = "(" + ", ".join(map(str, result.batch_shape)) + ")"
     if not result.ok:
-        where = ("the module itself" if result.failed_layer == ""
-                 else f"layer {result.failed_layer!r}" if result.failed_layer is not None
-                 else "the forward pass")
-        lines = [f"input batch <b>{batch}</b> → the dry run failed in {html.escape(where)}, "
-                 "so no shape changed",
-                 f"parameters: {result.count_before}"]
+        where = (t("lazy_viewer.the_module") if result.failed_layer == ""
+                 else t("lazy_viewer.layer", name=repr(result.failed_layer))
+                 if result.failed_layer is not None else t("lazy_viewer.the_forward_pass"))
+        lines = [t("lazy_viewer.failed_line", batch=batch, where=html.escape(where)),
+                 t("lazy_viewer.parameters_line", count=result.count_before)]
     else:
-        changed = ", ".join(html.escape(str(c)) for c in result.changes) or "none"
-        lines = [f"input batch <b>{batch}</b> → output <b>{html.escape(result.output_text)}</b>",
-                 f"parameters: {result.count_before} before → <b>{result.count_after}</b> after",
-                 f"layers that changed class: {changed}"]
+        changed = (", ".join(html.escape(str(c)) for c in result.changes)
+                   or t("lazy_viewer.no_change"))
+        lines = [t("lazy_viewer.output_line", batch=batch,
+                   output=html.escape(result.output_text)),
+                 t("lazy_viewer.count_line", before=result.count_before,
+                   after=result.count_after),
+                 t("lazy_viewer.changed_line", changed=changed)]
     return "<div>" + "<br>".join(lines) + "</div>"
 
 
@@ -94,47 +123,23 @@ class LazyInitViewer(LiveWidget):
         ((2, 2), (8, 20))
     """
 
-    module = Checked(check_template, None,
-                     help="The template module; the viewer dry-runs a copy and never changes it.")
-    input_shape = Checked(check_input_shape, (20,),
-                          help="One input sample's shape without the batch dimension: (features,) "
-                               "or e.g. (channels, height, width); 1 to 4 sizes from 1 to 4096.")
-    batch_size = Checked(check_batch_size, 2, help="Rows in the dry-run batch, 1 to 1024.")
+    SPEC = DryRunSettings
+    STATE = ("module", "input_shape", "batch_size")
 
     def __init__(self, module: nn.Module, input_size: int | None = None, batch_size: int = 2,
                  *, input_shape: int | Sequence[int] | None = None) -> None:
         check_template(module)
         if input_size is not None and input_shape is not None:
-            raise TypeError("give input_size or input_shape, not both")
+            raise TypeError(t("lazy_viewer.size_or_shape"))
         shape = (check_input_shape(input_shape) if input_shape is not None
                  else (check_input_size(20 if input_size is None else input_size),))
-        check_batch_numbers(shape, check_batch_size(batch_size))
+        spec = DryRunSettings(module, shape, batch_size)
         super().__init__()
         self._result: DryRun | None = None
-        with self.hold_trait_notifications():
-            self.module, self.input_shape, self.batch_size = module, shape, batch_size
         self._build_controls()
-        self.observe(lambda _: self._request_render(),
-                     names=["module", "input_shape", "batch_size"])
-        self._render_now()
+        self._start(spec)
 
     # -- state --------------------------------------------------------------------
-
-    @traitlets.validate("input_shape")
-    def _check_shape_fits(self, proposal: traitlets.Bunch) -> tuple[int, ...]:
-        try:
-            check_batch_numbers(proposal.value, self.batch_size)
-        except ValueError as error:
-            raise as_trait_error(error) from None
-        return proposal.value
-
-    @traitlets.validate("batch_size")
-    def _check_batch_fits(self, proposal: traitlets.Bunch) -> int:
-        try:
-            check_batch_numbers(self.input_shape, proposal.value)
-        except ValueError as error:
-            raise as_trait_error(error) from None
-        return proposal.value
 
     @property
     def input_size(self) -> int:
@@ -146,11 +151,7 @@ class LazyInitViewer(LiveWidget):
 
     @input_size.setter
     def input_size(self, value: int) -> None:
-        try:
-            size = check_input_size(value)
-        except (ValueError, TypeError) as error:
-            raise as_trait_error(error) from None
-        self.input_shape = (size, *self.input_shape[1:])
+        self.configure(input_size=value)
 
     def configure(self, **state: object) -> None:
         """Set several of ``module``, ``input_size``, ``input_shape``, ``batch_size`` at once.
@@ -166,12 +167,14 @@ class LazyInitViewer(LiveWidget):
             (7, 5)
         """
         if "input_size" in state and "input_shape" in state:
-            raise TypeError("configure() takes input_size or input_shape, not both: "
-                            "input_size=n is input_shape=(n, *the rest of the shape)")
+            raise TypeError(t("lazy_viewer.configure_size_or_shape"))
+        if "input_size" in state:
+            try:
+                size = check_input_size(state.pop("input_size"))
+            except (ValueError, TypeError) as error:
+                raise as_trait_error(error) from None
+            state["input_shape"] = (size, *self.input_shape[1:])
         super().configure(**state)
-
-    def _configurable(self) -> list[str]:
-        return ["module", "input_size", "input_shape", "batch_size"]
 
     # -- results ------------------------------------------------------------------
 
@@ -225,53 +228,43 @@ class LazyInitViewer(LiveWidget):
     # -- controls -----------------------------------------------------------------
 
     def _build_controls(self) -> None:
-        box = {"continuous_update": False, "style": {"description_width": "70px"},
-               "layout": ipw.Layout(width="170px")}
-        self._size_box = ipw.IntText(description="input size", **box)
-        self._batch_box = ipw.IntText(description="batch size", **box)
-        self._size_box.observe(self._on_controls, names="value")
-        self._batch_box.observe(self._on_controls, names="value")
-        self._title = ipw.HTML()
-        self._summary = ipw.HTML()
-        self._table = ipw.HTML()
-        self.children = [self._title, self._message, ipw.HBox([self._size_box, self._batch_box]),
-                         self._summary, self._table]
-
-    def _sync_controls(self) -> None:
-        with self._controls_from_state():
-            self._size_box.value = self.input_size
-            self._batch_box.value = self.batch_size
-            self._size_box.description = "input size" if len(self.input_shape) == 1 else "channels"
-
-    def _on_controls(self, change: traitlets.Bunch) -> None:
-        if self._syncing_controls:
-            return
-        accepted = self._apply_from_controls(
-            lambda: self.configure(input_size=self._size_box.value,
-                                   batch_size=self._batch_box.value),
-            note=lambda: f"; the dry run still fails: {self.error}" if self.error else "")
-        if accepted and self.error:
-            self.show_message(self.error)
+        box = {"width": "170px", "label_width": "70px"}
+        still_fails = lambda: (  # noqa: E731
+            t("lazy_viewer.still_fails", error=self.error) if self.error else "")
+        size = self.bind(control_for(DryRunSettings, "input_shape", **box), "input_size",
+                         read=lambda: self.input_size,
+                         write=lambda value: self.configure(input_size=value), note=still_fails)
+        batch = self.bind(control_for(DryRunSettings, "batch_size", **box), "batch_size",
+                          note=still_fails)
+        views = {name: ipw.HTML() for name in ("title", "summary", "table")}
+        self._expose(views=views)
+        self.children = [views["title"], self._message, ipw.HBox([size, batch]),
+                         views["summary"], views["table"]]
 
     # -- view ---------------------------------------------------------------------
 
-    def _render(self) -> None:
-        self._result = result = dry_run(self.module, self.input_shape, self.batch_size)
-        self._sync_controls()
-        shape = ", ".join(map(str, self.input_shape))
-        self._title.value = (f"<b>lazy initialization of {html.escape(result.module_type)}</b>: "
-                             f"a dry run on a copy, one sample of shape ({shape}"
-                             f"{',' if len(self.input_shape) == 1 else ''}); "
-                             "the module you passed stays as it is")
-        self.show_message(result.error or "")
-        self._summary.value = summary_html(result)
-        self._table.value = change_table(result)
+    def _prepare(self, spec: DryRunSettings) -> tuple[DryRun, dict[str, str]]:
+        result = dry_run(spec.module, spec.input_shape, spec.batch_size)
+        shape = ", ".join(map(str, spec.input_shape)) + ("," if len(spec.input_shape) == 1 else "")
+        with drawing():
+            views = {"title": t("lazy_viewer.title", kind=html.escape(result.module_type),
+                                shape=shape),
+                     "summary": summary_html(result), "table": change_table(result)}
+        return result, views
+
+    def _show(self, content: tuple[DryRun, dict[str, str]]) -> None:
+        self._result, views = content
+        for name, value in views.items():
+            self._views[name].value = value
+        self._controls["input_size"].description = t(
+            "lazy_viewer.input_size" if len(self.input_shape) == 1 else "lazy_viewer.channels")
+        self.show_message(self._result.error or "")
 
     def __repr__(self) -> str:
         result = self._result
         if result is None:
             return f"LazyInitViewer({type(self.module).__name__})"
         outcome = (f"output_shape={result.output_shape}" if result.ok
-                   else f"failed in layer {result.failed_layer!r}")
+                   else t("lazy_viewer.repr_failed", layer=repr(result.failed_layer)))
         return (f"LazyInitViewer({result.module_type}, input_shape={self.input_shape}, "
                 f"batch_size={self.batch_size}, {outcome})")

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import ipywidgets as ipw
 from torch import nn
 
-from ..core.checks import check_int, check_text
+from ..core.fields import Custom, Int, Spec, Text, setting
 from ..core.introspection import ModuleNode, ParameterCount, check_module, module_tree
 from ..render.html import tree_html
-from .base import Checked, LiveWidget
+from ..text import plural, t
+from .base import LiveWidget
 
 
-def check_open_depth(value: object) -> int:
-    """How many levels of a tree start unfolded: 0 to 32."""
-    return check_int("open_depth", value, 0, 32)
+@dataclass(frozen=True)
+class TreeSettings(Spec):
+    """What a :class:`ModuleTree` shows: a module, its root's label, how much is unfolded."""
+
+    TEXT = "module_tree"
+
+    module: nn.Module = setting(Custom(check_module), None)
+    name: str = setting(Text(), "net")
+    open_depth: int = setting(Int(0, 32), 2)
 
 
 class ModuleTree(LiveWidget):
@@ -35,24 +44,17 @@ class ModuleTree(LiveWidget):
         5376
     """
 
-    module = Checked(lambda m: check_module("module", m), None,
-                     help="The module shown.")
-    name = Checked(lambda v: check_text("name", v), "net", help="Label of the root node.")
-    open_depth = Checked(check_open_depth, 2, help="Levels shown unfolded at first.")
+    SPEC = TreeSettings
+    STATE = ("module", "name", "open_depth")
 
     def __init__(self, module: nn.Module, name: str = "net", open_depth: int = 2) -> None:
-        check_module("module", module)
-        check_text("name", name)
-        check_open_depth(open_depth)
+        spec = TreeSettings(module, name, open_depth)
         super().__init__()
-        with self.hold_trait_notifications():
-            self.module, self.name, self.open_depth = module, name, open_depth
-        self._tree_view = ipw.HTML()
-        self._title = ipw.HTML()
-        self.children = [self._title, self._message, self._tree_view]
         self.tree: ModuleNode  # set by every render
-        self.observe(lambda _: self._request_render(), names=["module", "name", "open_depth"])
-        self._render_now()
+        views = {"title": ipw.HTML(), "tree": ipw.HTML()}
+        self._expose(views=views)
+        self.children = [views["title"], self._message, views["tree"]]
+        self._start(spec)
 
     @property
     def total(self) -> ParameterCount:
@@ -61,15 +63,18 @@ class ModuleTree(LiveWidget):
 
     def refresh(self) -> None:
         """Look at the module again (after a dry run or any in-place change)."""
-        self._request_render()
+        super().refresh()
 
-    def _render(self) -> None:
-        self.tree = module_tree(self.module, self.name)
-        shared = sum(node.shared_with is not None for node in self.tree.walk())
-        note = f", {shared} shared reference(s) counted once" if shared else ""
-        self._title.value = (f"<b>{type(self.module).__name__}</b>: "
-                             f"{self.tree.total_count} parameters{note}")
-        self._tree_view.value = tree_html(self.tree, self.open_depth)
+    def _prepare(self, spec: TreeSettings) -> tuple[ModuleNode, str, str]:
+        tree = module_tree(spec.module, spec.name)
+        shared = sum(node.shared_with is not None for node in tree.walk())
+        note = plural("module_tree.shared", shared) if shared else ""
+        title = t("module_tree.title", kind=type(spec.module).__name__,
+                  count=tree.total_count, note=note)
+        return tree, title, tree_html(tree, spec.open_depth)
+
+    def _show(self, content: tuple[ModuleNode, str, str]) -> None:
+        self.tree, self._views["title"].value, self._views["tree"].value = content
 
     def __repr__(self) -> str:
         return (f"ModuleTree({type(self.module).__name__}, "

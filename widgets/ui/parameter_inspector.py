@@ -4,37 +4,77 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import ipywidgets as ipw
 import torch
-import traitlets
 from torch import nn
 
-from ..core.checks import check_text, describe
+from ..core.checks import describe
+from ..core.fields import Custom, Int, Spec, Text, setting
 from ..core.introspection import check_module
 from ..core.parameters import (
+    MAX_BINS,
     ParameterInfo,
     Stats,
     backward_step,
-    check_bins,
     inspect_parameters,
     sum_of_outputs,
 )
 from ..render.charts import PALETTE, histogram_chart, sparkline_bars
 from ..render.html import STYLE, table
-from .base import Checked, InvalidValueError, LiveWidget, as_trait_error
+from ..text import t
+from .base import LiveWidget, drawing
+from .controls import button
 
 
-def check_inputs(value: object) -> torch.Tensor | None:
+def check_inputs(field: str, value: object) -> torch.Tensor | None:
     """The batch a backward step feeds the module: a floating tensor, or None for none."""
     if value is None:
         return None
     if not isinstance(value, torch.Tensor) or not value.is_floating_point():
-        raise TypeError(f"X must be a floating-point torch.Tensor or None, got {describe(value)}")
+        raise TypeError(t("parameter_inspector.X_type", field=field, got=describe(value)))
     if value.dim() == 0 or value.numel() == 0:
-        raise ValueError(f"X must hold a batch (at least one dimension and one number), "
-                         f"got shape {tuple(value.shape)}")
+        raise ValueError(t("parameter_inspector.X_empty", field=field,
+                           shape=tuple(value.shape)))
     return value
+
+
+def check_selected(field: str, value: object) -> str:
+    """A parameter's name, or "" for the first (whether the module has it is checked with it)."""
+    if not isinstance(value, str):
+        raise TypeError(t("parameter_inspector.selected_type", field=field, got=describe(value)))
+    return value
+
+
+@dataclass(frozen=True, eq=False)
+class InspectorSettings(Spec):
+    """What a :class:`ParameterInspector` shows: a module, a batch, bins, one parameter."""
+
+    TEXT = "parameter_inspector"
+
+    module: nn.Module = setting(Custom(check_module), None)
+    X: torch.Tensor | None = setting(Custom(check_inputs), None)
+    bins: int = setting(Int(2, MAX_BINS), 20)
+    selected: str = setting(Custom(check_selected), "")
+    name: str = setting(Text(), "net")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        names = [n for n, _ in self.module.named_parameters(remove_duplicate=False)]
+        if self.selected and self.selected not in names:
+            raise ValueError(t("parameter_inspector.selected_unknown",
+                               names=", ".join(names) or t("parameter_inspector.none"),
+                               got=repr(self.selected)))
+
+    def replace(self, **changes: object) -> InspectorSettings:
+        """A copy with ``changes``; a new module forgets a selection it does not have."""
+        if "module" in changes and "selected" not in changes and self.selected:
+            module = changes["module"]
+            if isinstance(module, nn.Module) and self.selected not in dict(
+                    module.named_parameters(remove_duplicate=False)):
+                changes["selected"] = ""
+        return super().replace(**changes)
 
 
 def _number(value: float) -> str:
@@ -70,42 +110,44 @@ class ParameterInspector(LiveWidget):
         2.0
     """
 
-    module = Checked(lambda m: check_module("module", m), None, help="The module inspected.")
-    X = Checked(check_inputs, None, help="Batch used by backward(); None disables it.")
-    bins = Checked(check_bins, 20, help="Histogram bins (2 to 100).")
-    selected = traitlets.Any("", help="Name of the parameter shown in full below.")
+    SPEC = InspectorSettings
+    STATE = ("module", "X", "bins", "selected")
+    FIXED = ("name",)
 
     def __init__(self, module: nn.Module, X: torch.Tensor | None = None, *, name: str = "net",
                  bins: int = 20) -> None:
-        check_module("module", module)
-        check_inputs(X)
-        check_bins(bins)
-        check_text("name", name)
+        spec = InspectorSettings(module, X, bins, "", name)
         super().__init__()
-        self._name = name
-        self._syncing_picker = False
         self.infos: list[ParameterInfo] = []
         self.last_loss: float | None = None
-        self._title = ipw.HTML()
-        self._table = ipw.HTML()
-        self._detail = ipw.HTML()
-        self._picker = ipw.Dropdown(description="parameter", layout=ipw.Layout(width="320px"))
-        self._backward_button = ipw.Button(description="backward on X", icon="arrow-left",
-                                           tooltip="zero the grads, run the module on X and "
-                                                   "backpropagate the sum of its outputs")
-        self._clear_button = ipw.Button(description="clear grads", icon="eraser")
-        self._refresh_button = ipw.Button(description="refresh", icon="refresh")
-        self._backward_button.on_click(lambda _: self._apply_from_controls(self.backward))
-        self._clear_button.on_click(lambda _: self._apply_from_controls(self.zero_grad))
-        self._refresh_button.on_click(lambda _: self._apply_from_controls(self.refresh))
-        self._picker.observe(self._on_pick, names="value")
-        buttons = ipw.HBox([self._backward_button, self._clear_button, self._refresh_button])
-        self.children = [self._title, self._message, buttons, self._table, self._picker,
-                         self._detail]
-        with self.hold_trait_notifications():
-            self.module, self.X, self.bins = module, X, bins
-        self.observe(lambda _: self._request_render(), names=["module", "X", "bins", "selected"])
-        self._render_now()
+        views = {"title": ipw.HTML(), "table": ipw.HTML(), "detail": ipw.HTML()}
+        picker = ipw.Dropdown(description=t("parameter_inspector.picker"),
+                              layout=ipw.Layout(width="320px"))
+        buttons = {
+            "backward": button(t("parameter_inspector.backward"), "arrow-left",
+                               t("parameter_inspector.backward_tip"),
+                               lambda: self._apply_from_controls(self.backward)),
+            "clear_grads": button(t("parameter_inspector.clear"), "eraser",
+                                  t("parameter_inspector.clear_tip"),
+                                  lambda: self._apply_from_controls(self.zero_grad)),
+            "refresh": button(t("parameter_inspector.refresh"), "refresh",
+                              t("parameter_inspector.refresh_tip"),
+                              lambda: self._apply_from_controls(self.refresh)),
+        }
+        self.bind(picker, "selected", read=self._shown_name,
+                  write=lambda value: value and value != self.selected and self.configure(
+                      selected=value),
+                  options=lambda: [(" = ".join(info.names), info.name) for info in self.infos])
+        self._expose(controls=buttons, views=views)
+        self.children = [views["title"], self._message, ipw.HBox(list(buttons.values())),
+                         views["table"], picker, views["detail"]]
+        self._start(spec)
+
+    def _shown_name(self) -> str | None:
+        """The parameter the picker shows: the selected one, else the first."""
+        if self.selected:
+            return self.info(self.selected).name
+        return self.infos[0].name if self.infos else None
 
     # -- reading ----------------------------------------------------------------------
 
@@ -124,8 +166,8 @@ class ParameterInspector(LiveWidget):
         for info in self.infos:
             if name in info.names:
                 return info
-        raise KeyError(f"{name!r} is not a parameter of the module; "
-                       f"its parameters are {', '.join(self.names) or 'none'}")
+        raise KeyError(t("parameter_inspector.no_such", name=repr(name),
+                         names=", ".join(self.names) or t("parameter_inspector.none")))
 
     # -- actions ----------------------------------------------------------------------
 
@@ -137,19 +179,17 @@ class ParameterInspector(LiveWidget):
         kept in :attr:`last_loss`. Raises ValueError if ``X`` does not fit the
         module (the module and its gradients are then left as they were).
         """
-        batch = check_inputs(self.X if X is None else X)
+        batch = check_inputs("X", self.X if X is None else X)
         if batch is None:
-            raise ValueError("X is None: give the inspector a batch (inspector.X = ...) "
-                             "or pass one to backward(X)")
+            raise ValueError(t("parameter_inspector.no_batch"))
         saved = {id(p): p.grad for p in self.module.parameters()}
         try:
             self.last_loss = backward_step(self.module, batch, loss_fn)
         except Exception as error:  # the module or the loss failed: put the gradients back
             for p in self.module.parameters():
                 p.grad = saved.get(id(p))
-            raise ValueError(f"the backward pass on X of shape {tuple(batch.shape)} failed, "
-                             f"gradients left as they were: {type(error).__name__}: "
-                             f"{error}") from error
+            raise ValueError(t("parameter_inspector.backward_failed", shape=tuple(batch.shape),
+                               kind=type(error).__name__, error=error)) from error
         self.refresh()
 
     def zero_grad(self) -> None:
@@ -160,94 +200,78 @@ class ParameterInspector(LiveWidget):
 
     def refresh(self) -> None:
         """Read the module again (after training steps or in-place edits)."""
-        self._request_render()
-
-    # -- traits -----------------------------------------------------------------------
-
-    @traitlets.validate("selected")
-    def _check_selected(self, proposal: traitlets.Bunch) -> str:
-        value = proposal["value"]
-        if not isinstance(value, str):
-            raise as_trait_error(TypeError(f"selected must be a parameter name (str), "
-                                           f"got {describe(value)}"))
-        names = [n for n, _ in self.module.named_parameters(remove_duplicate=False)]
-        if value and value not in names:
-            raise InvalidValueError(f"selected must be one of {', '.join(names) or '(none)'}, "
-                                    f"got {value!r}")
-        return value
-
-    def _on_pick(self, change: traitlets.Bunch) -> None:
-        if self._syncing_picker:
-            return
-        if change["new"] and change["new"] != self.selected:
-            self._apply_from_controls(lambda: setattr(self, "selected", change["new"]))
+        super().refresh()
 
     # -- drawing ----------------------------------------------------------------------
 
-    def _render(self) -> None:
-        self.infos = inspect_parameters(self.module, self.bins)
-        if self.selected and self.selected not in self.names:
-            self.set_trait("selected", "")
-        tied = sum(len(info.names) - 1 for info in self.infos)
-        tied_note = f"; {tied} extra name(s) reach tied tensors" if tied else ""
-        lazy = sum(info.shape is None for info in self.infos)
-        lazy_note = f"; {lazy} uninitialized (run the module once)" if lazy else ""
-        self._title.value = (
-            f"<b>{html.escape(self._name)}</b> ({type(self.module).__name__}): "
-            f"{len(self.infos)} parameter tensors, {self.total:,} numbers{tied_note}{lazy_note}"
-            + (f"; last loss {self.last_loss:.4g}" if self.last_loss is not None else ""))
-        self._table.value = STYLE + self._table_html()
-        self._backward_button.disabled = self.X is None
-        self._syncing_picker = True
-        try:
-            options = [(" = ".join(info.names), info.name) for info in self.infos]
-            if list(self._picker.options) != options:
-                self._picker.options = options
-            current = self.info(self.selected).name if self.selected else None
-            self._picker.value = current if current else (options[0][1] if options else None)
-        finally:
-            self._syncing_picker = False
-        self._detail.value = self._detail_html()
+    def _prepare(self, spec: InspectorSettings) -> tuple[list[ParameterInfo], dict[str, str]]:
+        infos = inspect_parameters(spec.module, spec.bins)
+        total = sum(info.numel for info in infos)
+        tied = sum(len(info.names) - 1 for info in infos)
+        lazy = sum(info.shape is None for info in infos)
+        title = t("parameter_inspector.title", name=html.escape(spec.name),
+                  kind=type(spec.module).__name__, tensors=len(infos), total=total,
+                  tied=t("parameter_inspector.tied_note", count=tied) if tied else "",
+                  lazy=t("parameter_inspector.lazy_note", count=lazy) if lazy else "",
+                  loss=(t("parameter_inspector.loss_note", loss=self.last_loss)
+                        if self.last_loss is not None else ""))
+        selected = next((info for info in infos if spec.selected in info.names), None)
+        with drawing():
+            views = {"title": title, "table": STYLE + _table_html(infos, total),
+                     "detail": _detail_html(selected or (infos[0] if infos else None))}
+        return infos, views
 
-    def _table_html(self) -> str:
-        header = ("name", "shape", "count", "mean", "std", "values", "grad std", "grad")
-        rows = []
-        for info in self.infos:
-            name = html.escape(" = ".join(info.names))
-            if info.tied:
-                name += ' <span class="ll-shared">(tied: one tensor)</span>'
-            values = _stats_cells(info.values, info.histogram, PALETTE[0])
-            grad = (_stats_cells(info.grad, info.grad_histogram, PALETTE[1])[1:]
-                    if info.grad else ['<span class="ll-muted">None</span>', ""])
-            count = f"{info.numel:,}" if info.shape is not None else "?"
-            rows.append([name, info.shape_text, count, *values, *grad])
-        total = ["total (tied counted once)", "", f"{self.total:,}", "", "", "", "", ""]
-        return table(header, rows, total, html_columns={0, 5, 6, 7})
-
-    def _detail_html(self) -> str:
-        if not self.infos:
-            return '<span class="ll-muted">this module has no parameters</span>'
-        info = self.info(self.selected) if self.selected else self.infos[0]
-        if info.shape is None:
-            return (f'<span class="ll-muted">{html.escape(info.name)} is uninitialized: '
-                    "its shape is known after the first forward pass</span>")
-        if info.histogram is None:
-            return (f'<span class="ll-muted">{html.escape(info.name)} has a shape but no '
-                    "values to show (an empty or meta tensor)</span>")
-        charts = [histogram_chart(info.histogram.edges, [info.histogram.counts],
-                                  title=f"{info.name}: values", x_label="value")]
-        if info.grad_histogram is not None:
-            charts.append(histogram_chart(info.grad_histogram.edges,
-                                          [info.grad_histogram.counts],
-                                          title=f"{info.name}: gradient", x_label="gradient"))
-        else:
-            charts.append('<span class="ll-muted">no gradient yet: run backward</span>')
-        return ('<div style="display:flex;gap:16px;align-items:center;flex-wrap:wrap">'
-                + "".join(charts) + "</div>")
+    def _show(self, content: tuple[list[ParameterInfo], dict[str, str]]) -> None:
+        self.infos, views = content
+        for name, value in views.items():
+            self._views[name].value = value
+        self._controls["backward"].disabled = self._state.X is None
 
     def __repr__(self) -> str:
         return (f"ParameterInspector({type(self.module).__name__}, tensors={len(self.infos)}, "
                 f"parameters={self.total:,})")
+
+
+def _table_html(infos: list[ParameterInfo], total: int) -> str:
+    header = tuple(t(f"parameter_inspector.column.{key}") for key in (
+        "name", "shape", "count", "mean", "std", "values", "grad_std", "grad"))
+    rows = []
+    for info in infos:
+        name = html.escape(" = ".join(info.names))
+        if info.tied:
+            name += f' <span class="ll-shared">{t("parameter_inspector.tied")}</span>'
+        values = _stats_cells(info.values, info.histogram, PALETTE[0])
+        grad = (_stats_cells(info.grad, info.grad_histogram, PALETTE[1])[1:]
+                if info.grad else [_muted(t("parameter_inspector.none_grad")), ""])
+        count = f"{info.numel:,}" if info.shape is not None else "?"
+        rows.append([name, info.shape_text, count, *values, *grad])
+    row = [t("parameter_inspector.total_row"), "", f"{total:,}", "", "", "", "", ""]
+    return table(header, rows, row, html_columns={0, 5, 6, 7})
+
+
+def _muted(text: str) -> str:
+    return f'<span class="ll-muted">{text}</span>'
+
+
+def _detail_html(info: ParameterInfo | None) -> str:
+    if info is None:
+        return _muted(t("parameter_inspector.no_parameters"))
+    name = html.escape(info.name)
+    if info.shape is None:
+        return _muted(t("parameter_inspector.uninitialized", name=name))
+    if info.histogram is None:
+        return _muted(t("parameter_inspector.no_values", name=name))
+    charts = [histogram_chart(info.histogram.edges, [info.histogram.counts],
+                              title=t("parameter_inspector.values_title", name=info.name),
+                              x_label=t("parameter_inspector.values_axis"))]
+    if info.grad_histogram is not None:
+        charts.append(histogram_chart(info.grad_histogram.edges, [info.grad_histogram.counts],
+                                      title=t("parameter_inspector.grad_title", name=info.name),
+                                      x_label=t("parameter_inspector.grad_axis")))
+    else:
+        charts.append(_muted(t("parameter_inspector.no_grad")))
+    return ('<div style="display:flex;gap:16px;align-items:center;flex-wrap:wrap">'
+            + "".join(charts) + "</div>")
 
 
 def _stats_cells(stats: Stats | None, histogram: object, colour: str) -> list[str]:

@@ -1,7 +1,8 @@
-"""The initialization statistics: schemes, validation, known behaviour, caching, odd values."""
+"""The init engine: the spec, the statistics against plain autograd, caching, readers' layers."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterator
@@ -10,129 +11,12 @@ import pytest
 import torch
 from torch import nn
 
-from widgets.core import init_stats
-from widgets.core.init_stats import (
-    SCHEMES,
-    InitSpec,
-    InitStack,
-    InitStats,
-    build_stack,
-    compute_stats,
-    init_layer_,
-    scheme_names,
-    stack_inputs,
-    verdict,
-)
+from widgets.core import layers
+from widgets.core.init import InitSpec, InitStack, build_stack, compute_stats
+from widgets.core.init import stack as init_stack
 from widgets.core.layers import activation_names
-from widgets.exercises.parameter_initialization import (
-    check_he_init,
-    check_tanh_scale,
-    check_xavier_init,
-)
 
-SMALL = {"depth": 6, "width": 32, "batch_size": 16}
-
-
-def autograd_outputs(spec: InitSpec) -> list[torch.Tensor]:
-    """Each layer's output of ``build_stack(spec)``, with ``.grad`` from one plain backward."""
-    net = build_stack(spec)
-    X, dY = stack_inputs(spec)
-    outputs, h = [], X.requires_grad_()
-    for i in range(spec.depth):
-        h = net[2 * i + 1](net[2 * i](h))
-        h.retain_grad()
-        outputs.append(h)
-    (h * dY).sum().backward()
-    return outputs
-
-
-def ratio(values: tuple[float, ...]) -> float:
-    return values[-1] / values[0]
-
-
-# -- the schemes ------------------------------------------------------------------------
-
-def test_the_registry_holds_the_schemes_the_chapter_names() -> None:
-    assert set(scheme_names()) >= {"default", "normal", "uniform", "zeros", "constant",
-                                   "xavier_uniform", "xavier_normal", "kaiming_uniform",
-                                   "kaiming_normal"}
-    for scheme in SCHEMES.values():
-        assert scheme.draw in ("uniform", "normal", "fill") and len(scheme.description) > 20
-
-
-@pytest.mark.parametrize(("name", "scale", "expected"), [
-    ("default", 1.0, 1 / math.sqrt(256) / math.sqrt(3)),
-    ("normal", 0.3, 0.3),
-    ("uniform", 0.3, 0.3 / math.sqrt(3)),
-    ("zeros", 5.0, 0.0),
-    ("constant", 5.0, 0.0),
-    ("xavier_uniform", 2.0, 2.0 * math.sqrt(6 / 512) / math.sqrt(3)),
-    ("xavier_normal", 2.0, 2.0 * math.sqrt(2 / 512)),
-    ("kaiming_uniform", 1.0, math.sqrt(2 / 256)),
-    ("kaiming_normal", 0.5, 0.5 * math.sqrt(2 / 256)),
-])
-def test_weight_std_formula_matches_the_draw(name: str, scale: float, expected: float) -> None:
-    assert SCHEMES[name].weight_std(256, 256, scale) == pytest.approx(expected)
-    layer = init_layer_(nn.Linear(256, 256), name, scale, seed=1)
-    assert layer.weight.std().item() == pytest.approx(expected, rel=0.02, abs=1e-7)
-
-
-@pytest.mark.parametrize(("name", "draw_like_nn_init"), [
-    ("normal", lambda w: nn.init.normal_(w, 0, 0.3)),
-    ("uniform", lambda w: nn.init.uniform_(w, -0.3, 0.3)),
-    ("constant", lambda w: nn.init.constant_(w, 0.3)),
-    ("xavier_uniform", lambda w: nn.init.xavier_uniform_(w, gain=0.3)),
-    ("xavier_normal", lambda w: nn.init.xavier_normal_(w, gain=0.3)),
-    ("kaiming_uniform", lambda w: nn.init.uniform_(w, -0.3 * math.sqrt(6 / 64),
-                                                    0.3 * math.sqrt(6 / 64))),
-    ("kaiming_normal", lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu").mul_(0.3)),
-])
-def test_a_seeded_draw_is_what_nn_init_draws_after_manual_seed(name: str,
-                                                               draw_like_nn_init: object) -> None:
-    ours = init_layer_(nn.Linear(64, 32), name, 0.3, seed=123)
-    theirs = nn.Linear(64, 32)
-    torch.manual_seed(123)
-    with torch.no_grad():
-        draw_like_nn_init(theirs.weight)  # type: ignore[operator]
-    assert torch.allclose(ours.weight, theirs.weight, atol=1e-6)
-    assert torch.equal(ours.bias, torch.zeros(32))
-
-
-def test_default_scheme_at_scale_one_is_pytorchs_own_init() -> None:
-    ours = init_layer_(nn.Linear(64, 32), "default", 1.0, seed=5)
-    torch.manual_seed(5)
-    theirs = nn.Linear(64, 32)  # reset_parameters() runs in the constructor
-    assert torch.allclose(ours.weight, theirs.weight, atol=1e-7)
-    assert torch.allclose(ours.bias, theirs.bias, atol=1e-7)
-
-
-def test_init_layer_with_a_seed_leaves_the_global_random_state_alone() -> None:
-    layer = nn.Linear(8, 8)
-    torch.manual_seed(7)
-    expected = torch.rand(3)
-    torch.manual_seed(7)
-    init_layer_(layer, "xavier_normal", seed=1)
-    compute_stats(InitSpec(**SMALL))
-    assert torch.equal(torch.rand(3), expected)
-
-
-def test_init_layer_without_a_seed_follows_the_global_generator() -> None:
-    torch.manual_seed(3)
-    a = init_layer_(nn.Linear(8, 8), "normal").weight.clone()
-    torch.manual_seed(3)
-    b = init_layer_(nn.Linear(8, 8), "normal").weight
-    assert torch.equal(a, b) and not torch.equal(a, init_layer_(nn.Linear(8, 8), "normal").weight)
-
-
-@pytest.mark.parametrize(("args", "error", "message"), [
-    (("bogus", 1.0), ValueError, "scheme must be one of default, normal"),
-    (("normal", -1), ValueError, "scale must be a number from 0 to 100, got -1"),
-    (("normal", None), TypeError, "scale must be a number"),
-])
-def test_init_layer_rejects_bad_arguments(args: tuple, error: type, message: str) -> None:
-    with pytest.raises(error, match=message):
-        init_layer_(nn.Linear(2, 2), *args)
-
+from .helpers import SMALL, autograd_outputs, ratio
 
 # -- the spec -------------------------------------------------------------------------------
 
@@ -202,7 +86,7 @@ def test_shapes_and_histograms() -> None:
         assert len(values) == 9 and all(isinstance(v, float) for v in values)
     assert [h.layer for h in stats.histograms] == [1, 5, 9]
     for h in stats.histograms:
-        assert len(h.edges) == len(h.counts) + 1 == init_stats.HISTOGRAM_BINS + 1
+        assert len(h.edges) == len(h.counts) + 1 == init_stack.HISTOGRAM_BINS + 1
         assert sum(h.counts) == 8 * 16 and h.nonfinite == 0
         assert list(h.edges) == sorted(h.edges)
     one = compute_stats(InitSpec(depth=1, width=4), histogram_layers=[1, 1])
@@ -363,13 +247,13 @@ def test_only_layers_from_the_first_change_up_run_forward() -> None:
 
 def test_changing_one_layer_draws_only_that_layer(monkeypatch: pytest.MonkeyPatch) -> None:
     draws = []
-    original = init_stats._draw
+    original = init_stack._draw
 
     def counting_draw(*args: object) -> object:
         draws.append(args)
         return original(*args)
 
-    monkeypatch.setattr(init_stats, "_draw", counting_draw)
+    monkeypatch.setattr(init_stack, "_draw", counting_draw)
     stack = InitStack()
     schemes = ["normal"] * 10
     stack.statistics(InitSpec(depth=10, width=8, schemes=tuple(schemes), batch_size=4))
@@ -409,173 +293,6 @@ def test_build_matches_what_the_statistics_saw_and_is_a_copy() -> None:
         net[2].weight.fill_(7.0)
     assert not torch.equal(stack.layer_weights(spec, 2)[0], net[2].weight)
     assert stack.statistics(spec) == compute_stats(spec)
-
-
-# -- the verdict ----------------------------------------------------------------------------
-
-def made_up(a: tuple[float, ...], g: tuple[float, ...], activation: str = "relu",
-            saturation: float | None = None) -> InitStats:
-    spec = InitSpec(depth=len(a), width=4, activation=activation)
-    return InitStats(spec, a, a, g, g, saturation, ())
-
-
-@pytest.mark.parametrize(("a", "g", "expected"), [
-    ((1.0, 0.5, 1e-9), (1e-8, 0.1, 1.0),
-     "signal vanishes: std at layer 3 is 1e-09 of layer 1; "
-     "gradient vanishes: std at layer 1 is 1e-08 of layer 3"),
-    ((1.0, 0.05), (2e4, 1.0),
-     "signal shrinks: std at layer 2 is 0.05 of layer 1; "
-     "gradient explodes: std at layer 1 is 2e+04 times layer 2"),
-    ((1.0, 2.0), (50.0, 1.0),
-     "signal steady: std 1 at layer 1, 2 at layer 2; "
-     "gradient grows: std at layer 1 is 50 times layer 2"),
-    ((1.0, 500.0), (0.5, 1.0),
-     "signal grows: std at layer 2 is 500 times layer 1; "
-     "gradient steady: std 1 at layer 2, 0.5 at layer 1"),
-    ((1.0, math.inf, math.nan), (math.nan, math.nan, 1.0),
-     "signal overflows: outputs reach inf or NaN at layer 2; "
-     "gradient overflows: inf or NaN from layer 2 down"),
-    ((1.0, 0.0, 0.0), (0.0, 0.0, 1.0),
-     "signal dies: every output is 0 from layer 2 up; gradient dies: 0 from layer 2 down"),
-    ((0.0, 3.0), (1.0, 1.0),
-     "signal grows from nothing: std 0 at layer 1, 3 at layer 2; "
-     "gradient steady: std 1 at layer 2, 1 at layer 1"),
-    ((0.7,), (1.0,), "signal steady: std 0.7 at layer 1, 0.7 at layer 1; "
-                     "gradient steady: std 1 at layer 1, 1 at layer 1"),
-])
-def test_verdict_wording(a: tuple, g: tuple, expected: str) -> None:
-    assert verdict(made_up(a, g)) == expected
-
-
-def test_verdict_on_saturation() -> None:
-    stats = made_up((0.9, 0.95), (30.0, 1.0), activation="sigmoid", saturation=0.75)
-    assert verdict(stats) == ("signal saturates: at least 70% of layer 2's outputs are within "
-                              "0.01 of 0 or 1; gradient grows: std at layer 1 is 30 times layer 2")
-
-
-@pytest.mark.parametrize(("share", "text"), [
-    (0.5001, "at least 50%"), (0.8639, "at least 80%"), (0.8701, "at least 80%"),
-    (0.9, "at least 90%"), (0.9999, "at least 90%"), (1.0, "all"),
-])
-def test_the_saturated_share_is_given_in_steps_that_rounding_noise_does_not_flip(
-        share: float, text: str) -> None:
-    stats = made_up((0.9, 0.95), (1.0, 1.0), activation="tanh", saturation=share)
-    assert verdict(stats).startswith(f"signal saturates: {text} of layer 2's outputs are within "
-                                     "0.01 of ±1;")
-
-
-def test_ratios_near_the_threshold_show_three_digits() -> None:
-    near = verdict(made_up((1.0, 0.0996), (0.0996, 1.0)))
-    assert near == ("signal shrinks: std at layer 2 is 0.0996 of layer 1; "
-                    "gradient shrinks: std at layer 1 is 0.0996 of layer 2")
-    assert "grows: std at layer 2 is 10.4 times layer 1" in verdict(made_up((1.0, 10.4),
-                                                                            (1.0, 1.0)))
-
-
-
-
-# -- the chapter's exercise checks ----------------------------------------------------------
-
-def xavier_by_type(module: nn.Module) -> None:
-    if type(module) is nn.LazyLinear:  # the bug: materialized lazy layers are nn.Linear
-        nn.init.xavier_uniform_(module.weight)
-        nn.init.zeros_(module.bias)
-
-
-def xavier_by_isinstance(module: nn.Module) -> None:
-    if isinstance(module, nn.Linear):
-        nn.init.xavier_uniform_(module.weight)
-        nn.init.zeros_(module.bias)
-
-
-def xavier_normal_with_default_bias(module: nn.Module) -> None:
-    if isinstance(module, nn.Linear):
-        nn.init.xavier_normal_(module.weight)
-
-
-def test_check_xavier_init() -> None:
-    assert check_xavier_init(xavier_by_isinstance).passed
-    wrong = repr(check_xavier_init(xavier_by_type))
-    assert wrong.count("still holds PyTorch's default ones") == 3
-    assert "layer 0 (LazyLinear, now Linear)" in wrong and "layer 3.0 (LazyLinear" in wrong
-    normal = repr(check_xavier_init(xavier_normal_with_default_bias))
-    assert "they reach" in normal and "set them with nn.init.zeros_" in normal
-    assert ("beyond the uniform bound: normal instead of uniform? use xavier_uniform_"
-            in normal)
-    assert "beyond the uniform bound" not in repr(check_xavier_init(xavier_by_type))
-    assert "raised ZeroDivisionError" in repr(check_xavier_init(lambda m: 1 / 0))
-
-
-@pytest.mark.parametrize(("scale", "passed", "hint"), [
-    (1 / 32, True, ""),  # 1024 σ² = 1: passes, near the lower edge of the window
-    (1.2 / 32, True, ""),  # the chapter's solution, in the middle of the window
-    (0.043, True, ""),
-    (1 / 16, False, "it grows on the way down, so try a smaller std"),  # width 256's answer
-    (0.025, False, "it shrinks every layer, so try a larger std"),
-    (1.0, False, "% do: the std is too large"),
-    (-1, False, "the std is a number from 0 to 100: scale must be a number from 0 to 100, got -1"),
-    (None, False, "scale must be a number"),
-])
-def test_check_tanh_scale(scale: object, passed: bool, hint: str) -> None:
-    report = check_tanh_scale(scale)  # type: ignore[arg-type]
-    assert report.passed is passed and hint in repr(report)
-    assert repr(report).startswith("check_tanh_scale(your std): ")  # the value is not echoed
-
-
-def test_check_tanh_scale_sees_what_the_explorer_shows() -> None:
-    from widgets.exercises.parameter_initialization import TANH_STACK
-
-    defaults = InitSpec()
-    assert (TANH_STACK["depth"], TANH_STACK["activation"], TANH_STACK["batch_size"]) == (
-        defaults.depth, defaults.activation, defaults.batch_size)
-    assert TANH_STACK["width"] == 1024  # not the chapter's 256: its σ is not the answer
-
-
-def he_init(module: nn.Module) -> None:
-    if isinstance(module, nn.Linear):
-        nn.init.normal_(module.weight, 0, (2 / module.in_features) ** 0.5)
-        nn.init.zeros_(module.bias)
-
-
-def lecun_init(module: nn.Module) -> None:
-    if isinstance(module, nn.Linear):
-        nn.init.normal_(module.weight, 0, (1 / module.in_features) ** 0.5)
-        nn.init.zeros_(module.bias)
-
-
-def test_check_he_init() -> None:
-    assert check_he_init(he_init).passed
-
-    def with_nn_init(module: nn.Module) -> None:
-        if isinstance(module, nn.Linear):
-            nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
-            nn.init.zeros_(module.bias)
-
-    assert check_he_init(with_nn_init).passed
-    lecun = repr(check_he_init(lecun_init))
-    assert ("layer 0: weight std should be √(2/16) = 0.354, is 0.2" in lecun
-            and "= √(1/16): the factor 2 for ReLU is missing" in lecun)
-    assert "std at layer 30 within ×10 of layer 1: it is" in lecun
-
-    def uniform(module: nn.Module) -> None:
-        if isinstance(module, nn.Linear):
-            nn.init.kaiming_uniform_(module.weight, nonlinearity="relu")
-            nn.init.zeros_(module.bias)
-
-    report = check_he_init(uniform)
-    assert "weights are normal, not uniform: 0.0% lie beyond 2 std" in repr(report)
-    assert "raised ZeroDivisionError" in repr(check_he_init(lambda m: 1 / 0))
-    assert "biases are 0: set them" in repr(check_he_init(xavier_normal_with_default_bias))
-
-
-def test_checks_leave_the_global_random_state_alone() -> None:
-    torch.manual_seed(7)
-    expected = torch.rand(3)
-    torch.manual_seed(7)
-    check_xavier_init(xavier_by_isinstance)
-    check_he_init(he_init)
-    check_tanh_scale(0.07)
-    assert torch.equal(torch.rand(3), expected)
 
 
 # -- readers' registered layers as the activation ---------------------------------------------
@@ -695,3 +412,34 @@ def test_registering_a_name_again_is_noticed_by_a_stack() -> None:
     register_layer("centered", Scale)  # the same name, another layer
     after = stack.statistics(spec)
     assert stack.layers_computed == 4 and after == compute_stats(spec) and after != before
+
+
+# -- the private kernels and their fallback -----------------------------------------------------
+
+def _broken(g: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    raise RuntimeError("aten::tanh_backward() expected 3 arguments")  # a changed signature
+
+
+@pytest.mark.parametrize(("activation", "kernel"), [
+    ("tanh", "from_output"), ("leaky_relu", "from_output"), ("gelu", "from_input"),
+    ("softplus", "from_input")])
+def test_a_kernel_whose_call_fails_falls_back_to_autograd(
+        monkeypatch: pytest.MonkeyPatch, activation: str, kernel: str) -> None:
+    spec = InitSpec(depth=5, width=24, batch_size=10, schemes="xavier_normal", scales=1.5,
+                    activation=activation, seed=2)
+    expected = compute_stats(spec)
+    broken = dataclasses.replace(layers.lookup(activation), **{kernel: _broken})
+    monkeypatch.setitem(layers._LAYERS, activation, broken)
+    stats = InitStack().statistics(spec)
+    assert stats.activation_std == expected.activation_std
+    assert stats.gradient_std == pytest.approx(expected.gradient_std, rel=1e-5)
+    assert stats.gradient_mean == pytest.approx(expected.gradient_mean, rel=1e-4, abs=1e-9)
+
+
+def test_a_built_in_without_kernels_runs_on_autograd(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = InitSpec(depth=4, width=16, batch_size=8, activation="elu", seed=1)
+    expected = compute_stats(spec)
+    bare = dataclasses.replace(layers.lookup("elu"), from_output=None, in_place=None)
+    monkeypatch.setitem(layers._LAYERS, "elu", bare)
+    stats = InitStack().statistics(spec)
+    assert stats.gradient_std == pytest.approx(expected.gradient_std, rel=1e-5)

@@ -9,17 +9,19 @@ the signal or the gradient shrinks or grows geometrically with depth, which a
 log scale shows as a straight line going down or up.
 
 Each layer's weights are a fixed random draw times a factor set by its scheme
-(see :data:`SCHEMES`), so they depend only on the seed, the layer's position,
-its shape, its scheme and its scale. :class:`InitStack` keeps the draws and the
-forward pass between updates: after a change to one layer only that layer's
-weights are made again, and the forward pass restarts at that layer.
+(see :data:`~widgets.core.init.schemes.SCHEMES`), so they depend only on the
+seed, the layer's position, its shape, its scheme and its scale. :class:`InitStack`
+keeps the draws and the forward pass between updates: after a change to one layer
+only that layer's weights are made again, and the forward pass restarts at that layer.
 
-The activation may be a reader's layer registered with
-:func:`widgets.layers.register_layer`. Each layer of the stack gets its
-own instance, built at ``width`` from a seed of its own; its gradient comes from
-autograd through that instance (the built-in activations use the kernels
-autograd runs for them), so the statistics are those of ``loss.backward()`` on
-the network :meth:`InitStack.build` returns.
+The backward pass runs the kernels autograd runs for the built-in activations
+(each :class:`~widgets.core.layers.Activation` names its own), so the statistics
+are those of ``loss.backward()`` on the network :meth:`InitStack.build` returns;
+where a kernel's call fails (the kernels are private to PyTorch), that layer's
+gradient comes from autograd instead. The activation may also be a reader's layer
+registered with :func:`widgets.core.layers.register_layer`: each layer of the
+stack gets its own instance, built at ``width`` from a seed of its own, and its
+gradient comes from autograd through that instance.
 
 Example:
     >>> stats = compute_stats(InitSpec(depth=3, width=8, schemes="zeros", batch_size=4))
@@ -32,7 +34,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import numbers
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,119 +41,39 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from . import layers
-from .checks import check_choice, check_float, check_int, describe
-from .layers import check_activation, is_custom, make_activation
-from .mlp import INPUT_INDEX, layer_seed
+from ...text import t
+from ..checks import MAX_SEED, check_choice, check_int, describe
+from ..layers import (
+    Activation,
+    check_activation,
+    is_custom,
+    lookup,
+    make_activation,
+    registered_layers,
+)
+from .schemes import (
+    CUSTOM_INDEX,
+    INPUT_INDEX,
+    SCHEMES,
+    check_scale,
+    check_scales,
+    check_schemes,
+    layer_seed,
+)
+from .verdict import SATURATION_MARGIN, verdict
 
 MAX_DEPTH = 50
 MAX_WIDTH = 1024
 MAX_BATCH = 1024
-MAX_SCALE = 100.0
-MAX_SEED = 2**32 - 1
-#: How close to its bounds (tanh: ±1, sigmoid: 0 and 1) an output counts as saturated.
-SATURATION_MARGIN = 0.01
 #: Bins of each histogram.
 HISTOGRAM_BINS = 40
 #: Memory the weight draws of an :class:`InitStack` may keep, in bytes.
 DEFAULT_CACHE_BYTES = 64 * 2**20
 #: A reader's registered layer after layer ``i`` (from 0) is built from the seed
-#: ``layer_seed(seed, CUSTOM_INDEX + i)``, as ``widgets.mlp`` builds them, ...
-CUSTOM_INDEX = 512
-#: ... and the random numbers it draws in its forward pass (noise, dropout) come from
+#: ``layer_seed(seed, CUSTOM_INDEX + i)``, as ``widgets.core.mlp`` builds them, and the
+#: random numbers it draws in its forward pass (noise, dropout) come from
 #: ``layer_seed(seed, NOISE_INDEX + i)``: no layer's weights share either seed.
 NOISE_INDEX = 768
-
-
-@dataclass(frozen=True)
-class InitScheme:
-    """One way to draw a layer's initial weights.
-
-    The weights are ``factor(fan_in, fan_out, scale)`` times a draw: uniform in
-    [-1, 1) (``draw="uniform"``), standard normal (``"normal"``), or all ones
-    (``"fill"``). Biases start at zero, except for PyTorch's default scheme,
-    which draws them like the weights.
-
-    Args:
-        name: the name readers choose it by.
-        draw: ``"uniform"``, ``"normal"`` or ``"fill"``.
-        factor: ``(fan_in, fan_out, scale) -> float``, the multiplier of the draw.
-        description: in words, what sets the range of the weights.
-        draws_bias: whether the bias is drawn too (uniform, same bound as the weights).
-    """
-
-    name: str
-    draw: str
-    factor: Callable[[int, int, float], float]
-    description: str
-    draws_bias: bool = False
-
-    def weight_std(self, fan_in: int, fan_out: int, scale: float = 1.0) -> float:
-        """Standard deviation of the weights this scheme draws for one layer.
-
-        Example:
-            >>> round(SCHEMES["xavier_normal"].weight_std(256, 256), 4)
-            0.0625
-        """
-        value = self.factor(fan_in, fan_out, scale)
-        if self.draw == "uniform":
-            return value / math.sqrt(3)  # uniform in ±a has standard deviation a / √3
-        return abs(value) if self.draw == "normal" else 0.0
-
-
-#: Name -> scheme, in menu order. ``scale`` means something different per scheme.
-SCHEMES: dict[str, InitScheme] = {scheme.name: scheme for scheme in (
-    InitScheme("default", "uniform", lambda fan_in, fan_out, s: s / math.sqrt(fan_in),
-               "PyTorch's own for nn.Linear: weights and biases uniform in ±scale/√fan_in "
-               "(fan-in sets the range; scale 1 is exactly PyTorch's)", draws_bias=True),
-    InitScheme("normal", "normal", lambda fan_in, fan_out, s: s,
-               "N(0, scale²): scale alone sets the range, whatever the layer's size"),
-    InitScheme("uniform", "uniform", lambda fan_in, fan_out, s: s,
-               "uniform in ±scale: scale alone sets the range, whatever the layer's size"),
-    InitScheme("zeros", "fill", lambda fan_in, fan_out, s: 0.0,
-               "every weight 0 (scale unused): every unit computes the same thing"),
-    InitScheme("constant", "fill", lambda fan_in, fan_out, s: s,
-               "every weight equal to scale: every unit computes the same thing"),
-    InitScheme("xavier_uniform", "uniform",
-               lambda fan_in, fan_out, s: s * math.sqrt(6 / (fan_in + fan_out)),
-               "uniform in ±scale·√(6/(fan_in+fan_out)): fan-in and fan-out set the range; "
-               "scale is nn.init's gain"),
-    InitScheme("xavier_normal", "normal",
-               lambda fan_in, fan_out, s: s * math.sqrt(2 / (fan_in + fan_out)),
-               "N(0, σ²) with σ = scale·√(2/(fan_in+fan_out)): fan-in and fan-out set the "
-               "range; scale is nn.init's gain"),
-    InitScheme("kaiming_uniform", "uniform", lambda fan_in, fan_out, s: s * math.sqrt(6 / fan_in),
-               "uniform in ±scale·√2·√(3/fan_in): fan-in sets the range, √2 suits ReLU; "
-               "scale multiplies that gain"),
-    InitScheme("kaiming_normal", "normal", lambda fan_in, fan_out, s: s * math.sqrt(2 / fan_in),
-               "N(0, σ²) with σ = scale·√2/√fan_in: fan-in sets the range, √2 suits ReLU; "
-               "scale multiplies that gain"),
-)}
-
-
-def scheme_names() -> tuple[str, ...]:
-    """Names accepted wherever an initialization scheme is chosen, in menu order."""
-    return tuple(SCHEMES)
-
-
-def check_scheme(field: str, name: object) -> str:
-    """Return the canonical scheme name or raise naming ``field`` and the choices.
-
-    Example:
-        >>> check_scheme("schemes[0]", "Xavier-Normal")
-        'xavier_normal'
-    """
-    return check_choice(field, name, scheme_names())
-
-
-def check_scale(field: str, value: object) -> float:
-    """Return ``value`` as a float if it is a number from 0 to 100.
-
-    Example:
-        >>> check_scale("scales[0]", 1)
-        1.0
-    """
-    return check_float(field, value, 0.0, MAX_SCALE)
 
 
 def check_depth(value: object) -> int:
@@ -175,53 +96,6 @@ def check_seed(value: object) -> int:
     return check_int("seed", value, 0, MAX_SEED)
 
 
-def _as_sequence(value: object) -> object:
-    if getattr(value, "ndim", None) == 1 and hasattr(value, "tolist"):
-        return value.tolist()  # a 1-D tensor or NumPy array reads like a list
-    return value
-
-
-def check_scheme_names(value: object) -> tuple[str, ...] | str:
-    """Validate scheme names alone: one name (for every layer) or a sequence of names."""
-    if isinstance(value, str):
-        return check_scheme("schemes", value)
-    if not isinstance(value, Sequence):
-        raise TypeError(f"schemes must be one scheme name or a tuple of names, "
-                        f"got {describe(value)}")
-    return tuple(check_scheme(f"schemes[{i}]", v) for i, v in enumerate(value))
-
-
-def check_scale_values(value: object) -> tuple[float, ...] | float:
-    """Validate scales alone: one number (for every layer) or a sequence of numbers."""
-    value = _as_sequence(value)
-    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, numbers.Real,
-                                                                 torch.Tensor)):
-        raise TypeError(f"scales must be a number from 0 to {MAX_SCALE:g} or a tuple of such "
-                        f"numbers, got {describe(value)}")
-    if not isinstance(value, Sequence):
-        return check_scale("scales", value)
-    return tuple(check_scale(f"scales[{i}]", v) for i, v in enumerate(value))
-
-
-def check_schemes(value: object, depth: int) -> tuple[str, ...]:
-    """Validate schemes for ``depth`` layers; one name is used for every layer."""
-    names = check_scheme_names(value)
-    if isinstance(names, str):
-        return (names,) * depth
-    if len(names) != depth:
-        raise ValueError(f"schemes must have one name per layer ({depth}), got {len(names)}")
-    return names
-
-
-def check_scales(value: object, depth: int) -> tuple[float, ...]:
-    """Validate scales for ``depth`` layers; one number is used for every layer."""
-    scales = check_scale_values(value)
-    if isinstance(scales, float):
-        return (scales,) * depth
-    if len(scales) != depth:
-        raise ValueError(f"scales must have one value per layer ({depth}), got {len(scales)}")
-    return scales
-
 
 @dataclass(frozen=True)
 class InitSpec:
@@ -230,9 +104,10 @@ class InitSpec:
     Args:
         depth: number of ``Linear`` + activation layers, 1 to 50.
         width: inputs and outputs of every layer, 1 to 1024.
-        schemes: one scheme name per layer (see :data:`SCHEMES`), or one for all.
+        schemes: one scheme name per layer (see :func:`~widgets.core.init.schemes.scheme_names`),
+            or one for all.
         scales: one scale per layer, each from 0 to 100, or one for all.
-        activation: the activation after every layer (see ``widgets.activations``).
+        activation: the activation after every layer (see ``widgets.core.layers``).
         batch_size: rows of standard-normal input, 1 to 1024.
         seed: seed of the inputs, the upstream gradient and every layer's draw.
 
@@ -321,18 +196,18 @@ def _draw(draw: str, fan_in: int, fan_out: int, seed: int
 
 def init_layer_(layer: nn.Linear, scheme: str, scale: float = 1.0,
                 seed: int | None = None) -> nn.Linear:
-    """Initialize ``layer`` in place by ``scheme`` at ``scale``; return it.
+    """Initialize ``layer`` in place by ``scheme`` (any of :data:`SCHEMES`) at ``scale``.
 
     With a ``seed`` the draw is the one :class:`InitStack` uses for that seed
     (and the global random state is left alone); without one it comes from the
-    global generator, as ``nn.init`` does.
+    global generator, as ``nn.init`` does. Returns ``layer``.
 
     Example:
         >>> layer = init_layer_(nn.Linear(256, 256), "kaiming_normal", seed=0)
         >>> round(layer.weight.std().item(), 2), layer.bias.abs().max().item()
         (0.09, 0.0)
     """
-    chosen = SCHEMES[check_scheme("scheme", scheme)]
+    chosen = SCHEMES[check_choice("scheme", scheme, tuple(SCHEMES))]
     scale = check_scale("scale", scale)
     if seed is None:
         seed = int(torch.randint(0, MAX_SEED, ()).item())
@@ -345,7 +220,7 @@ def init_layer_(layer: nn.Linear, scheme: str, scale: float = 1.0,
             if chosen.draws_bias and bias_draw is not None:
                 layer.bias.copy_(bias_draw * factor)
             else:
-                layer.bias.zero_()
+                layer.bias.fill_(chosen.bias_value)
     return layer
 
 
@@ -371,33 +246,6 @@ def default_histogram_layers(depth: int) -> tuple[int, ...]:
         (1, 25, 50)
     """
     return tuple(sorted({1, (depth + 1) // 2, depth}))
-
-
-# Backward through an activation from its output h (or its input z where marked):
-# the same kernels autograd runs, so the numbers match `loss.backward()`.
-_aten = torch.ops.aten
-_FROM_OUTPUT: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
-    "relu": lambda g, h: _aten.threshold_backward(g, h, 0),
-    "tanh": lambda g, h: _aten.tanh_backward(g, h),
-    "sigmoid": lambda g, h: _aten.sigmoid_backward(g, h),
-    "leaky_relu": lambda g, h: _aten.leaky_relu_backward(g, h, 0.1, True),
-    "elu": lambda g, h: _aten.elu_backward(g, 1.0, 1, 1, True, h),
-    "identity": lambda g, h: g,
-}
-_FROM_INPUT: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
-    "gelu": lambda g, z: _aten.gelu_backward(g, z),
-    "silu": lambda g, z: _aten.silu_backward(g, z),
-    "softplus": lambda g, z: _aten.softplus_backward(g, z, 1, 20),
-}
-# Activations applied in place on the layer's output buffer.
-_IN_PLACE: dict[str, Callable[[torch.Tensor], object]] = {
-    "relu": torch.relu_,
-    "tanh": torch.tanh_,
-    "sigmoid": torch.sigmoid_,
-    "leaky_relu": lambda x: nn.functional.leaky_relu_(x, 0.1),
-    "elu": lambda x: nn.functional.elu_(x),
-    "identity": lambda x: x,
-}
 
 
 @dataclass(frozen=True)
@@ -468,7 +316,7 @@ class InitStack:
         if scheme.draws_bias and bias is not None:
             bias = bias * factor
         else:
-            bias = _zeros(spec.width)
+            bias = _filled(spec.width, scheme.bias_value)
         return _Layer((scheme.name, scale, spec.width, seed), weight, factor, bias)
 
     def layer_weights(self, spec: InitSpec, layer: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -567,7 +415,8 @@ class InitStack:
             self._X, self._dY = stack_inputs(spec)
             self._inputs_key = inputs_key
             self._layer_keys = []
-        keep_inputs = spec.activation not in _FROM_OUTPUT
+        in_place = _in_place(spec.activation)
+        keep_inputs = in_place is None  # the backward pass needs them, or the forward pass
         buffer_shape = (batch, width)
         if self._outputs.shape[1:] != buffer_shape or len(self._outputs) < depth:
             valid = len(self._layer_keys) if self._outputs.shape[1:] == buffer_shape else 0
@@ -588,7 +437,6 @@ class InitStack:
         # a reader's layer that raises half-way leaves no stale layer behind.
         self._layer_keys = keys[:start]
         act = None if custom is not None else make_activation(spec.activation, width)
-        in_place = _IN_PLACE.get(spec.activation)
         for i in range(start, depth):
             below = self._X if i == 0 else self._outputs[i - 1]
             layer = layers[i]
@@ -610,7 +458,7 @@ class InitStack:
                   custom: list[nn.Module] | None) -> None:
         grads = self._gradients
         grads[spec.depth - 1].copy_(self._dY)
-        name = spec.activation
+        built_in = lookup(spec.activation) if custom is None else None
         for i in range(spec.depth - 1, 0, -1):
             if custom is not None:  # a reader's layer: autograd through its own instance
                 with torch.enable_grad():
@@ -621,23 +469,49 @@ class InitStack:
                         (dz,) = torch.autograd.grad(h, z, grads[i], allow_unused=True)
                 if dz is None:  # the output does not depend on the input at all
                     dz = torch.zeros_like(grads[i])
-            elif name in _FROM_OUTPUT:
-                dz = _FROM_OUTPUT[name](grads[i], self._outputs[i])
-            elif name in _FROM_INPUT:
-                dz = _FROM_INPUT[name](grads[i], self._inputs[i])
-            else:  # a built-in activation without a kernel listed here: autograd
-                with torch.enable_grad():
-                    z = self._inputs[i].detach().requires_grad_()
-                    (dz,) = torch.autograd.grad(make_activation(name, spec.width)(z), z,
-                                                grads[i])
+            else:
+                assert isinstance(built_in, Activation)
+                dz = self._activation_backward(built_in, i, layers[i])
             _scaled_matmul(dz, layers[i].draw, layers[i].factor, grads[i - 1])
+
+    def _activation_backward(self, activation: Activation, i: int, layer: _Layer
+                             ) -> torch.Tensor:
+        """The gradient at the input of layer ``i``'s (from 0) built-in activation: its
+        kernel, or autograd where it has none or the kernel's call fails."""
+        grad = self._gradients[i]
+        try:
+            if activation.from_output is not None:
+                return activation.from_output(grad, self._outputs[i])
+            if activation.from_input is not None:
+                return activation.from_input(grad, self._inputs[i])
+        except Exception:  # a private kernel changed in this PyTorch: autograd below
+            pass
+        if self._inputs.numel():
+            z = self._inputs[i]
+        else:  # only the outputs were kept: compute the layer's input again
+            z = torch.empty_like(grad)
+            below = self._X if i == 0 else self._outputs[i - 1]
+            _scaled_matmul(below, layer.draw.t(), layer.factor, z, layer.bias)
+        with torch.enable_grad():
+            z = z.detach().requires_grad_()
+            (dz,) = torch.autograd.grad(activation.factory()(z), z, grad)
+        return dz
+
+
+def _in_place(name: str) -> Callable[[torch.Tensor], object] | None:
+    """The in-place op the forward pass applies to a layer's output buffer, where the
+    activation has one and a backward kernel from its output (so its input need not stay)."""
+    record = lookup(name)
+    if isinstance(record, Activation) and record.from_output is not None:
+        return record.in_place
+    return None
 
 
 def _activation_key(name: str) -> object:
     """What the stored outputs depend on besides the weights: the name, and for a
     registered layer its registration (registering the name again changes it)."""
     if is_custom(name):
-        return (name, layers.registered_layers().get(name))
+        return (name, registered_layers().get(name))
     return name
 
 
@@ -660,8 +534,8 @@ def activation_modules(spec: InitSpec) -> list[nn.Module]:
             torch.manual_seed(layer_seed(spec.seed, CUSTOM_INDEX + i))
             module = make_activation(spec.activation, spec.width)
         if not isinstance(module, nn.Module):
-            raise TypeError(f"the custom layer {spec.activation!r} must build a "
-                            f"torch.nn.Module, got {describe(module)}")
+            raise TypeError(t("init.custom_not_module", name=repr(spec.activation),
+                              got=describe(module)))
         modules.append(module)
     return modules
 
@@ -673,9 +547,10 @@ def _run_custom(module: nn.Module, z: torch.Tensor, spec: InitSpec, i: int) -> t
         torch.manual_seed(layer_seed(spec.seed, NOISE_INDEX + i))
         h = module(z.clone())  # a layer that works in place must not change the stored input
     if not isinstance(h, torch.Tensor) or tuple(h.shape) != tuple(z.shape):
-        got = f"shape {tuple(h.shape)}" if isinstance(h, torch.Tensor) else describe(h)
-        raise ValueError(f"the custom layer {spec.activation!r} must return a tensor of the "
-                         f"shape of its input, {tuple(z.shape)}, at layer {i + 1}; got {got}")
+        got = (t("init.custom_got_shape", shape=tuple(h.shape)) if isinstance(h, torch.Tensor)
+               else describe(h))
+        raise ValueError(t("init.custom_shape", name=repr(spec.activation), shape=tuple(z.shape),
+                           layer=i + 1, got=got))
     return h
 
 
@@ -697,8 +572,8 @@ def _scaled_matmul(a: torch.Tensor, b: torch.Tensor, factor: float, out: torch.T
 
 
 @functools.lru_cache(maxsize=4)
-def _zeros(width: int) -> torch.Tensor:
-    return torch.zeros(width)
+def _filled(width: int, value: float) -> torch.Tensor:
+    return torch.full((width,), value)
 
 
 def _nbytes(tensors: tuple) -> int:
@@ -781,75 +656,3 @@ def build_stack(spec: InitSpec) -> nn.Sequential:
     return InitStack().build(spec)
 
 
-def _trend(values: Sequence[float], start: int, end: int, what: str) -> str:
-    """How ``values[end]`` compares with ``values[start]`` (positions, not layer numbers)."""
-    first, last = values[start], values[end]
-    at_end, at_start = f"layer {end + 1}", f"layer {start + 1}"
-    ratio = last / first if first else math.inf
-    if ratio < 1e-3:
-        return f"{what} vanishes: std at {at_end} is {ratio:.0e} of {at_start}"
-    if ratio < 0.1:  # three digits: a ratio of 0.0996 must not read as the 0.1 it misses
-        return f"{what} shrinks: std at {at_end} is {ratio:.3g} of {at_start}"
-    if ratio <= 10:
-        return f"{what} steady: std {first:.2g} at {at_start}, {last:.2g} at {at_end}"
-    if ratio <= 1e3:
-        return f"{what} grows: std at {at_end} is {ratio:.3g} times {at_start}"
-    if first == 0:
-        return f"{what} grows from nothing: std 0 at {at_start}, {last:.2g} at {at_end}"
-    return f"{what} explodes: std at {at_end} is {ratio:.0e} times {at_start}"
-
-
-def _share(fraction: float) -> str:
-    """A share in steps of 10%, rounded down: ``'at least 80%'`` for 0.86, ``'all'`` for 1.
-
-    Coarse on purpose: a share such as 86.4% would print as 86% on one machine and
-    87% on another after rounding noise; the step it falls in does not change.
-    """
-    if fraction >= 1:
-        return "all"
-    return f"at least {math.floor(fraction * 10) * 10}%"
-
-
-def _zero_run(values: Sequence[float]) -> int:
-    """How many values at the start of ``values`` are exactly 0."""
-    return next((i for i, v in enumerate(values) if v != 0), len(values))
-
-
-def verdict(stats: InitStats) -> str:
-    """One line on the signal (layer 1 up to the top) and the gradient (top down to layer 1).
-
-    The signal *vanishes* or *explodes* when the top layer's output std is below
-    1e-3 or above 1e3 times the first layer's; it *shrinks* or *grows* beyond a
-    factor of 10 and is *steady* within it (a ratio from 0.1 to 10). It *saturates*
-    when most top-layer outputs of tanh or sigmoid lie within 0.01 of their bounds
-    (the share is given in steps of 10%, rounded down), and *dies* when
-    every output from some layer to the top is 0. The gradient is read the same
-    way, from the top layer down to layer 1.
-
-    Example:
-        >>> verdict(compute_stats(InitSpec(depth=4, width=8, schemes="zeros", batch_size=2)))
-        'signal dies: every output is 0 from layer 1 up; gradient dies: 0 from layer 3 down'
-    """
-    a, g = stats.activation_std, stats.gradient_std
-    top = len(a)
-    bad = next((i for i, v in enumerate(a) if not math.isfinite(v)), None)
-    dead_at_top = _zero_run(a[::-1])
-    if bad is not None:
-        signal = f"signal overflows: outputs reach inf or NaN at layer {bad + 1}"
-    elif dead_at_top:
-        signal = f"signal dies: every output is 0 from layer {top - dead_at_top + 1} up"
-    elif stats.saturation is not None and stats.saturation > 0.5:
-        bounds = "±1" if stats.spec.activation == "tanh" else "0 or 1"
-        signal = (f"signal saturates: {_share(stats.saturation)} of layer {top}'s outputs "
-                  f"are within {SATURATION_MARGIN} of {bounds}")
-    else:
-        signal = _trend(a, 0, top - 1, "signal")
-    bad = next((i for i in range(top - 1, -1, -1) if not math.isfinite(g[i])), None)
-    dead_at_bottom = _zero_run(g)
-    if bad is not None:
-        gradient = f"gradient overflows: inf or NaN from layer {bad + 1} down"
-    elif dead_at_bottom:
-        gradient = f"gradient dies: 0 from layer {dead_at_bottom} down"
-    else:
-        gradient = _trend(g, top - 1, 0, "gradient")
-    return f"{signal}; {gradient}"

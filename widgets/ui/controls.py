@@ -1,0 +1,193 @@
+"""Controls the widgets share: one per declared setting, the hidden-layers block, buttons.
+
+Each control here has one ``value`` a widget binds to its state
+(:meth:`widgets.ui.base.LiveWidget.bind`); the composite ones (the hidden
+layers, a set of toggles) keep their parts in step and report one value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import ipywidgets as ipw
+import traitlets
+
+from ..core.fields import Choice, Float, Int, Spec
+from ..text import t
+
+#: Description width of the labelled controls (so their boxes line up).
+LABEL_WIDTH = "100px"
+
+
+def control_for(spec: type[Spec], name: str, *, width: str = "250px",
+                label_width: str = LABEL_WIDTH, **options: object) -> ipw.Widget:
+    """The control a reader edits the setting ``name`` of ``spec`` with.
+
+    Its kind comes from the declaration (a number box, a slider, a menu,
+    toggle buttons, a checkbox; "int" asks for a whole-number box, "int_slider" for a
+    slider of whole numbers over a real setting), its label and
+    tooltip from the catalogue;
+    ``options`` go to the widget (``step=``, ``options=`` for a menu of numbers).
+
+    Example:
+        >>> from widgets.core.mlp import MLPSpec
+        >>> control_for(MLPSpec, "seed").description
+        'seed'
+    """
+    declared = spec.settings()[name]
+    kind, control = declared.kind, declared.control_kind
+    common: dict[str, object] = {
+        "description": spec.label(name), "tooltip": spec.help(name),
+        "style": {"description_width": label_width}, "layout": ipw.Layout(width=width)}
+    if control in ("slider", "int_slider"):
+        assert isinstance(kind, (Int, Float))
+        whole = isinstance(kind, Int) or control == "int_slider"
+        cls = ipw.IntSlider if whole else ipw.FloatSlider
+        low, high = (int(kind.low), int(kind.high)) if whole else (kind.low, kind.high)
+        return cls(min=low, max=high, continuous_update=False, **common, **options)
+    if control in ("number", "int"):
+        cls = ipw.IntText if isinstance(kind, Int) or control == "int" else ipw.FloatText
+        return cls(continuous_update=False, **common, **options)
+    if control in ("menu", "toggles"):
+        if "options" not in options and isinstance(kind, Choice):
+            options["options"] = list(kind.names())
+        if control == "toggles":
+            common.pop("tooltip")
+            return ipw.ToggleButtons(**common, **options)
+        return ipw.Dropdown(**common, **options)
+    if control == "checkbox":
+        return ipw.Checkbox(indent=False, **common, **options)
+    return ipw.Text(continuous_update=False, **common, **options)
+
+
+def button(label: str, icon: str, tooltip: str, on_click: Callable[[], object]) -> ipw.Button:
+    """A button that calls ``on_click()`` (label and tooltip already in the reader's language)."""
+    widget = ipw.Button(description=label, icon=icon, tooltip=tooltip,
+                        layout=ipw.Layout(width="auto"))
+    widget.on_click(lambda _: on_click())
+    return widget
+
+
+def labelled(title: str, body: ipw.Widget) -> ipw.VBox:
+    """``body`` under a bold title."""
+    return ipw.VBox([ipw.HTML(f"<b>{title}</b>"), body],
+                    layout=ipw.Layout(margin="0 24px 8px 0"))
+
+
+class HiddenLayersControl(ipw.VBox):
+    """The hidden-layers block: how many layers, and per layer a width and a layer menu.
+
+    ``value`` is ``(widths, layers)``, two tuples of one entry per hidden layer.
+    Moving the count adds layers (repeating the last one, or ``new_layer`` when
+    there is none) or removes them from the end.
+
+    Example:
+        >>> block = HiddenLayersControl(8, [("relu", "relu"), ("tanh", "tanh")], (32, "relu"))
+        >>> block.value = ((16, 8), ("relu", "tanh"))
+        >>> block.count.value, block.widths[1].value, block.rows[2].layout.display
+        (2, 8, 'none')
+    """
+
+    value = traitlets.Tuple(help=t("controls.hidden_layers_value"))
+
+    def __init__(self, max_layers: int, options: Sequence[tuple[str, str]],
+                 new_layer: tuple[int, str], *, width_box: str = "80px",
+                 menu_width: str = "150px", slider_width: str = "280px") -> None:
+        self.new_layer = new_layer
+        self.count = ipw.IntSlider(
+            min=0, max=max_layers, description=t("controls.hidden_layers"),
+            continuous_update=False, style={"description_width": "90px"},
+            layout=ipw.Layout(width=slider_width))
+        self.widths = [ipw.IntText(layout=ipw.Layout(width=width_box), continuous_update=False)
+                       for _ in range(max_layers)]
+        self.choices = [ipw.Dropdown(options=list(options), layout=ipw.Layout(width=menu_width))
+                        for _ in range(max_layers)]
+        self.rows = [
+            ipw.HBox([ipw.Label(t("controls.layer", number=i + 1),
+                                layout=ipw.Layout(width="52px")),
+                      self.widths[i], self.choices[i]])
+            for i in range(max_layers)]
+        self._echo = False
+        super().__init__([self.count, *self.rows])
+        for part in (self.count, *self.widths, *self.choices):
+            part.observe(self._on_part, names="value")
+        self.observe(self._on_value, names="value")
+
+    def _on_part(self, change: traitlets.Bunch) -> None:
+        if self._echo:
+            return
+        widths, layers = (list(v) for v in self.value) if self.value else ([], [])
+        count = self.count.value
+        for i in range(min(count, len(widths))):
+            widths[i], layers[i] = self.widths[i].value, self.choices[i].value
+        fill = (widths[-1], layers[-1]) if widths else self.new_layer
+        widths = (widths + [fill[0]] * count)[:count]
+        layers = (layers + [fill[1]] * count)[:count]
+        self.value = (tuple(widths), tuple(layers))
+
+    def _on_value(self, change: traitlets.Bunch) -> None:
+        widths, layers = change.new
+        self._echo = True
+        try:
+            self.count.value = len(widths)
+            for i, row in enumerate(self.rows):
+                row.layout.display = None if i < len(widths) else "none"
+                if i < len(widths):
+                    self.widths[i].value = widths[i]
+                    self.choices[i].value = layers[i]
+        finally:
+            self._echo = False
+
+
+class ToggleSet(ipw.HBox):
+    """One toggle button per option; ``value`` is the tuple of values switched on, in order.
+
+    ``options`` maps each value to its tooltip (the button shows ``str(value)``).
+
+    Example:
+        >>> toggles = ToggleSet({"x1": "the first input", "x2": "the second"})
+        >>> toggles.value = ("x2",)
+        >>> [button.value for button in toggles.buttons]
+        [False, True]
+    """
+
+    value = traitlets.Tuple(help=t("controls.toggle_set_value"))
+
+    def __init__(self, options: dict[object, str]) -> None:
+        self.options = tuple(options)
+        self.buttons = [self._button(str(option), tip) for option, tip in options.items()]
+        self._echo = False
+        super().__init__(self.buttons, layout=ipw.Layout(flex_flow="row wrap"))
+        for part in self.buttons:
+            part.observe(self._on_part, names="value")
+        self.observe(self._on_value, names="value")
+
+    @staticmethod
+    def _button(label: str, tip: str) -> ipw.Widget:
+        return ipw.ToggleButton(description=label, tooltip=tip, layout=ipw.Layout(width="auto"))
+
+    def _on_part(self, change: traitlets.Bunch) -> None:
+        if not self._echo:
+            self.value = tuple(o for o, b in zip(self.options, self.buttons) if b.value)
+
+    def _on_value(self, change: traitlets.Bunch) -> None:
+        self._echo = True
+        try:
+            for option, part in zip(self.options, self.buttons):
+                part.value = option in change.new
+        finally:
+            self._echo = False
+
+
+class CheckboxSet(ToggleSet):
+    """:class:`ToggleSet` with a checkbox per option (``boxes``) instead of toggle buttons."""
+
+    @staticmethod
+    def _button(label: str, tip: str) -> ipw.Widget:
+        return ipw.Checkbox(description=label, tooltip=tip, indent=False,
+                            layout=ipw.Layout(width="auto", margin="0 12px 0 0"))
+
+    @property
+    def boxes(self) -> list[ipw.Checkbox]:
+        """The checkboxes, one per option."""
+        return self.buttons
