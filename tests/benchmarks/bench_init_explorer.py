@@ -68,9 +68,10 @@ def random_moves(count: int, seed: int) -> list[tuple[str, object]]:
 
 
 def controls(explorer: InitExplorer) -> dict[str, object]:
-    return {"scheme": explorer._all_scheme, "scale": explorer._all_scale,
-            "activation": explorer._activation_menu, "layer": explorer._layer_slider,
-            "layer scheme": explorer._layer_scheme, "layer scale": explorer._layer_scale}
+    names = {"scheme": "schemes", "scale": "scales", "activation": "activation",
+             "layer": "selected_layer", "layer scheme": "layer_scheme",
+             "layer scale": "layer_scale"}
+    return {kind: explorer.controls[name] for kind, name in names.items()}
 
 
 def time_explorer(explorer: InitExplorer,
@@ -216,8 +217,8 @@ def main() -> None:
     print(f"\nmemory over {len(long_moves)} more moves: RSS {start_rss:.0f} MiB -> "
           f"{mid_rss:.0f} MiB (half way) -> {end_rss:.0f} MiB; growth in the second half "
           f"{end_rss - mid_rss:+.1f} MiB; weight cache "
-          f"{explorer._stack.cache_bytes / 2**20:.0f} MiB of "
-          f"{explorer._stack.max_cache_bytes / 2**20:.0f} MiB allowed")
+          f"{explorer._stack.cache_bytes / 2**20:.0f} MiB of "  # private: the cache's size
+          f"{explorer._stack.max_cache_bytes / 2**20:.0f} MiB allowed")  # private: its limit
 
 
 if __name__ == "__main__":

@@ -257,7 +257,7 @@ async def play_for(playground: Playground, seconds: float) -> tuple[int, float, 
     await asyncio.sleep(seconds)
     played, elapsed = playground.frame_count - frames, time.perf_counter() - start
     playground.pause()
-    task = playground._task
+    task = playground._task  # private: wait for the play loop to end before measuring
     while task is not None and not task.done():
         await asyncio.sleep(0.01)
     playground.unobserve(stamp, names="epoch")
@@ -295,7 +295,7 @@ class Split:
 
     def frames(self, playground: Playground, count: int) -> float:
         """Play ``count`` frames with every part timed; returns their total time."""
-        run = playground._run
+        run = playground._run  # private: its parts are wrapped to time each one
         for name in ("train", "_score", "grid_values"):
             setattr(run, name, self.wrap(name, getattr(run, name)))
         saved = {name: getattr(playground_module, name)

@@ -300,7 +300,7 @@ def good_state() -> dict:
     (lambda s: {k: v for k, v in s.items() if k != "settings"}, "is missing settings"),
     (lambda s: {**s, "extra": 1}, "has unknown fields extra"),
     (lambda s: {**s, "format": "other"}, "format must be 'layerlab-playground'"),
-    (lambda s: {**s, "version": 2}, "version must be 1"),
+    (lambda s: {**s, "version": 3}, "version must be 1 or 2, got 3"),
     (lambda s: {**s, "settings": 3}, "settings must be a JSON object"),
     (lambda s: {**s, "settings": {k: v for k, v in s["settings"].items() if k != "noise"}},
      "settings are missing noise"),
@@ -399,3 +399,12 @@ def test_changes_after_the_states_epoch_are_refused() -> None:
     state["epoch"] = 0
     with pytest.raises(ValueError, match="epoch must be from 1 to the state's epoch"):
         check_state(state)
+
+
+def test_a_version_1_state_reads_uniform_as_tensorflow_playgrounds_scheme() -> None:
+    """Version 1 named TensorFlow Playground's scheme (±0.5, biases 0.1) "uniform"."""
+    state = run_state(PlaygroundRun(PlaygroundSettings(init="tf_playground")))
+    assert state["version"] == 2 and state["settings"]["init"] == "tf_playground"
+    old = {**state, "version": 1, "settings": {**state["settings"], "init": "uniform"}}
+    assert check_state(old)[0].init == "tf_playground"
+    assert check_state({**old, "version": 2})[0].init == "uniform"

@@ -130,6 +130,19 @@ def check_input_batch(field: str, X: object, in_features: int) -> torch.Tensor:
     return X.detach()
 
 
+def missing_and_unknown(mapping: object, expected: Sequence[str]) -> tuple[str, str]:
+    """The names ``expected`` that ``mapping`` lacks, and the keys it has besides them,
+    each joined with commas (``""`` when there are none).
+
+    Example:
+        >>> missing_and_unknown({"a": 1, "z": 2}, ("a", "b"))
+        ('b', 'z')
+    """
+    missing = [name for name in expected if name not in mapping]
+    unknown = sorted(str(key) for key in mapping if key not in expected)
+    return ", ".join(missing), ", ".join(unknown)
+
+
 def check_flag(field: str, value: object) -> bool:
     """Return ``value`` if it is ``True`` or ``False`` (not 0, 1 or a string)."""
     if not isinstance(value, bool):

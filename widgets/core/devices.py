@@ -4,7 +4,7 @@ Everything here works on a machine without a GPU: :func:`try_gpu` then returns
 the CPU, and code written with it runs unchanged on a laptop, on Binder and on
 a GPU server. :func:`time_matmul` measures what a matrix product costs on a
 device, the copies to and from the CPU included (the numbers behind
-:class:`~widgets.device_timer.DeviceTimer`). Nothing here imports ipywidgets or
+:class:`~widgets.DeviceTimer`). Nothing here imports ipywidgets or
 matplotlib.
 
 Example:

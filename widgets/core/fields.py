@@ -26,7 +26,8 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+import numbers
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from ..text import has, t
@@ -53,24 +54,23 @@ class Kind:
 
 
 @dataclasses.dataclass(frozen=True)
-class Int(Kind):
-    """An integer from ``low`` to ``high``."""
-
-    low: int
-    high: int
-    control = "number"
-
-    def check(self, field: str, value: object) -> int:
-        return check_int(field, value, self.low, self.high)
-
-
-@dataclasses.dataclass(frozen=True)
-class Float(Kind):
-    """A real number from ``low`` to ``high``."""
+class Range(Kind):
+    """A number from ``low`` to ``high`` (see :class:`Int` and :class:`Float`)."""
 
     low: float
     high: float
     control = "number"
+
+
+class Int(Range):
+    """An integer from ``low`` to ``high``."""
+
+    def check(self, field: str, value: object) -> int:
+        return check_int(field, value, int(self.low), int(self.high))
+
+
+class Float(Range):
+    """A real number from ``low`` to ``high``."""
 
     def check(self, field: str, value: object) -> float:
         return check_float(field, value, self.low, self.high)
@@ -133,8 +133,12 @@ class Custom(Kind):
         return self.function(field, value)
 
 
-class CountMismatchError(ValueError):
-    """A per-layer setting has another number of entries than there are layers."""
+def count_mismatch(text: str) -> ValueError:
+    """A ``ValueError`` saying a per-layer setting has another number of entries than there
+    are layers (``error.count_mismatch`` is True, for widgets that suggest a fix)."""
+    error = ValueError(text)
+    error.count_mismatch = True
+    return error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,14 +172,11 @@ class Setting:
             return self.kind.check(field, value)
         if getattr(value, "ndim", None) == 1 and hasattr(value, "tolist"):
             value = value.tolist()  # a 1-D tensor or NumPy array reads like a list
-        if isinstance(value, (str, bytes, bytearray, set, frozenset, Mapping)) or not isinstance(
-                value, Sequence):
-            if isinstance(value, str) or not isinstance(value, (bytes, bytearray, set,
-                                                                frozenset, Mapping)):
-                try:
-                    return self.kind.check(field, value)
-                except TypeError:
-                    pass
+        numeric = isinstance(self.kind, Range) and (
+            isinstance(value, numbers.Real) or getattr(value, "ndim", None) == 0)
+        if isinstance(value, str) or numeric:
+            return self.kind.check(field, value)  # one value for every layer
+        if isinstance(value, (bytes, bytearray)) or not isinstance(value, Sequence):
             raise TypeError(_text(texts, "type", "fields.per_layer_type", field=field,
                                   got=describe(value)))
         return tuple(self.kind.check(f"{field}[{i}]", v) for i, v in enumerate(value))
@@ -185,7 +186,7 @@ class Setting:
         if not isinstance(value, tuple):
             return (value,) * count
         if len(value) != count:
-            raise CountMismatchError(_text(texts, "count", "fields.per_layer_count",
+            raise count_mismatch(_text(texts, "count", "fields.per_layer_count",
                                            field=field, count=count, got=len(value),
                                            values=value))
         return value
@@ -234,9 +235,8 @@ class Spec:
 
     def __post_init__(self) -> None:
         settings = self.settings()
-        for name, declared in settings.items():
-            object.__setattr__(self, name, declared.check(name, getattr(self, name),
-                                                          f"{self.TEXT}.{name}"))
+        for name in settings:
+            object.__setattr__(self, name, self.check_field(name, getattr(self, name)))
         for name, declared in settings.items():
             if declared.per_layer is not None:
                 object.__setattr__(self, name, declared.fit(

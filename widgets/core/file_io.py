@@ -34,7 +34,7 @@ import torch
 from torch import nn
 
 from ..text import plural, t
-from .checks import describe
+from .checks import describe, missing_and_unknown
 from .layers import is_custom
 from .mlp import MLPSpec, build_mlp
 
@@ -276,14 +276,11 @@ def _check_file(name: str, content: object) -> tuple[dict[str, object], dict[str
     if not isinstance(content, Mapping):
         raise ValueError(t("file_io.not_mlp_file", file=name, type=type(content).__name__,
                            fields=expected))
-    missing = [field for field in FILE_FIELDS if field not in content]
+    missing, unknown = missing_and_unknown(content, FILE_FIELDS)
     if missing:
-        raise ValueError(t("file_io.missing_fields", file=name, names=", ".join(missing),
-                           fields=expected))
-    unknown = sorted(str(key) for key in content if key not in FILE_FIELDS)
+        raise ValueError(t("file_io.missing_fields", file=name, names=missing, fields=expected))
     if unknown:
-        raise ValueError(t("file_io.unknown_fields", file=name, names=", ".join(unknown),
-                           fields=expected))
+        raise ValueError(t("file_io.unknown_fields", file=name, names=unknown, fields=expected))
     if content["format"] != FORMAT:
         raise ValueError(t("file_io.format", file=name, expected=repr(FORMAT),
                            got=describe(content["format"])))
@@ -303,14 +300,11 @@ def _check_config(name: str, config: object) -> dict[str, object]:
     if not isinstance(config, Mapping):
         raise ValueError(t("file_io.config_type", file=name, fields=fields,
                            got=describe(config)))
-    missing = [field for field in CONFIG_FIELDS if field not in config]
+    missing, unknown = missing_and_unknown(config, CONFIG_FIELDS)
     if missing:
-        raise ValueError(t("file_io.config_missing", file=name, names=", ".join(missing),
-                           fields=fields))
-    unknown = sorted(str(key) for key in config if key not in CONFIG_FIELDS)
+        raise ValueError(t("file_io.config_missing", file=name, names=missing, fields=fields))
     if unknown:
-        raise ValueError(t("file_io.config_unknown", file=name, names=", ".join(unknown),
-                           fields=fields))
+        raise ValueError(t("file_io.config_unknown", file=name, names=unknown, fields=fields))
     values = {field: config[field] for field in CONFIG_FIELDS}
     for field in ("hidden_sizes", "activations"):
         if isinstance(values[field], list):  # a list reads as well as a tuple
@@ -446,7 +440,7 @@ def reset_payload() -> bool:
 
 
 class CodeOnLoad:
-    """An object whose pickle says "call ``widgets.file_io.run_payload()``".
+    """An object whose pickle says "call ``widgets.core.file_io.run_payload()``".
 
     ``__reduce__`` tells pickle how to rebuild an object: here, by calling a
     function. A real attack names ``os.system`` or similar; this one only sets a
@@ -474,7 +468,7 @@ def why_refused(error: BaseException) -> str:
 
     PyTorch's message is long and starts with advice; the line that matters says
     which global the file asked for, e.g. ``Unsupported global: GLOBAL
-    widgets.file_io.run_payload was not an allowed global by default.``
+    widgets.core.file_io.run_payload was not an allowed global by default.``
     """
     text = _ANSI.sub("", str(error))
     # PyTorch's own words, matched in its message (not text of this book)

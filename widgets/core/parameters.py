@@ -1,6 +1,6 @@
 """Reading a module's parameters: one record per tensor, tied names grouped, histograms.
 
-Pure PyTorch; the :class:`~widgets.parameter_inspector.ParameterInspector` widget
+Pure PyTorch; the :class:`~widgets.ParameterInspector` widget
 draws what this module computes.
 
 Example:

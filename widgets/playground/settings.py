@@ -82,13 +82,6 @@ def check_activation(field: str, value: object) -> str:
         raise type(error)(t("checks.choice", field=field, allowed=names, got=got)) from None
 
 
-def check_init(value: object) -> str:
-    """One of the initialization schemes the playground offers (every scheme of
-    :data:`~widgets.core.init.SCHEMES`, at scale 1)."""
-    return check_choice("init", value, playground_scheme_names())
-
-
-
 @dataclass(frozen=True)
 class PlaygroundSettings(Spec):
     """Everything that decides a playground run, checked when made.
@@ -105,7 +98,7 @@ class PlaygroundSettings(Spec):
         hidden_sizes: 0 to 8 hidden layers of 1 to 64 units.
         activations: one per hidden layer (or one for all): a built-in name,
             "linear", or a layer registered with ``register_layer``.
-        init: the initialization scheme (see :data:`INITS`).
+        init: the initialization scheme (any of ``widgets.core.init``'s, at scale 1).
         learning_rate: 1e-5 to 10.
         batch_size: 1 to 64.
         regularization: none, l1 or l2 (on the ``nn.Linear`` weights).

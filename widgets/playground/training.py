@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..core.checks import check_int
+from ..core.checks import check_int, missing_and_unknown
 from ..text import t
 from .data import DATASETS, plane_grid
 from .script import compile_functions
@@ -393,7 +393,10 @@ class PlaygroundRun:
 # -- saving and loading a run as JSON --------------------------------------------------------
 
 #: What a saved playground state says it is, and the version of its layout.
-STATE_FORMAT, STATE_VERSION = "layerlab-playground", 1
+STATE_FORMAT, STATE_VERSION = "layerlab-playground", 2
+#: Version 1 named TensorFlow Playground's scheme (±0.5, biases 0.1) "uniform"; from version 2
+#: "uniform" is uniform in ±scale everywhere, and that scheme is "tf_playground".
+_RENAMED_IN_2 = {"init": {"uniform": "tf_playground"}}
 STATE_FIELDS = ("format", "version", "settings", "epoch", "changes")
 
 
@@ -412,10 +415,9 @@ def _check_fields(mapping: dict, expected: tuple[str, ...], missing_id: str,
                   unknown_id: str) -> None:
     """Raise if ``mapping`` lacks one of ``expected`` or holds another key, naming them all
     with the catalogue's texts ``missing_id`` and ``unknown_id``."""
-    missing = [name for name in expected if name not in mapping]
-    unknown = sorted(str(name) for name in set(mapping) - set(expected))
-    problems = ([t(missing_id, names=", ".join(missing))] if missing else []) + (
-        [t(unknown_id, names=", ".join(unknown))] if unknown else [])
+    missing, unknown = missing_and_unknown(mapping, expected)
+    problems = ([t(missing_id, names=missing)] if missing else []) + (
+        [t(unknown_id, names=unknown)] if unknown else [])
     if problems:
         raise ValueError("; ".join(problems))
 
@@ -433,12 +435,15 @@ def check_state(state: object) -> tuple[PlaygroundSettings, int, list[Change]]:
     if state["format"] != STATE_FORMAT:
         raise ValueError(t("playground.training.state_format", expected=repr(STATE_FORMAT),
                            got=repr(state["format"])))
-    if state["version"] != STATE_VERSION:
+    if state["version"] not in (1, STATE_VERSION) or isinstance(state["version"], bool):
         raise ValueError(t("playground.training.state_version", expected=STATE_VERSION,
                            got=repr(state["version"])))
     fields = state["settings"]
     if not isinstance(fields, dict):
         raise TypeError(t("playground.training.settings_type", got=type(fields).__name__))
+    if state["version"] == 1:  # read as it was written: old names for the same schemes
+        fields = {name: _RENAMED_IN_2.get(name, {}).get(value, value)
+                  if isinstance(value, str) else value for name, value in fields.items()}
     _check_fields(fields, tuple(PlaygroundSettings().as_dict()),
                   "playground.training.settings_missing", "playground.training.settings_unknown")
     try:

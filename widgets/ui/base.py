@@ -31,7 +31,7 @@ from typing import ClassVar
 import ipywidgets as ipw
 import traitlets
 
-from ..core.fields import CountMismatchError, Spec
+from ..core.fields import Spec
 from ..core.layers import activation_names, is_custom
 from ..render.html import STYLE, message
 from ..text import join, t
@@ -244,12 +244,12 @@ class LiveWidget(ipw.VBox):
         If any value is invalid, or the code inside the batch raises, nothing changes.
         """
         self._batch_depth += 1
+        before = dict(self._pending)
         try:
             yield
         except BaseException:
             self._batch_depth -= 1
-            if not self._batch_depth:
-                self._pending = {}
+            self._pending = before  # this level's changes go; an outer batch keeps its own
             raise
         self._batch_depth -= 1
         if not self._batch_depth and self._pending:
@@ -280,14 +280,16 @@ class LiveWidget(ipw.VBox):
 
     def _apply(self, changes: Mapping[str, object], alone: bool = False) -> None:
         """Check ``changes`` together, prepare the view, then commit (or change nothing)."""
+        if all(_same(getattr(self._state, name), value) for name, value in changes.items()):
+            return  # nothing changes: nothing to check or draw again
         try:
             spec = self._state.replace(**changes)
-        except CountMismatchError as error:
-            hint = t("ui.change_both", names=", ".join(f"{n}=..." for n in self._counted_with(
-                next(iter(changes))))) if alone and len(changes) == 1 else ""
-            raise InvalidValueError(f"{error}{hint}") from None
         except (ValueError, TypeError) as error:
-            raise as_trait_error(error) from None
+            hint = ""
+            if getattr(error, "count_mismatch", False) and alone and len(changes) == 1:
+                names = self._counted_with(next(iter(changes)))
+                hint = t("ui.change_both", names=", ".join(f"{n}=..." for n in names))
+            raise as_trait_error(type(error)(f"{error}{hint}")) from None
         content = self._prepare_or_raise(spec)
         self._commit(spec, content)
 
@@ -326,11 +328,15 @@ class LiveWidget(ipw.VBox):
 
     def _commit(self, spec: Spec, content: object) -> None:
         old, self._state = self._state, spec
-        for name in self.STATE:
-            value = getattr(spec, name)
-            if not _same(getattr(old, name), value):
-                self.traits()[name].commit(self, value)
-        self._show_content(content)
+        if self._message_text:  # said of an earlier state: it no longer holds
+            self.show_message("")
+        try:
+            for name in self.STATE:
+                value = getattr(spec, name)
+                if not _same(getattr(old, name), value):
+                    self.traits()[name].commit(self, value)  # readers' observers run here
+        finally:
+            self._show_content(content)
 
     def _show_content(self, content: object) -> None:
         self.render_count += 1

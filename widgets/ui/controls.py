@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import ipywidgets as ipw
 import traitlets
 
-from ..core.fields import Choice, Float, Int, Spec
+from ..core.fields import Choice, Int, Range, Spec
 from ..text import t
 
 #: Description width of the labelled controls (so their boxes line up).
@@ -37,10 +37,11 @@ def control_for(spec: type[Spec], name: str, *, width: str = "250px",
     declared = spec.settings()[name]
     kind, control = declared.kind, declared.control_kind
     common: dict[str, object] = {
-        "description": spec.label(name), "tooltip": spec.help(name),
+        "description": options.pop("description", spec.label(name)),
+        "tooltip": spec.help(name),
         "style": {"description_width": label_width}, "layout": ipw.Layout(width=width)}
     if control in ("slider", "int_slider"):
-        assert isinstance(kind, (Int, Float))
+        assert isinstance(kind, Range)
         whole = isinstance(kind, Int) or control == "int_slider"
         cls = ipw.IntSlider if whole else ipw.FloatSlider
         low, high = (int(kind.low), int(kind.high)) if whole else (kind.low, kind.high)

@@ -137,7 +137,7 @@ class DeviceTimer(LiveWidget):
 
     For every device it copies two random ``n x n`` matrices from the CPU to the
     device, multiplies them there (``A @ B``), and copies the product back,
-    timing each step with :func:`~widgets.devices.timing` (the device is
+    timing each step with :func:`~widgets.timing` (the device is
     synchronized around every call). The table shows the three times at
     ``size``; the chart shows them for every size in ``sizes`` and ``size``.
     On the CPU nothing is copied.
@@ -247,7 +247,7 @@ class DeviceTimer(LiveWidget):
         devices = self.bind(CheckboxSet({d: describe_device(d) for d in available_devices()}),
                             "devices")
         measure = button(t("device_timer.measure"), "", t("device_timer.measure_tip"),
-                         lambda: self._from_ui(self.measure))
+                         lambda: self._apply_from_controls(self.measure))
         views = {"header": ipw.HTML(t("device_timer.header", low=MIN_MATRIX_SIZE,
                                       high=MAX_MATRIX_SIZE, most=MAX_SIZES)),
                  "table": ipw.HTML(), "chart": ipw.HTML()}
@@ -263,10 +263,6 @@ class DeviceTimer(LiveWidget):
                              note: Callable[[], str] | None = None, failed: str = "") -> bool:
         # a RuntimeError from a control means measuring failed, e.g. the GPU ran out of memory
         return super()._apply_from_controls(action, note, failed or t("device_timer.failed"))
-
-    def _from_ui(self, action: Callable[[], object]) -> bool:
-        """Run a reader's action; show any error in the message line; True if it worked."""
-        return self._apply_from_controls(action)
 
     # -- view -------------------------------------------------------------------------
 
@@ -300,7 +296,7 @@ class DeviceTimer(LiveWidget):
             self.show_message("")
 
     def __repr__(self) -> str:
-        devices = ("<the CPU and try_gpu()>" if self.devices == default_devices()
+        devices = (t("device_timer.default_devices") if self.devices == default_devices()
                    else repr(tuple(str(d) for d in self.devices)))
         return f"DeviceTimer(size={self.size}, sizes={self.sizes}, devices={devices})"
 

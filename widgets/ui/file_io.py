@@ -63,14 +63,6 @@ def save_explorer(explorer: MLPExplorer, path: PathLike, net: nn.Module | None =
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
-
-    Example:
-        >>> import tempfile
-        >>> from widgets import MLPExplorer
-        >>> with tempfile.TemporaryDirectory() as tmp:
-        ...     path = save_explorer(MLPExplorer(hidden_sizes=(8,)), Path(tmp) / "mlp.pt")
-        ...     load_explorer(path).explorer.hidden_sizes
-        (8,)
     """
     if not isinstance(explorer, MLPExplorer):
         raise TypeError(t("file_io_widget.not_explorer", got=type(explorer).__name__))
@@ -80,32 +72,20 @@ def save_explorer(explorer: MLPExplorer, path: PathLike, net: nn.Module | None =
 def load_explorer(path: PathLike) -> LoadedExplorer:
     """Read a file written by :func:`save_explorer` and rebuild the explorer from it.
 
-    Every field is checked before anything is built. The architecture comes from
-    the ``config`` (code in :mod:`widgets.core.mlp`), never from the file. The saved
-    tensors of its ``Linear`` layers must fit it name by name and shape by shape,
-    as float32 values stored densely on the CPU in the file itself, before the
-    explorer is built: a small file cannot make it build a large network. (A
-    registered layer's own tensors are checked against it once it is built.)
-
-    Args:
-        path: a file written by :func:`save_explorer`.
+    The file is checked field by field, and its weights against the architecture
+    its config describes, before anything is built (see
+    :func:`~widgets.core.file_io.load_mlp`, which raises ``FileNotFoundError`` or a
+    ``ValueError`` naming the field).
 
     Returns:
         A :class:`LoadedExplorer`: the new explorer, the saved network, and
         whether the saved weights are the ones the seed draws.
 
-    Raises:
-        FileNotFoundError: there is no file at ``path``.
-        ValueError: the file is not a ``torch.save`` file, was refused by the
-            weights-only loader, or a field is missing, of the wrong type or out
-            of range; the message names the field and what it allows.
-
     Example:
         >>> import tempfile
-        >>> from widgets import MLPExplorer
         >>> with tempfile.TemporaryDirectory() as tmp:
-        ...     path = save_explorer(MLPExplorer(hidden_sizes=(8,)), Path(tmp) / "mlp.pt")
-        ...     loaded = load_explorer(path)
+        ...     loaded = load_explorer(save_explorer(MLPExplorer(hidden_sizes=(8,)),
+        ...                                          Path(tmp) / "mlp.pt"))
         >>> loaded.explorer.hidden_sizes, loaded.weights_match
         ((8,), True)
     """

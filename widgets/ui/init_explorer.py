@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,13 +22,12 @@ from ..core.init import (
     InitStack,
     InitStats,
     default_histogram_layers,
-    scheme_names,
     stack_inputs,
 )
 from ..core.layers import is_custom
 from ..render.charts import histogram_chart, line_chart
 from ..render.html import table
-from ..text import t
+from ..text import join, t
 from .base import LayerChoiceWidget, Snapshot, drawing
 from .controls import control_for
 
@@ -48,6 +47,15 @@ class ExplorerSettings(InitSpec):
     """An :class:`~widgets.core.init.InitSpec` and the layer the explorer looks at closely."""
 
     selected_layer: int = setting(Int(1, MAX_DEPTH), 1, control="slider")
+
+    @classmethod
+    def check_field(cls, name: str, value: object) -> object:
+        """As :meth:`Spec.check_field`; a selected layer's range, 1 to ``depth``, is checked
+        with the depth."""
+        if name == "selected_layer" and isinstance(value, numbers.Integral) and not isinstance(
+                value, bool):
+            return int(value)
+        return super().check_field(name, value)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -78,7 +86,7 @@ class InitExplorer(LayerChoiceWidget):
     histograms of a few layers, and a one-line verdict.
 
     The activation may be a layer registered with
-    :func:`widgets.layers.register_layer` (listed as "name (custom)"); its
+    :func:`widgets.register_layer` (listed as "name (custom)"); its
     gradient comes from autograd through it. The menu follows the registry. If
     the layer in use is removed, or fails at some setting (it raises, or returns
     another shape), the explorer keeps the last setting that worked, or falls
@@ -87,7 +95,7 @@ class InitExplorer(LayerChoiceWidget):
     Args:
         depth: number of layers, 1 to 50.
         width: units per layer, 1 to 1024.
-        schemes: one scheme name per layer, or one for all (see ``widgets.init_stats.SCHEMES``).
+        schemes: one scheme name per layer, or one for all (see ``widgets.core.init.SCHEMES``).
         scales: one scale per layer (0 to 100), or one for all.
         activation: the activation after every layer.
         batch_size: input rows, 1 to 1024.
@@ -97,6 +105,9 @@ class InitExplorer(LayerChoiceWidget):
         >>> explorer = InitExplorer(depth=10, width=64, schemes="xavier_normal")
         >>> explorer.stats.activation_std[0] > 0.5
         True
+        >>> explorer.configure(depth=2, schemes=("normal", "zeros"), scales=0.5)
+        >>> explorer.schemes, explorer.scales
+        (('normal', 'zeros'), (0.5, 0.5))
     """
 
     SPEC = ExplorerSettings
@@ -119,17 +130,6 @@ class InitExplorer(LayerChoiceWidget):
         self._start(spec)
 
     # -- state --------------------------------------------------------------------
-
-    def configure(self, **state: object) -> None:
-        """configure() takes every state trait, e.g.
-
-        Example:
-            >>> explorer = InitExplorer(depth=4, width=16)
-            >>> explorer.configure(depth=2, schemes=("normal", "zeros"), scales=0.5)
-            >>> explorer.schemes, explorer.scales
-            (('normal', 'zeros'), (0.5, 0.5))
-        """
-        super().configure(**state)
 
     def set_layer(self, layer: int, scheme: str | None = None,
                   scale: float | None = None) -> None:
@@ -308,7 +308,7 @@ def _views(settings: ExplorerSettings, stats: InitStats) -> dict[str, str]:
     scheme = SCHEMES[settings.schemes[layer - 1]]
     std = scheme.weight_std(settings.width, settings.width, settings.scales[layer - 1])
     return {
-        "verdict": _verdict_html(stats.verdict),
+        "verdict": _verdict_html(stats.verdict, stats.steady),
         "std_chart": line_chart(
             numbers, [a_std, g_std], labels=[t("init_explorer.outputs"),
                                              t("init_explorer.gradients")],
@@ -321,7 +321,7 @@ def _views(settings: ExplorerSettings, stats: InitStats) -> dict[str, str]:
             y_label=t("init_explorer.mean_axis", unit=unit), height=220),
         "histograms": _histograms_html(stats, layer),
         "table": _table_html(settings, stats),
-        "mixed_note": (_muted(t("init_explorer.mixed", what=" and ".join(mixed)))
+        "mixed_note": (_muted(t("init_explorer.mixed", what=join(mixed)))
                        if mixed else ""),
         "scheme_note": _muted(t("init_explorer.scheme_note", name=html.escape(scheme.name),
                                 description=html.escape(scheme.description),
@@ -347,8 +347,7 @@ def _table_html(settings: ExplorerSettings, stats: InitStats) -> str:
     return table(header, rows, left_columns=2)
 
 
-def _verdict_html(text: str) -> str:
-    steady = all("steady" in part for part in text.split("; "))
+def _verdict_html(text: str, steady: bool) -> str:
     colour = "#2ca02c" if steady else "#d62728"
     return (f'<div style="border-left:4px solid {colour};padding:2px 8px;font-size:13px">'
             f"{html.escape(text)}</div>")

@@ -67,6 +67,9 @@ class MLPExplorer(LayerChoiceWidget):
         >>> explorer = MLPExplorer(hidden_sizes=(8, 8), activations="tanh")
         >>> explorer.output.shape
         torch.Size([2, 10])
+        >>> explorer.configure(hidden_sizes=(64, 64), activations=("tanh", "relu"))
+        >>> explorer.activations
+        ('tanh', 'relu')
     """
 
     SPEC = MLPSpec
@@ -91,17 +94,6 @@ class MLPExplorer(LayerChoiceWidget):
         self._start(spec)
 
     # -- state --------------------------------------------------------------------
-
-    def configure(self, **state: object) -> None:
-        """configure(hidden_sizes=..., activations=..., seed=...), e.g.
-
-        Example:
-            >>> explorer = MLPExplorer()
-            >>> explorer.configure(hidden_sizes=(64, 64), activations=("tanh", "relu"))
-            >>> explorer.activations
-            ('tanh', 'relu')
-        """
-        super().configure(**state)
 
     @property
     def X(self) -> torch.Tensor:

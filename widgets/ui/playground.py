@@ -35,7 +35,7 @@ from ..playground.training import (
 )
 from ..render.html import STYLE, preformatted
 from ..text import t
-from .base import FixedTrait, LayerChoiceWidget, Snapshot
+from .base import FixedTrait, InvalidValueError, LayerChoiceWidget, Snapshot
 from .controls import HiddenLayersControl, ToggleSet, button, control_for
 
 #: The learning rates and regularization rates the menus offer (others can be set from code).
@@ -151,7 +151,10 @@ class Playground(LayerChoiceWidget):
 
     def refresh(self) -> None:
         """Build the network again (a registered layer it uses was replaced) from epoch 0."""
-        self._run.reset()  # all or nothing: if the new layer fails, the run is as it was
+        try:
+            self._run.reset()  # all or nothing: if the new layer fails, the run is as it was
+        except Exception as error:
+            raise InvalidValueError(self._failure_text(self._state, error)) from error
         self.set_trait("epoch", 0)
         self._draw_frame()
 
@@ -365,7 +368,7 @@ class Playground(LayerChoiceWidget):
 
     @classmethod
     def _activation_options(cls) -> list[tuple[str, str]]:
-        return [("linear" if value == "identity" else label, value)
+        return [(t("playground_widget.linear") if value == "identity" else label, value)
                 for label, value in super()._activation_options()]
 
     def _layer_menus(self) -> list[ipw.Dropdown]:

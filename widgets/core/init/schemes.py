@@ -26,16 +26,15 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from ...text import t
-from ..checks import check_choice, check_float, describe
+from ..checks import check_choice, check_float
 
 MAX_SCALE = 100.0
 #: TensorFlow Playground's initialization: weights uniform in ±0.5, every bias 0.1.
@@ -244,47 +243,3 @@ def check_scale(field: str, value: object) -> float:
     return check_float(field, value, 0.0, MAX_SCALE)
 
 
-def _as_sequence(value: object) -> object:
-    if getattr(value, "ndim", None) == 1 and hasattr(value, "tolist"):
-        return value.tolist()  # a 1-D tensor or NumPy array reads like a list
-    return value
-
-
-def check_scheme_names(value: object) -> tuple[str, ...] | str:
-    """Validate scheme names alone: one name (for every layer) or a sequence of names."""
-    if isinstance(value, str):
-        return check_scheme("schemes", value)
-    if not isinstance(value, Sequence):
-        raise TypeError(t("init.schemes_type", got=describe(value)))
-    return tuple(check_scheme(f"schemes[{i}]", v) for i, v in enumerate(value))
-
-
-def check_scale_values(value: object) -> tuple[float, ...] | float:
-    """Validate scales alone: one number (for every layer) or a sequence of numbers."""
-    value = _as_sequence(value)
-    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, numbers.Real,
-                                                                 torch.Tensor)):
-        raise TypeError(t("init.scales_type", high=MAX_SCALE, got=describe(value)))
-    if not isinstance(value, Sequence):
-        return check_scale("scales", value)
-    return tuple(check_scale(f"scales[{i}]", v) for i, v in enumerate(value))
-
-
-def check_schemes(value: object, depth: int) -> tuple[str, ...]:
-    """Validate schemes for ``depth`` layers; one name is used for every layer."""
-    names = check_scheme_names(value)
-    if isinstance(names, str):
-        return (names,) * depth
-    if len(names) != depth:
-        raise ValueError(t("init.schemes_count", depth=depth, got=len(names)))
-    return names
-
-
-def check_scales(value: object, depth: int) -> tuple[float, ...]:
-    """Validate scales for ``depth`` layers; one number is used for every layer."""
-    scales = check_scale_values(value)
-    if isinstance(scales, float):
-        return (scales,) * depth
-    if len(scales) != depth:
-        raise ValueError(t("init.scales_count", depth=depth, got=len(scales)))
-    return scales

@@ -43,9 +43,10 @@ from torch import nn
 
 from ...text import t
 from ..checks import MAX_SEED, check_choice, check_int, describe
+from ..fields import Choice, Float, Int, Spec, setting
 from ..layers import (
     Activation,
-    check_activation,
+    activation_names,
     is_custom,
     lookup,
     make_activation,
@@ -54,13 +55,12 @@ from ..layers import (
 from .schemes import (
     CUSTOM_INDEX,
     INPUT_INDEX,
+    MAX_SCALE,
     SCHEMES,
-    check_scale,
-    check_scales,
-    check_schemes,
     layer_seed,
+    scheme_names,
 )
-from .verdict import SATURATION_MARGIN, verdict
+from .verdict import SATURATION_MARGIN, is_steady, verdict
 
 MAX_DEPTH = 50
 MAX_WIDTH = 1024
@@ -76,29 +76,8 @@ DEFAULT_CACHE_BYTES = 64 * 2**20
 NOISE_INDEX = 768
 
 
-def check_depth(value: object) -> int:
-    """Validate the number of layers: 1 to 50."""
-    return check_int("depth", value, 1, MAX_DEPTH)
-
-
-def check_width(value: object) -> int:
-    """Validate the width of every layer: 1 to 1024 units."""
-    return check_int("width", value, 1, MAX_WIDTH)
-
-
-def check_batch_size(value: object) -> int:
-    """Validate the number of input rows: 1 to 1024."""
-    return check_int("batch_size", value, 1, MAX_BATCH)
-
-
-def check_seed(value: object) -> int:
-    """Validate the seed: 0 to 2**32 - 1."""
-    return check_int("seed", value, 0, MAX_SEED)
-
-
-
 @dataclass(frozen=True)
-class InitSpec:
+class InitSpec(Spec):
     """A validated description of a deep stack and of how its layers start.
 
     Args:
@@ -116,24 +95,15 @@ class InitSpec:
         (0.1, 0.1)
     """
 
-    depth: int = 50
-    width: int = 256
-    schemes: tuple[str, ...] | str = "default"
-    scales: tuple[float, ...] | float = 1.0
-    activation: str = "tanh"
-    batch_size: int = 512
-    seed: int = 0
+    TEXT = "init"
 
-    def __post_init__(self) -> None:
-        set_field = object.__setattr__
-        depth = check_depth(self.depth)
-        set_field(self, "depth", depth)
-        set_field(self, "width", check_width(self.width))
-        set_field(self, "schemes", check_schemes(self.schemes, depth))
-        set_field(self, "scales", check_scales(self.scales, depth))
-        set_field(self, "activation", check_activation("activation", self.activation))
-        set_field(self, "batch_size", check_batch_size(self.batch_size))
-        set_field(self, "seed", check_seed(self.seed))
+    depth: int = setting(Int(1, MAX_DEPTH), 50, control="slider")
+    width: int = setting(Int(1, MAX_WIDTH), 256)
+    schemes: tuple[str, ...] | str = setting(Choice(scheme_names), "default", per_layer="depth")
+    scales: tuple[float, ...] | float = setting(Float(0.0, MAX_SCALE), 1.0, per_layer="depth")
+    activation: str = setting(Choice(activation_names), "tanh")
+    batch_size: int = setting(Int(1, MAX_BATCH), 512)
+    seed: int = setting(Int(0, MAX_SEED), 0)
 
     def weight_std(self, layer: int) -> float:
         """Standard deviation of the weights of ``layer`` (numbered from 1)."""
@@ -180,6 +150,11 @@ class InitStats:
         """One line on the signal going up and the gradient coming down (see :func:`verdict`)."""
         return verdict(self)
 
+    @property
+    def steady(self) -> bool:
+        """Whether the signal and the gradient both stay steady (see :func:`is_steady`)."""
+        return is_steady(self)
+
 
 def _draw(draw: str, fan_in: int, fan_out: int, seed: int
           ) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -208,11 +183,11 @@ def init_layer_(layer: nn.Linear, scheme: str, scale: float = 1.0,
         (0.09, 0.0)
     """
     chosen = SCHEMES[check_choice("scheme", scheme, tuple(SCHEMES))]
-    scale = check_scale("scale", scale)
+    scale = InitSpec.settings()["scales"].kind.check("scale", scale)
     if seed is None:
         seed = int(torch.randint(0, MAX_SEED, ()).item())
     fan_in, fan_out = layer.in_features, layer.out_features
-    draw, bias_draw = _draw(chosen.draw, fan_in, fan_out, check_seed(seed))
+    draw, bias_draw = _draw(chosen.draw, fan_in, fan_out, InitSpec.check_field("seed", seed))
     factor = chosen.factor(fan_in, fan_out, scale)
     with torch.no_grad():
         layer.weight.copy_(draw * factor)

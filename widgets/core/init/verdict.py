@@ -31,19 +31,33 @@ def _trend(values: Sequence[float], start: int, end: int, what: str) -> str:
     at = {"at_start": t("init.verdict.layer", number=start + 1),
           "at_end": t("init.verdict.layer", number=end + 1)}
     ratio = last / first if first else math.inf
+    return t(f"init.verdict.{what}.{_trend_kind(first, ratio)}", ratio=ratio, first=first,
+             last=last, **at)
+
+
+def _trend_kind(first: float, ratio: float) -> str:
+    """The word for a ratio of stds: vanishes, shrinks, steady, grows, explodes."""
     if ratio < 1e-3:
-        trend = "vanishes"
-    elif ratio < 0.1:  # three digits: a ratio of 0.0996 must not read as the 0.1 it misses
-        trend = "shrinks"
-    elif ratio <= 10:
-        trend = "steady"
-    elif ratio <= 1e3:
-        trend = "grows"
-    elif first == 0:
-        trend = "grows_from_nothing"
-    else:
-        trend = "explodes"
-    return t(f"init.verdict.{what}.{trend}", ratio=ratio, first=first, last=last, **at)
+        return "vanishes"
+    if ratio < 0.1:  # three digits: a ratio of 0.0996 must not read as the 0.1 it misses
+        return "shrinks"
+    if ratio <= 10:
+        return "steady"
+    if ratio <= 1e3:
+        return "grows"
+    return "grows_from_nothing" if first == 0 else "explodes"
+
+
+def is_steady(stats: InitStats) -> bool:
+    """True when both the signal and the gradient keep their std within a factor of 10
+    from one end of the stack to the other (what the verdict calls steady, twice)."""
+    a, g = stats.activation_std, stats.gradient_std
+    if not all(math.isfinite(v) and v > 0 for v in (*a, *g)):
+        return False
+    if stats.saturation is not None and stats.saturation > 0.5:
+        return False
+    return (_trend_kind(a[0], a[-1] / a[0]) == "steady"
+            and _trend_kind(g[-1], g[0] / g[-1]) == "steady")
 
 
 def _share(fraction: float) -> str:
