@@ -204,9 +204,13 @@ SCHEMES: Mapping[str, InitScheme] = types.MappingProxyType({scheme.name: scheme 
 )})
 
 
+_EXPLORER_NAMES = tuple(name for name, scheme in SCHEMES.items() if scheme.explorer)
+_PLAYGROUND_NAMES = tuple(sorted(SCHEMES, key=lambda name: not SCHEMES[name].fan_based))
+
+
 def scheme_names() -> tuple[str, ...]:
     """The schemes a stack (and the init explorer) accepts, in menu order."""
-    return tuple(name for name, scheme in SCHEMES.items() if scheme.explorer)
+    return _EXPLORER_NAMES
 
 
 def playground_scheme_names() -> tuple[str, ...]:
@@ -217,7 +221,7 @@ def playground_scheme_names() -> tuple[str, ...]:
         >>> playground_scheme_names()[:3]
         ('default', 'xavier_uniform', 'xavier_normal')
     """
-    return tuple(sorted(SCHEMES, key=lambda name: not SCHEMES[name].fan_based))
+    return _PLAYGROUND_NAMES
 
 
 # -- checks ----------------------------------------------------------------------------------
