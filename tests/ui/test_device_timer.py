@@ -207,12 +207,12 @@ def test_constructor_rejects_bad_values(kwargs: dict, error: type, message: str)
 # --- the controls ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("control", "value", "expected"), [
-    ("size", 5000, "size must be an integer from 64 to 4096, got 5000"),
-    ("size", 0, "size must be an integer from 64 to 4096, got 0"),
-    ("sizes", "64, x", "sizes must be whole numbers separated by commas, such as '64, 256, 1024', "
-                       "got '64, x'"),
-    ("sizes", "64, 8192", "sizes[1] must be an integer from 64 to 4096, got 8192"),
-    ("sizes", "", "sizes must have 1 to 8 entries, got 0"),
+    ("size", 5000, "size n must be an integer from 64 to 4096, got 5000"),
+    ("size", 0, "size n must be an integer from 64 to 4096, got 0"),
+    ("sizes", "64, x", "chart n must be whole numbers separated by commas, "
+                       "such as '64, 256, 1024', got '64, x'"),
+    ("sizes", "64, 8192", "entry 2 of chart n must be an integer from 64 to 4096, got 8192"),
+    ("sizes", "", "chart n must have 1 to 8 entries, got 0"),
     ("devices", False, "devices must name at least one device, got none"),
 ])
 @pytest.mark.usefixtures("no_gpu")
@@ -338,7 +338,7 @@ def test_ui_sizes_in_other_digits_are_refused_and_the_box_restored(fake: FakeMea
     timer = DeviceTimer(size=128, sizes=(64, 128), devices=["cpu"])
     timer.controls["sizes"].value = "1_024"
     assert timer.sizes == (64, 128) and timer.controls["sizes"].value == "64, 128"
-    assert "sizes must be whole numbers" in timer.message
+    assert "chart n must be whole numbers" in timer.message
 
 
 @pytest.mark.usefixtures("no_gpu")

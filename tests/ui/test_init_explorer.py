@@ -135,13 +135,13 @@ def test_controls_drive_the_state(explorer: InitExplorer) -> None:
     ("width", 0, "width must be an integer from 1 to 1024, got 0"),
     ("width", -7, "got -7"),
     ("width", 5000, "got 5000"),
-    ("batch_size", 0, "batch_size must be an integer from 1 to 1024, got 0"),
+    ("batch_size", 0, "batch must be an integer from 1 to 1024, got 0"),
     ("batch_size", 4096, "got 4096"),
     ("seed", -1, "seed must be an integer from 0 to 4294967295, got -1"),
-    ("scales", -1.0, "scales must be a number from 0 to 100, got -1.0"),
+    ("scales", -1.0, "scale must be a number from 0 to 100, got -1.0"),
     ("scales", 250.0, "got 250.0"),
     ("scales", math.nan, "got nan"),
-    ("layer_scale", -0.5, "scales[0] must be a number from 0 to 100, got -0.5"),
+    ("layer_scale", -0.5, "layer 1 scale must be a number from 0 to 100, got -0.5"),
 ])
 def test_bad_ui_value_shows_a_message_and_restores_the_control(
         explorer: InitExplorer, control: str, value: object, expected: str) -> None:

@@ -150,7 +150,7 @@ def test_controls_drive_the_state(viewer: LazyInitViewer) -> None:
         ("size", 0, "input_size must be an integer from 1 to 4096, got 0"),
         ("size", -5, "input_size must be an integer from 1 to 4096, got -5"),
         ("size", 100000, "got 100000"),
-        ("batch", 0, "batch_size must be an integer from 1 to 1024, got 0"),
+        ("batch", 0, "batch size must be an integer from 1 to 1024, got 0"),
         ("batch", -1, "got -1"),
         ("batch", 5000, "got 5000"),
     ],

@@ -11,6 +11,7 @@ import torch
 import traitlets
 
 from widgets import MLPExplorer
+from widgets.render.charts import card
 from widgets.ui.controls import HiddenLayersControl
 
 
@@ -107,7 +108,7 @@ def test_controls_drive_the_state(explorer: MLPExplorer) -> None:
 @pytest.mark.parametrize(
     ("control", "value", "expected"),
     [
-        ("width", 0, "hidden_sizes[0] must be an integer from 1 to 4096, got 0"),
+        ("width", 0, "layer 1 width must be an integer from 1 to 4096, got 0"),
         ("width", -5, "got -5"),
         ("width", 100000, "got 100000"),
         ("seed", -1, "seed must be an integer from 0 to 4294967295, got -1"),
@@ -304,7 +305,8 @@ def test_snapshot_keeps_the_picture_of_its_moment(explorer: MLPExplorer) -> None
     relu = explorer.snapshot()
     explorer.activations = "tanh"
     tanh = explorer.snapshot()
-    assert relu._repr_svg_() != tanh._repr_svg_() == explorer.views["plot"].value
+    assert relu._repr_svg_() != tanh._repr_svg_() == card(explorer.views["plot"].value)
+    assert 'fill="#ffffff"' in tanh._repr_svg_()  # a light card: it reads in a dark theme too
     assert repr(tanh) == f"snapshot of {explorer!r}"
 
 

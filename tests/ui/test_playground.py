@@ -200,7 +200,7 @@ def test_controls_set_the_state(playground: Playground) -> None:
 
 def test_a_refused_control_value_shows_a_message_and_is_put_back(playground: Playground) -> None:
     layers(playground).widths[0].value = 100
-    assert "hidden_sizes[0] must be an integer from 1 to 64" in playground.message
+    assert "layer 1 width must be an integer from 1 to 64" in playground.message
     assert "kept the last valid setting" in playground.message
     assert layers(playground).widths[0].value == 4 and playground.hidden_sizes == (4, 2)
     toggles(playground).buttons[0].value = False
@@ -208,7 +208,7 @@ def test_a_refused_control_value_shows_a_message_and_is_put_back(playground: Pla
     assert "at least one input feature" in playground.message
     assert toggles(playground).buttons[1].value and playground.features == ("x2",)
     playground.controls["num_samples"].value = 5
-    assert "num_samples must be an integer from 20 to 2000" in playground.message
+    assert "points must be an integer from 20 to 2000" in playground.message
     assert playground.controls["num_samples"].value == 500
 
 

@@ -229,6 +229,18 @@ class Spec:
         return t(f"{cls.TEXT}.{name}.label")
 
     @classmethod
+    def item_label(cls, name: str, index: int) -> str:
+        """The label a reader sees for entry ``index`` (from 0) of the field ``name``.
+
+        A per-layer field reads "layer 1 width" where the catalogue names its
+        entries (``<TEXT>.<name>.item``), "entry 2 of sizes" otherwise.
+        """
+        key = f"{cls.TEXT}.{name}.item"
+        if has(key):
+            return t("fields.layer_item", number=index + 1, item=t(key))
+        return t("fields.entry", label=cls.label(name), number=index + 1)
+
+    @classmethod
     def help(cls, name: str) -> str:
         """One line on what the field ``name`` does."""
         return t(f"{cls.TEXT}.{name}.help")

@@ -15,9 +15,57 @@ import html
 import math
 from collections.abc import Sequence
 
-#: Colour of the ``i``-th series (matplotlib's "tab10" palette).
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-           "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+from ..text import t
+
+#: Colour of the ``i``-th series: the Okabe-Ito palette, which stays distinct under the
+#: common colour-vision deficiencies (black and yellow left out: each vanishes on one of
+#: the light and dark themes). Past six series the colours repeat with dashes.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+#: Stroke patterns for the first, second, ... round of the palette.
+DASHES = ("", "6 3", "2 2", "8 3 2 3")
+#: Colours a chart drawn as a picture (a snapshot, a static page) uses on its own card.
+CARD_BACKGROUND, CARD_TEXT = "#ffffff", "#1f1f1f"
+#: Smallest text in a chart, in pixels.
+TICK_SIZE = 11
+
+
+def colour(i: int) -> str:
+    """The colour of the ``i``-th series.
+
+    Example:
+        >>> colour(0) == colour(len(PALETTE))
+        True
+    """
+    return PALETTE[i % len(PALETTE)]
+
+
+def dash(i: int) -> str:
+    """The ``stroke-dasharray`` attribute of the ``i``-th series ("" while solid).
+
+    Example:
+        >>> dash(0), dash(len(PALETTE))
+        ('', ' stroke-dasharray="6 3"')
+    """
+    pattern = DASHES[i // len(PALETTE) % len(DASHES)]
+    return f' stroke-dasharray="{pattern}"' if pattern else ""
+
+
+def card(svg: str) -> str:
+    """``svg`` on an opaque light card with dark text, to read the same in any theme.
+
+    A chart inside a widget draws in ``currentColor`` and follows the theme; a
+    picture shown as an image (a snapshot) cannot see the theme, so it carries
+    its own background.
+
+    Example:
+        >>> card('<svg width="2" height="2"></svg>').count('fill="#ffffff"')
+        1
+    """
+    if not svg.startswith("<svg"):
+        return svg
+    head = svg.index(">")
+    return (f'{svg[:head]} color="{CARD_TEXT}">'
+            f'<rect width="100%" height="100%" fill="{CARD_BACKGROUND}"/>{svg[head + 1:]}')
 
 
 def nice_ticks(low: float, high: float, target: int = 5) -> list[float]:
@@ -97,7 +145,7 @@ def line_chart(
     if log_y:
         series = [[math.log10(v) if math.isfinite(v) and v > 0 else math.nan for v in ys]
                   for ys in series]
-    left, right, top, bottom = 56, 86 if labels else 14, 26 if title else 10, 40
+    left, right, top, bottom = 58, 96 if labels else 14, 26 if title else 10, 42
     plot_w, plot_h = width - left - right, height - top - bottom
     x0, x1 = float(x[0]), float(x[-1])
     y0, y1 = value_range(series)
@@ -108,55 +156,99 @@ def line_chart(
     def sy(v: float) -> float:
         return top + (y1 - v) / (y1 - y0) * plot_h
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
-        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="white" '
-        'stroke="#999"/>',
-    ]
+    parts = [_open(width, height, title or y_label),
+             f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" '
+             'stroke="currentColor" stroke-opacity="0.45"/>']
     for tick in nice_ticks(x0, x1, 6):
         px = sx(tick)
         parts.append(f'<line x1="{px:.1f}" y1="{top}" x2="{px:.1f}" y2="{top + plot_h}" '
-                     'stroke="#eee"/>')
-        parts.append(f'<text x="{px:.1f}" y="{top + plot_h + 14}" text-anchor="middle">'
+                     'stroke="currentColor" stroke-opacity="0.12"/>')
+        parts.append(f'<text x="{px:.1f}" y="{top + plot_h + 15}" text-anchor="middle">'
                      f'{format_tick(tick)}</text>')
     for tick in _log_ticks(y0, y1) if log_y else nice_ticks(y0, y1, 6):
         py = sy(tick)
         label = _power_of_ten(tick) if log_y else format_tick(tick)
         parts.append(f'<line x1="{left}" y1="{py:.1f}" x2="{left + plot_w}" y2="{py:.1f}" '
-                     'stroke="#eee"/>')
+                     'stroke="currentColor" stroke-opacity="0.12"/>')
         parts.append(f'<text x="{left - 5}" y="{py + 4:.1f}" text-anchor="end">{label}</text>')
+    ends = _label_positions([_last_finite(ys) for ys in series[:len(labels)]], sy,
+                            top + 5, top + plot_h - 2)
     for i, ys in enumerate(series):
-        colour = PALETTE[i % len(PALETTE)]
+        group = [f'<g class="ll-series" stroke="{colour(i)}">']
         for run in _finite_runs(x, ys):
             points = " ".join(f"{sx(a):.1f},{sy(b):.1f}" for a, b in run)
-            parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" '
-                         'stroke-width="1.6"/>')
+            group.append(f'<polyline points="{points}" fill="none" stroke-width="1.8"'
+                         f'{dash(i)}/>')
         for m in markers:
             value = _interpolate(x, ys, m)
             if value is not None:
-                parts.append(f'<circle cx="{sx(m):.1f}" cy="{sy(value):.1f}" r="3" '
-                             f'fill="{colour}" stroke="white"/>')
-    for i, label in enumerate(labels):
-        ly = top + 6 + i * 15
-        if ly > top + plot_h:
-            break
-        lx = left + plot_w + 10
-        parts.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 16}" y2="{ly}" '
-                     f'stroke="{PALETTE[i % len(PALETTE)]}" stroke-width="2"/>')
-        parts.append(f'<text x="{lx + 20}" y="{ly + 4}">{html.escape(label)}</text>')
+                group.append(f'<circle cx="{sx(m):.1f}" cy="{sy(value):.1f}" r="3" '
+                             f'fill="{colour(i)}" stroke="none"/>')
+        if i < len(labels):  # the label at the line's end, joined to it by a short leader
+            end_y, label_y = ends[i]
+            lx = left + plot_w
+            if end_y is not None:
+                group.append(f'<path d="M{lx} {end_y:.1f}L{lx + 8} {label_y:.1f}'
+                             f'H{lx + 20}" fill="none" stroke-width="2"{dash(i)}/>')
+            else:
+                group.append(f'<line x1="{lx + 8}" y1="{label_y:.1f}" x2="{lx + 20}" '
+                             f'y2="{label_y:.1f}" stroke-width="2"{dash(i)}/>')
+            group.append(f'<text x="{lx + 24}" y="{label_y + 4:.1f}" stroke="none">'
+                         f'{html.escape(labels[i])}</text>')
+        group.append("</g>")
+        parts.append("".join(group))
     if title:
         parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{top - 9}" text-anchor="middle" '
-                     f'font-size="12" font-weight="bold">{html.escape(title)}</text>')
+                     f'font-size="13" font-weight="bold">{html.escape(title)}</text>')
     if x_label:
         parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" '
-                     f'text-anchor="middle">{html.escape(x_label)}</text>')
+                     f'text-anchor="middle" font-size="12">{html.escape(x_label)}</text>')
     if y_label:
         cy = top + plot_h / 2
-        parts.append(f'<text x="12" y="{cy:.1f}" text-anchor="middle" '
-                     f'transform="rotate(-90 12 {cy:.1f})">{html.escape(y_label)}</text>')
+        parts.append(f'<text x="13" y="{cy:.1f}" text-anchor="middle" font-size="12" '
+                     f'transform="rotate(-90 13 {cy:.1f})">{html.escape(y_label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _open(width: int, height: int, name: str) -> str:
+    """The ``<svg>`` tag of a chart: scales down in a narrow window, draws in currentColor."""
+    named = f' role="img" aria-label="{html.escape(name)}"' if name else ""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="ll-chart" width="{width}" '
+            f'height="{height}" viewBox="0 0 {width} {height}"{named} '
+            f'font-family="sans-serif" font-size="{TICK_SIZE}" fill="currentColor">')
+
+
+def _last_finite(ys: Sequence[float]) -> float | None:
+    return next((float(v) for v in reversed(ys) if math.isfinite(v)), None)
+
+
+def _label_positions(ends: Sequence[float | None], sy: object, low: float, high: float,
+                     gap: float = 13.0) -> list[tuple[float | None, float]]:
+    """Where each line's end is, and where its label goes: near it, at least ``gap`` apart.
+
+    Labels keep the order of the line ends; a line with no finite value gets its
+    label below the others.
+
+    Example:
+        >>> [round(b) for _, b in _label_positions([1.0, 1.0], lambda v: 50 * v, 0, 100)]
+        [50, 63]
+    """
+    placed = [(sy(e) if e is not None else None) for e in ends]  # type: ignore[operator]
+    order = sorted(range(len(ends)), key=lambda i: (placed[i] is None, placed[i] or 0.0, i))
+    wanted = [placed[i] if placed[i] is not None else high for i in order]
+    positions: list[float] = []
+    for want in wanted:  # push down past the label above
+        positions.append(max(want, positions[-1] + gap) if positions else max(want, low))
+    overflow = positions[-1] - high if positions else 0.0
+    if overflow > 0:  # then up, as a block, and never above the top
+        positions = [p - overflow for p in positions]
+        for k in range(len(positions)):
+            positions[k] = max(positions[k], low + k * gap)
+    result: list[tuple[float | None, float]] = [(None, 0.0)] * len(ends)
+    for k, i in enumerate(order):
+        result[i] = (placed[i], positions[k])
+    return result
 
 
 def histogram_chart(
@@ -185,22 +277,29 @@ def histogram_chart(
         >>> histogram_chart([0, 1, 2], [[3, 1]]).count("<rect")
         3
     """
-    left, right, top, bottom = 44, 10, 24 if title else 8, 34 if x_label else 22
+    left, right, top, bottom = 52, 10, 24 if title else 8, 36 if x_label else 22
     plot_w, plot_h = width - left - right, height - top - bottom
     x0, x1 = float(edges[0]), float(edges[-1])
     peak = max([float(c) for cs in counts for c in cs if math.isfinite(c)] + [1.0])
+    y_ticks = [v for v in nice_ticks(0, peak, 3) if v <= peak]
+    peak = max(peak, y_ticks[-1])
 
     def sx(v: float) -> float:
         return left + (v - x0) / (x1 - x0) * plot_w if x1 > x0 else left + plot_w / 2
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="10">',
-        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="white" '
-        'stroke="#999"/>',
-    ]
+    def sy(v: float) -> float:
+        return top + plot_h - v / peak * plot_h
+
+    parts = [_open(width, height, title),
+             f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" '
+             'stroke="currentColor" stroke-opacity="0.45"/>']
+    for tick in y_ticks:
+        py = sy(tick)
+        parts.append(f'<line x1="{left}" y1="{py:.1f}" x2="{left + plot_w}" y2="{py:.1f}" '
+                     'stroke="currentColor" stroke-opacity="0.12"/>'
+                     f'<text x="{left - 4}" y="{py + 4:.1f}" text-anchor="end">'
+                     f'{format_tick(tick)}</text>')
     for i, heights in enumerate(counts):
-        colour = PALETTE[i % len(PALETTE)]
         opacity = 0.85 if i == 0 else 0.55
         bars = []
         for lo, hi, c in zip(edges, edges[1:], heights):
@@ -208,18 +307,22 @@ def histogram_chart(
                 h = c / peak * plot_h
                 bars.append(f'<rect x="{sx(lo):.1f}" y="{top + plot_h - h:.1f}" '
                             f'width="{max(sx(hi) - sx(lo) - 0.5, 0.5):.1f}" height="{h:.1f}"/>')
-        parts.append(f'<g fill="{colour}" fill-opacity="{opacity}">{"".join(bars)}</g>')
+        parts.append(f'<g fill="{colour(i)}" fill-opacity="{opacity}">{"".join(bars)}</g>')
     for tick in nice_ticks(x0, x1, 4):
-        parts.append(f'<text x="{sx(tick):.1f}" y="{top + plot_h + 12}" '
+        parts.append(f'<text x="{sx(tick):.1f}" y="{top + plot_h + 13}" '
                      f'text-anchor="middle">{format_tick(tick)}</text>')
-    parts.append(f'<text x="{left - 4}" y="{top + 9}" text-anchor="end">{format_tick(peak)}'
-                 f'</text><text x="{left - 4}" y="{top + plot_h}" text-anchor="end">0</text>')
-    for i, label in enumerate(labels):
-        parts.append(f'<text x="{left + plot_w - 4}" y="{top + 12 + i * 13}" text-anchor="end" '
-                     f'fill="{PALETTE[i % len(PALETTE)]}">{html.escape(label)}</text>')
+    cy = top + plot_h / 2
+    parts.append(f'<text x="11" y="{cy:.1f}" text-anchor="middle" '
+                 f'transform="rotate(-90 11 {cy:.1f})">{html.escape(t("charts.count"))}</text>')
+    for i, label in enumerate(labels):  # a swatch (colour and fill strength) beside each name
+        ly = top + 12 + i * 14
+        parts.append(f'<rect x="{left + plot_w - 14}" y="{ly - 9}" width="10" height="10" '
+                     f'fill="{colour(i)}" fill-opacity="{0.85 if i == 0 else 0.55}"/>'
+                     f'<text x="{left + plot_w - 18}" y="{ly}" text-anchor="end">'
+                     f'{html.escape(label)}</text>')
     if title:
         parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{top - 8}" text-anchor="middle" '
-                     f'font-size="11" font-weight="bold">{html.escape(title)}</text>')
+                     f'font-size="12" font-weight="bold">{html.escape(title)}</text>')
     if x_label:
         parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 4}" '
                      f'text-anchor="middle">{html.escape(x_label)}</text>')
@@ -228,7 +331,7 @@ def histogram_chart(
 
 
 def sparkline_bars(counts: Sequence[float], *, width: int = 90, height: int = 18,
-                   colour: str = PALETTE[0]) -> str:
+                   fill: str = PALETTE[0]) -> str:
     """A tiny inline histogram (no axes) to sit in a table cell.
 
     Example:
@@ -243,7 +346,7 @@ def sparkline_bars(counts: Sequence[float], *, width: int = 90, height: int = 18
         for i, c in enumerate(counts) if math.isfinite(c) and c > 0)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" style="vertical-align:middle">'
-            f'<g fill="{colour}">{bars}</g></svg>')
+            f'<g fill="{fill}">{bars}</g></svg>')
 
 
 def _log_ticks(low: float, high: float) -> list[float]:

@@ -22,21 +22,58 @@ from ..core.introspection import (
 )
 from ..text import t
 
-# CSS, no text for the reader (the finder of inline text is told so by "# code")
+# CSS, no text for the reader (the finder of inline text is told so by "# code").
+# Colours come from JupyterLab's theme variables, with light fallbacks for a static
+# page that has none; a dark theme (JupyterLab sets data-jp-theme-light="false" on
+# <body>) gets its own highlight colours. Inline SVG charts draw in currentColor, so
+# their text follows the theme too.
 STYLE = (
     "<style>"
-    ".ll-table{border-collapse:collapse;font-size:12px;font-family:monospace}"
-    ".ll-table th,.ll-table td{padding:2px 8px;text-align:right;border-bottom:1px solid #e5e5e5}"
-    ".ll-table th{background:#f5f5f5}.ll-table td.l,.ll-table th.l{text-align:left}"
-    ".ll-table tr.total td{font-weight:bold;border-top:1px solid #999}"
-    ".ll-table tr.ll-changed td{background:#fff3cd}"
-    ".ll-tree{font-family:monospace;font-size:12px;line-height:1.5}"
+    ".ll-widget{font-family:var(--jp-ui-font-family,system-ui,-apple-system,sans-serif);"
+    "color:var(--jp-ui-font-color1,#1f1f1f);max-width:100%;overflow-wrap:break-word}"
+    ".ll-widget .widget-html-content{overflow-wrap:break-word;word-break:normal}"
+    ".ll-table{border-collapse:collapse;font-size:12px;"
+    "font-family:var(--jp-code-font-family,ui-monospace,monospace);"
+    "color:var(--jp-content-font-color1,#1f1f1f)}"
+    ".ll-table th,.ll-table td{padding:2px 8px;text-align:right;"
+    "border-bottom:1px solid var(--jp-border-color2,#e0e0e0)}"
+    ".ll-table th{background:var(--jp-layout-color2,#eeeeee);"
+    "color:var(--jp-ui-font-color1,#1f1f1f)}"
+    ".ll-table td.l,.ll-table th.l{text-align:left}"
+    ".ll-table tr.total td{font-weight:bold;border-top:1px solid var(--jp-border-color1,#999)}"
+    ".ll-table tr.ll-changed td{background:#fff3cd;color:#1f1f1f}"
+    ".ll-table tr.ll-changed td:first-child{box-shadow:inset 4px 0 #b35900}"
+    "body[data-jp-theme-light=false] .ll-table tr.ll-changed td{background:#4a3a00;color:#fff}"
+    "body[data-jp-theme-light=false] .ll-table tr.ll-changed td:first-child"
+    "{box-shadow:inset 4px 0 #ffb74d}"
+    ".ll-scroll{max-width:100%;overflow-x:auto}"
+    ".ll-tree{font-family:var(--jp-code-font-family,ui-monospace,monospace);font-size:12px;"
+    "line-height:1.5}"
     ".ll-tree details{margin-left:14px}.ll-tree .leaf{margin-left:28px}"
-    ".ll-muted{color:#888}.ll-shared{color:#b35900}.ll-raised{color:#c00}"
-    ".ll-msg{padding:4px 8px;border-radius:3px;font-size:13px;margin:2px 0}"
-    ".ll-error{background:#fde8e8;color:#a00;border-left:4px solid #c00}"
-    ".ll-info{background:#eef5fb;color:#234;border-left:4px solid #1f77b4}"
-    ".ll-pre{font-family:monospace;font-size:12px;line-height:1.4;margin:0;white-space:pre}"
+    ".ll-muted{color:var(--jp-ui-font-color2,#595959)}"
+    ".ll-shared{color:#a14f00}.ll-raised{color:#b00020}"
+    "body[data-jp-theme-light=false] .ll-shared{color:#ffb74d}"
+    "body[data-jp-theme-light=false] .ll-raised{color:#ff8a80}"
+    ".ll-msg{padding:4px 8px;border-radius:3px;font-size:13px;margin:2px 0;"
+    "white-space:normal;overflow-wrap:break-word}"
+    ".ll-error{background:#fde8e8;color:#8a0000;border-left:4px solid #c00}"
+    ".ll-info{background:#eef5fb;color:#1a2b3c;border-left:4px solid #1f77b4}"
+    "body[data-jp-theme-light=false] .ll-error{background:#3d1414;color:#ffcdd2}"
+    "body[data-jp-theme-light=false] .ll-info{background:#10283d;color:#d6e9fa}"
+    ".ll-pre{font-family:var(--jp-code-font-family,ui-monospace,monospace);font-size:12px;"
+    "line-height:1.4;margin:0;white-space:pre-wrap;overflow-wrap:break-word}"
+    ".ll-chart{max-width:100%;height:auto;color:inherit}"
+    ".ll-chart .ll-series{transition:opacity .15s}"
+    ".ll-chart:hover .ll-series{opacity:.25}.ll-chart .ll-series:hover{opacity:1}"
+    ".ll-card{max-width:100%;height:auto}"
+    ".ll-widget .jupyter-button.mod-active{background:var(--jp-brand-color1,#1565c0);"
+    "color:#fff;font-weight:bold}"
+    ".ll-widget .widget-box,.ll-widget .widget-html,.ll-widget .widget-html-content"
+    "{min-width:0;max-width:100%}"
+    ".ll-saved-note{display:none;font-size:12px;color:var(--jp-ui-font-color2,#595959);"
+    "border-left:3px solid var(--jp-brand-color1,#1565c0);padding:1px 6px;margin:2px 0}"
+    ".jupyter-widgets-disconnected .ll-saved-note{display:block}"
+    ".jupyter-widgets-disconnected .jupyter-widgets-disconnected::before{display:none}"
     "</style>"  # code
 )
 
@@ -83,7 +120,8 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]],
                    for r, c in zip(rows, classes, strict=True))
     if total is not None:
         body += f'<tr class="total">{cells(total, "td")}</tr>'
-    return f'<table class="ll-table"><tr>{cells(header, "th")}</tr>{body}</table>'
+    return (f'<div class="ll-scroll"><table class="ll-table"><tr>{cells(header, "th")}</tr>'
+            f"{body}</table></div>")
 
 
 def parameter_table(net: nn.Module) -> str:

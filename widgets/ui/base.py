@@ -24,6 +24,8 @@ The errors are both a ``traitlets.TraitError`` and a ``ValueError`` or
 from __future__ import annotations
 
 import contextlib
+import html
+import re
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import ClassVar
@@ -33,6 +35,7 @@ import traitlets
 
 from ..core.fields import Spec
 from ..core.layers import activation_names, is_custom
+from ..render.charts import card
 from ..render.html import STYLE, message
 from ..text import join, t
 
@@ -141,7 +144,9 @@ class Snapshot:
     def __init__(self, picture: str, text: str, kind: str = "svg") -> None:
         if kind not in ("svg", "html"):
             raise ValueError(t("ui.snapshot_kind", got=repr(kind)))
-        self.picture, self.text, self.kind = picture, text, kind
+        # an SVG is shown as an image, which cannot see the theme: it brings its own card
+        self.picture = card(picture) if kind == "svg" else picture
+        self.text, self.kind = text, kind
 
     def _repr_svg_(self) -> str | None:
         return self.picture if self.kind == "svg" else None
@@ -219,8 +224,18 @@ class LiveWidget(ipw.VBox):
         self._views: dict[str, ipw.Widget] = {}
         self.render_count = 0
         self._message = ipw.HTML(STYLE)
+        self._note = ipw.HTML(saved_note())
+        self.add_class("ll-widget")
         self._message_text = ""
         self._message_count = 0
+
+    def _lay_out(self, *parts: ipw.Widget) -> None:
+        """Put the widget's parts in place, under the line a saved picture shows.
+
+        Put the message line (``self._message``) under the controls a reader
+        types in, so a message never moves them under the cursor.
+        """
+        self.children = [self._note, *parts]
 
     def _start(self, spec: Spec) -> None:
         """Show ``spec`` for the first time (the end of a subclass's ``__init__``)."""
@@ -439,7 +454,7 @@ class LiveWidget(ipw.VBox):
             action()
         except (ValueError, TypeError) as error:
             kept = t("ui.kept")
-            text = str(error)
+            text = self._as_seen(str(error))
             text = text if kept in text else t("ui.refused", error=text, kept=kept)
             self.show_message(text + (note() if note else ""))
             self._show_state()
@@ -451,6 +466,20 @@ class LiveWidget(ipw.VBox):
         if self._message_count == said:  # the change said nothing: an older message is stale
             self.show_message("")
         return True
+
+    def _as_seen(self, text: str) -> str:
+        """``text`` with the setting it starts with named as the controls show it.
+
+        "hidden_sizes[0] must be ..." reads "layer 1 width must be ..." beside a
+        box labelled "layer 1"; a name the spec does not declare is left alone.
+        """
+        match = re.match(r"([A-Za-z_]\w*)(?:\[(\d+)\])?(?= )", text)
+        if match is None or match.group(1) not in self.SPEC.settings():
+            return text
+        name, index = match.group(1), match.group(2)
+        label = re.sub(r"\s*≤\S+$", "", self.SPEC.label(name))  # "width ≤1024": "width"
+        seen = label if index is None else self.SPEC.item_label(name, int(index))
+        return seen + text[match.end():]
 
     def close(self) -> None:
         """Close this widget and every widget inside it (children, layouts, styles).
@@ -494,6 +523,11 @@ class LiveWidget(ipw.VBox):
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.SPEC.settings()
                           if name in self.STATE or name in self.FIXED)
         return f"{type(self).__name__}({shown})"
+
+
+def saved_note() -> str:
+    """The line a widget shows only while it is a saved picture (see ``.ll-saved-note``)."""
+    return STYLE + f'<div class="ll-saved-note">{html.escape(t("ui.saved_note"))}</div>'
 
 
 class DrawingError(Exception):

@@ -99,13 +99,16 @@ class HiddenLayersControl(ipw.VBox):
             min=0, max=max_layers, description=t("controls.hidden_layers"),
             continuous_update=False, style={"description_width": "90px"},
             layout=ipw.Layout(width=slider_width))
-        self.widths = [ipw.IntText(layout=ipw.Layout(width=width_box), continuous_update=False)
-                       for _ in range(max_layers)]
-        self.choices = [ipw.Dropdown(options=list(options), layout=ipw.Layout(width=menu_width))
-                        for _ in range(max_layers)]
+        # no visible description (the row's label says "layer 1"): the tooltip names the box
+        self.widths = [ipw.IntText(layout=ipw.Layout(width=width_box), continuous_update=False,
+                                   tooltip=t("controls.layer_width", number=i + 1))
+                       for i in range(max_layers)]
+        self.choices = [ipw.Dropdown(options=list(options), layout=ipw.Layout(width=menu_width),
+                                     tooltip=t("controls.layer_choice", number=i + 1))
+                        for i in range(max_layers)]
         self.rows = [
             ipw.HBox([ipw.Label(t("controls.layer", number=i + 1),
-                                layout=ipw.Layout(width="52px")),
+                                layout=ipw.Layout(width="60px", flex="0 0 auto")),
                       self.widths[i], self.choices[i]])
             for i in range(max_layers)]
         self._echo = False
@@ -159,6 +162,7 @@ class ToggleSet(ipw.HBox):
         self.buttons = [self._button(str(option), tip) for option, tip in options.items()]
         self._echo = False
         super().__init__(self.buttons, layout=ipw.Layout(flex_flow="row wrap"))
+        self.add_class("ll-toggles")
         for part in self.buttons:
             part.observe(self._on_part, names="value")
         self.observe(self._on_value, names="value")
@@ -167,7 +171,15 @@ class ToggleSet(ipw.HBox):
     def _button(label: str, tip: str) -> ipw.Widget:
         return ipw.ToggleButton(description=label, tooltip=tip, layout=ipw.Layout(width="auto"))
 
+    @staticmethod
+    def _mark(part: ipw.Widget) -> None:
+        """Show on and off by more than colour: a switched-on button carries a check mark."""
+        icon = "check" if part.value else ""
+        if part.icon != icon:
+            part.icon = icon
+
     def _on_part(self, change: traitlets.Bunch) -> None:
+        self._mark(change.owner)
         if not self._echo:
             self.value = tuple(o for o, b in zip(self.options, self.buttons) if b.value)
 
@@ -176,6 +188,7 @@ class ToggleSet(ipw.HBox):
         try:
             for option, part in zip(self.options, self.buttons):
                 part.value = option in change.new
+                self._mark(part)
         finally:
             self._echo = False
 
@@ -187,6 +200,10 @@ class CheckboxSet(ToggleSet):
     def _button(label: str, tip: str) -> ipw.Widget:
         return ipw.Checkbox(description=label, tooltip=tip, indent=False,
                             layout=ipw.Layout(width="auto", margin="0 12px 0 0"))
+
+    @staticmethod
+    def _mark(part: ipw.Widget) -> None:
+        """A checkbox shows on and off itself."""
 
     @property
     def boxes(self) -> list[ipw.Checkbox]:

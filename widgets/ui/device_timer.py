@@ -255,9 +255,8 @@ class DeviceTimer(LiveWidget):
         devices_row = ipw.HBox([ipw.Label(t("device_timer.devices_row"),
                                           layout=ipw.Layout(width="70px")), devices])
         controls = ipw.HBox([ipw.VBox([size, sizes, devices_row]), measure],
-                            layout=ipw.Layout(align_items="flex-start"))
-        self.children = [views["header"], self._message, controls, views["table"],
-                         views["chart"]]
+                            layout=ipw.Layout(align_items="flex-start", flex_flow="row wrap"))
+        self._lay_out(views["header"], controls, self._message, views["table"], views["chart"])
 
     def _apply_from_controls(self, action: Callable[[], object],
                              note: Callable[[], str] | None = None, failed: str = "") -> bool:

@@ -64,7 +64,7 @@ class ForwardTrace(LiveWidget):
         super().__init__()
         views = {"title": ipw.HTML(), "table": ipw.HTML()}
         self._expose(views=views)
-        self.children = [views["title"], self._message, views["table"]]
+        self._lay_out(views["title"], self._message, views["table"])
         self.trace: Trace = Trace([])
         self._start(spec)
 

@@ -222,11 +222,13 @@ class InitExplorer(LayerChoiceWidget):
             c["depth"], c["width"], c["activation"], c["batch_size"], c["seed"],
             ipw.HTML(t("init_explorer.every_layer")), c["schemes"], c["scales"],
             views["mixed_note"], ipw.HTML(t("init_explorer.one_layer")), c["selected_layer"],
-            c["layer_scheme"], c["layer_scale"], views["scheme_note"],
-        ], layout=ipw.Layout(min_width="240px", margin="0 12px 0 0"))
+            c["layer_scheme"], c["layer_scale"], views["scheme_note"], self._message,
+        ], layout=ipw.Layout(width="270px", margin="0 12px 0 0"))
         charts = ipw.VBox([views["std_chart"], views["mean_chart"]])
-        self.children = [views["header"], self._message, views["verdict"],
-                         ipw.HBox([controls, charts]), views["histograms"], views["table"]]
+        self._lay_out(views["header"], views["verdict"],
+                      ipw.HBox([controls, charts], layout=ipw.Layout(flex_flow="row wrap",
+                                                                      align_items="flex-start")),
+                      views["histograms"], views["table"])
 
     def _layer_menus(self) -> list[ipw.Dropdown]:
         return [self.controls["activation"]]

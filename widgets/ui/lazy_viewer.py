@@ -238,8 +238,9 @@ class LazyInitViewer(LiveWidget):
                           note=still_fails)
         views = {name: ipw.HTML() for name in ("title", "summary", "table")}
         self._expose(views=views)
-        self.children = [views["title"], self._message, ipw.HBox([size, batch]),
-                         views["summary"], views["table"]]
+        self._lay_out(views["title"], ipw.HBox([size, batch],
+                                               layout=ipw.Layout(flex_flow="row wrap")),
+                      self._message, views["summary"], views["table"])
 
     # -- view ---------------------------------------------------------------------
 

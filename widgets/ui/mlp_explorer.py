@@ -176,13 +176,14 @@ class MLPExplorer(LayerChoiceWidget):
         header = ipw.HTML(t("mlp_explorer.header", inputs=spec.in_features,
                             outputs=spec.out_features, max_width=MAX_WIDTH))
         self._expose(views={"header": header, **views})
-        controls = ipw.VBox([self._layers, self.controls["seed"]],
-                            layout=ipw.Layout(min_width="340px"))
+        controls = ipw.VBox([self._layers, self.controls["seed"], self._message],
+                            layout=ipw.Layout(width="360px", margin="0 12px 0 0"))
         details = ipw.HBox([labelled(t("mlp_explorer.module"), views["module"]),
                             labelled(t("mlp_explorer.parameters"), views["parameters"])],
                            layout=ipw.Layout(flex_flow="row wrap"))
-        self.children = [header, self._message, ipw.HBox([controls, views["plot"]]),
-                         details, labelled(t("mlp_explorer.outputs"), views["outputs"])]
+        top = ipw.HBox([controls, views["plot"]],
+                       layout=ipw.Layout(flex_flow="row wrap", align_items="flex-start"))
+        self._lay_out(header, top, details, labelled(t("mlp_explorer.outputs"), views["outputs"]))
 
     def _layer_menus(self) -> list[ipw.Dropdown]:
         return self._layers.choices

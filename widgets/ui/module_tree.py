@@ -53,7 +53,7 @@ class ModuleTree(LiveWidget):
         self.tree: ModuleNode  # set by every render
         views = {"title": ipw.HTML(), "tree": ipw.HTML()}
         self._expose(views=views)
-        self.children = [views["title"], self._message, views["tree"]]
+        self._lay_out(views["title"], self._message, views["tree"])
         self._start(spec)
 
     @property

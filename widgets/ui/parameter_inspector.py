@@ -139,8 +139,9 @@ class ParameterInspector(LiveWidget):
                       selected=value),
                   options=lambda: [(" = ".join(info.names), info.name) for info in self.infos])
         self._expose(controls=buttons, views=views)
-        self.children = [views["title"], self._message, ipw.HBox(list(buttons.values())),
-                         views["table"], picker, views["detail"]]
+        self._lay_out(views["title"], ipw.HBox(list(buttons.values()),
+                                               layout=ipw.Layout(flex_flow="row wrap")),
+                      self._message, views["table"], picker, views["detail"])
         self._start(spec)
 
     def _shown_name(self) -> str | None:
@@ -278,4 +279,4 @@ def _stats_cells(stats: Stats | None, histogram: object, colour: str) -> list[st
     if stats is None or histogram is None:
         return ["", "", ""]
     return [_number(stats.mean), _number(stats.std),
-            sparkline_bars(histogram.counts, colour=colour)]
+            sparkline_bars(histogram.counts, fill=colour)]

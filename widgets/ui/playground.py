@@ -465,10 +465,10 @@ class Playground(LayerChoiceWidget):
         show_code.observe(self._on_panels, names="value")
         show_state.observe(self._on_panels, names="value")
         self.observe(self._on_playing, names="playing")
-        self.children = [ipw.HTML(STYLE + t("playground_widget.header")), top, self._message,
-                         ipw.HBox([data, network, output],
-                                  layout=ipw.Layout(flex_flow="row wrap")),
-                         ipw.HBox([show_code, show_state]), code, state_box]
+        self._message.layout.min_height = "30px"  # a line kept for it: nothing jumps when it shows
+        self._lay_out(ipw.HTML(STYLE + t("playground_widget.header")), top, self._message,
+                      ipw.HBox([data, network, output], layout=ipw.Layout(flex_flow="row wrap")),
+                      ipw.HBox([show_code, show_state]), code, state_box)
 
     def _save_from_control(self) -> None:
         path = self._controls["path"].value

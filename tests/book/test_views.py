@@ -1,0 +1,75 @@
+"""Each widget a chapter displays is displayed once, and its saved state is in the notebook.
+
+A widget object shows its latest state in every place it is displayed, so a
+second display of the same object cannot show a different moment of the story:
+where the text needs an earlier state, a chapter displays a ``snapshot()`` or a
+separate widget (DESIGN.md, "Honest beside the prose"). The stored notebooks are
+read with nbformat; no kernel runs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def cell_label(index: int, cell: nbformat.NotebookNode) -> str:
+    """How a failure names a cell: its position, its id when it has one, its first line."""
+    first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
+    cell_id = f" (id {cell.id})" if cell.get("id") else ""
+    return f"cell {index}{cell_id}: {first[:60]!r}"
+
+
+def displayed_views(notebook: nbformat.NotebookNode) -> dict[str, list[str]]:
+    """Model id -> the cells whose outputs display it, once per output."""
+    shown: dict[str, list[str]] = defaultdict(list)
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view is not None:
+                shown[view["model_id"]].append(cell_label(index, cell))
+    return shown
+
+
+@pytest.fixture(params=CHAPTERS, ids=lambda path: path.stem)
+def chapter(request: pytest.FixtureRequest) -> tuple[str, nbformat.NotebookNode]:
+    path: Path = request.param
+    return path.name, nbformat.read(path, as_version=4)
+
+
+def test_chapters_are_found() -> None:
+    assert CHAPTERS, "no chapters/NN_*.ipynb found"
+
+
+def test_each_widget_is_displayed_once(chapter: tuple[str, nbformat.NotebookNode]) -> None:
+    name, notebook = chapter
+    repeated = {model: cells for model, cells in displayed_views(notebook).items()
+                if len(cells) > 1}
+    lines = [f"  widget {model} is displayed {len(cells)} times, in " + "; ".join(cells)
+             for model, cells in repeated.items()]
+    assert not repeated, (f"{name}: a widget object shows only its latest state, so each is "
+                          "displayed once; display a snapshot() or a separate widget where "
+                          "the text needs another moment:\n" + "\n".join(lines))
+
+
+def test_each_displayed_widget_has_saved_state(
+        chapter: tuple[str, nbformat.NotebookNode]) -> None:
+    name, notebook = chapter
+    state = notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    missing = {model: cells for model, cells in displayed_views(notebook).items()
+               if model not in state}
+    lines = [f"  widget {model}, displayed in " + "; ".join(cells)
+             for model, cells in missing.items()]
+    assert not missing, (f"{name}: the saved widget state lacks {len(missing)} displayed "
+                         "widget(s), which a stored page cannot draw; re-execute the chapter "
+                         "and prune it (tests/notebook_tools.py):\n" + "\n".join(lines))
