@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from ..text import plural, t
+from ..text import plural, t, wrap
 
 T = TypeVar("T")
 
@@ -60,5 +60,12 @@ class CheckReport:
             head = t("exercises.report.not_passed", title=self.title,
                      not_met=plural("exercises.report.not_met", failed),
                      held=plural("exercises.report.held", held))
-        lines = [f"  {'✓' if ok else '✗'} {text}" for ok, text in self.points]
-        return "\n".join([head, *lines])
+        return "\n".join([head, *(f"  {'✓' if ok else '✗'} {text}" for ok, text in self.points)])
+
+    def __str__(self) -> str:
+        """The report wrapped at word boundaries, as ``print`` and a cell's output show it."""
+        return "\n".join(wrap(line.lstrip(), indent=line[:len(line) - len(line.lstrip())])
+                         for line in repr(self).splitlines())
+
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:
+        printer.text(str(self))  # type: ignore[attr-defined]

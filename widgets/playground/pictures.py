@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from ..core.layers import is_custom
+from ..render.charts import PALETTE
 from ..render.heatmap import colour_map, colour_of, image_element, tiles
 from ..text import t
 from .data import EXTENT
@@ -31,7 +32,10 @@ TILE_DENSITY = 20
 PLOT_SIZE, PLOT_MARGIN = 300, 28
 #: Most lines drawn between units; above this, the strongest weights are drawn.
 MAX_LINKS = 1500
-FONT = 'font-family="sans-serif" font-size="11" fill="#444"'
+#: Text on the network picture, which is its own light card: dark in every theme.
+CARD_FONT = 'font-family="sans-serif" font-size="11" fill="#333"'
+#: Text drawn straight on the page (axes, the loss chart): the theme's text colour.
+FONT = 'font-family="sans-serif" font-size="11" fill="currentColor"'
 
 
 def _plot_x(x1: np.ndarray | float) -> np.ndarray | float:
@@ -89,7 +93,7 @@ def output_picture(run: PlaygroundRun, points: str = "", discretize: bool = Fals
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}">{image}'
             f'<rect x="{PLOT_MARGIN}" y="4" width="{PLOT_SIZE}" height="{PLOT_SIZE}" fill="none" '
-            f'stroke="#bbb"/>{points}{axes_layer()}</svg>')
+            f'stroke="currentColor" stroke-opacity="0.45"/>{points}{axes_layer()}</svg>')
 
 
 def _tile_size(longest: int) -> int:
@@ -144,11 +148,11 @@ def network_picture(run: PlaygroundRun) -> str:
              _links(run.linear_weights(), positions, size)]
     for c, title in enumerate(_column_titles(run)):
         x = left + c * spacing + size / 2
-        parts.append(f'<text x="{x:.0f}" y="14" text-anchor="middle" {FONT}>'
+        parts.append(f'<text x="{x:.0f}" y="14" text-anchor="middle" {CARD_FONT}>'
                      f"{html.escape(title)}</text>")
     for name, (x, y) in zip(run.settings.features, positions[0]):
         parts.append(f'<text x="{x - 4}" y="{y + size / 2 + 4:.0f}" text-anchor="end" '
-                     f"{FONT}>{html.escape(name)}</text>")
+                     f"{CARD_FONT}>{html.escape(name)}</text>")
     parts.append("</svg>")
     return "".join(parts)
 
@@ -185,30 +189,46 @@ def _links(weights: Sequence[torch.Tensor], positions: list[list[tuple[int, int]
 
 
 def loss_picture(train: Sequence[float], test: Sequence[float], width: int = 334,
-                 height: int = 70, most_points: int = 200) -> str:
-    """The train (grey) and test (black) loss per epoch, from epoch 0, on a linear scale."""
+                 height: int = 120, most_points: int = 200) -> str:
+    """The train (solid) and test (dashed) loss per epoch, from epoch 0, on a linear scale,
+    with a legend and a few ticks on each axis."""
     count = len(train)
     picks = (list(range(count)) if count <= most_points
              else sorted({round(i * (count - 1) / (most_points - 1)) for i in range(most_points)}))
     finite = [v for series in (train, test) for v in (series[i] for i in picks) if math.isfinite(v)]
     top = max(finite, default=1.0) or 1.0
-    left, right, upper, lower = 36, width - 6, 6, height - 14
+    left, right, upper, lower = 40, width - 8, 22, height - 18
+    span = max(count - 1, 1)
 
-    def line(series: Sequence[float], colour: str) -> str:
-        span = max(count - 1, 1)
+    def line(series: Sequence[float], colour: str, pattern: str) -> str:
         height_per_loss = (lower - upper) / top
         coords = " ".join(
             f"{left + (right - left) * i / span:.1f},{lower - height_per_loss * series[i]:.1f}"
             for i in picks if math.isfinite(series[i]))
         return (f'<polyline points="{coords}" fill="none" stroke="{colour}" '
-                f'stroke-width="1.5"/>')
+                f'stroke-width="1.8"{pattern}/>')
 
-    last_epoch = html.escape(t("playground.pictures.epoch", epoch=count - 1))
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}">'
-            f'<line x1="{left}" y1="{lower}" x2="{right}" y2="{lower}" stroke="#bbb"/>'
-            f'<line x1="{left}" y1="{upper}" x2="{left}" y2="{lower}" stroke="#bbb"/>'
-            f'<text x="{left - 4}" y="{upper + 8}" text-anchor="end" {FONT}>{top:.3g}</text>'
-            f'<text x="{left - 4}" y="{lower}" text-anchor="end" {FONT}>0</text>'
-            f'<text x="{right}" y="{height - 2}" text-anchor="end" {FONT}>{last_epoch}</text>'
-            f'{line(train, "#999")}{line(test, "#222")}</svg>')
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ll-chart" width="{width}" '
+             f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="{html.escape(t("playground.pictures.loss_title"))}">',
+             f'<rect x="{left}" y="{upper}" width="{right - left}" height="{lower - upper}" '
+             'fill="none" stroke="currentColor" stroke-opacity="0.45"/>']
+    for fraction in (0.0, 0.5, 1.0):
+        y = lower - (lower - upper) * fraction
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" '
+                     f'stroke="currentColor" stroke-opacity="0.12"/>'
+                     f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" {FONT}>'
+                     f'{top * fraction:.3g}</text>')
+    parts.append(f'<text x="{left}" y="{height - 4}" {FONT}>0</text>'
+                 f'<text x="{right}" y="{height - 4}" text-anchor="end" {FONT}>'
+                 f'{html.escape(t("playground.pictures.epoch", epoch=count - 1))}</text>')
+    keys = ((t("playground.pictures.train"), PALETTE[0], ""),
+            (t("playground.pictures.test"), PALETTE[1], ' stroke-dasharray="5 3"'))
+    x = left
+    for name, colour, pattern in keys:  # the legend, above the plot
+        parts.append(f'<line x1="{x}" y1="11" x2="{x + 18}" y2="11" stroke="{colour}" '
+                     f'stroke-width="2"{pattern}/><text x="{x + 22}" y="15" {FONT}>'
+                     f'{html.escape(name)}</text>')
+        x += 30 + 7 * len(name)
+    parts += [line(train, PALETTE[0], ""), line(test, PALETTE[1], keys[1][2]), "</svg>"]
+    return "".join(parts)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import string
+import textwrap
 import tomllib
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -130,6 +131,29 @@ def fields_of(text: str) -> set[str]:
     """The names a text fills in (``{field}``, ``{low:g}`` -> ``field``, ``low``)."""
     return {name.split(".")[0].split("[")[0]
             for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+#: Columns a printed line is wrapped at: the width of a notebook's output at 100% zoom.
+WRAP_WIDTH = 88
+
+
+def wrap(text: str, /, indent: str = "", hanging: str = "    ",
+         width: int = WRAP_WIDTH) -> str:
+    """``text`` wrapped at word boundaries for printing, each line at most ``width`` wide.
+
+    The first line starts with ``indent``, the following ones with ``indent + hanging``.
+    Words are never split (a notebook's output would break them mid-word), so a
+    single word longer than a line stays whole.
+
+    Example:
+        >>> print(wrap("one two three four", width=9))
+        one two
+            three
+            four
+    """
+    return textwrap.fill(text, width=width, initial_indent=indent,
+                         subsequent_indent=indent + hanging, break_long_words=False,
+                         break_on_hyphens=False)
 
 
 def join(items: list[str], /) -> str:

@@ -27,7 +27,7 @@ from ..core.devices import (
     time_matmuls,
 )
 from ..core.fields import Custom, Spec, setting
-from ..render.charts import PALETTE, line_chart
+from ..render.charts import colour, dash, line_chart
 from ..render.html import STYLE, message, table
 from ..text import t
 from .base import LiveWidget, drawing
@@ -114,11 +114,11 @@ def log_size_chart(timings: Sequence[MatmulTiming], devices: Sequence[torch.devi
 
     svg = _X_TICK_LABEL.sub(tick_label, svg)
     legend = "".join(
-        f'<div style="white-space:nowrap"><span style="color:{PALETTE[i % len(PALETTE)]};'
-        f'font-weight:bold">━━</span> {html.escape(label)}</div>'
-        for i, label in enumerate(labels))
-    return ('<div style="display:flex;align-items:center;gap:12px;font-size:12px">'
-            f"{svg}<div>{legend}</div></div>")
+        f'<div><svg width="24" height="10" aria-hidden="true"><line x1="0" y1="5" x2="24" '
+        f'y2="5" stroke="{colour(i)}" stroke-width="3"{dash(i)}/></svg> {html.escape(label)}'
+        "</div>" for i, label in enumerate(labels))
+    return ('<div style="display:flex;flex-wrap:wrap;align-items:center;gap:12px;'
+            f'font-size:12px">{svg}<div>{legend}</div></div>')
 
 
 @dataclass(frozen=True)

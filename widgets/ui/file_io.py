@@ -13,7 +13,7 @@ from pathlib import Path
 from torch import nn
 
 from ..core.file_io import PathLike, load_mlp, save_mlp
-from ..text import t
+from ..text import t, wrap
 from .mlp_explorer import MLPExplorer
 
 
@@ -40,13 +40,19 @@ class LoadedExplorer:
 
     @property
     def note(self) -> str:
-        """One sentence on which of ``explorer`` and ``net`` holds the saved weights."""
+        """One sentence on which of ``explorer`` and ``net`` holds the saved weights.
+
+        Wrapped at word boundaries for printing.
+        """
         key = "file_io_widget.note_match" if self.weights_match else "file_io_widget.note_differ"
-        return t(key, seed=self.explorer.seed)
+        return wrap(t(key, seed=self.explorer.seed), hanging="")
 
     def __repr__(self) -> str:
         weights = t("file_io_widget.match" if self.weights_match else "file_io_widget.differ")
         return f"LoadedExplorer({self.explorer!r}, weights {weights})"
+
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:
+        printer.text(wrap(repr(self)))  # type: ignore[attr-defined]  # words kept whole
 
 
 def save_explorer(explorer: MLPExplorer, path: PathLike, net: nn.Module | None = None) -> Path:

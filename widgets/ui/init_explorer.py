@@ -350,7 +350,7 @@ def _table_html(settings: ExplorerSettings, stats: InitStats) -> str:
 
 
 def _verdict_html(text: str, steady: bool) -> str:
-    colour = "#2ca02c" if steady else "#d62728"
+    colour = "#009E73" if steady else "#D55E00"  # Okabe-Ito green and vermillion
     return (f'<div style="border-left:4px solid {colour};padding:2px 8px;font-size:13px">'
             f"{html.escape(text)}</div>")
 

@@ -314,11 +314,11 @@ class InitStack:
         activations = activation_modules(spec)
         modules: list[nn.Module] = []
         for layer in range(1, spec.depth + 1):
-            linear = nn.utils.skip_init(nn.Linear, spec.width, spec.width)
+            # Made on the meta device (nothing drawn), then given the new tensors as its
+            # parameters: skip_init's copy back from meta imports sympy, seconds on first use.
+            linear = nn.Linear(spec.width, spec.width, device="meta")
             weight, bias = self.layer_weights(spec, layer)
-            with torch.no_grad():
-                linear.weight.copy_(weight)
-                linear.bias.copy_(bias)
+            linear.weight, linear.bias = nn.Parameter(weight), nn.Parameter(bias)
             modules += [linear, activations[layer - 1]]
         return nn.Sequential(*modules)
 
