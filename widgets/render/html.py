@@ -73,7 +73,8 @@ STYLE = (
     ".ll-saved-note{display:none;font-size:12px;color:var(--jp-ui-font-color2,#595959);"
     "border-left:3px solid var(--jp-brand-color1,#1565c0);padding:1px 6px;margin:2px 0}"
     ".jupyter-widgets-disconnected .ll-saved-note{display:block}"
-    ".jupyter-widgets-disconnected .jupyter-widgets-disconnected::before{display:none}"
+    ".ll-widget.jupyter-widgets-disconnected::before,"
+    ".ll-widget .jupyter-widgets-disconnected::before{display:none}"  # the note says it
     "</style>"  # code
 )
 
