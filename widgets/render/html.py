@@ -35,7 +35,7 @@ STYLE = (
     ".ll-table{border-collapse:collapse;font-size:12px;"
     "font-family:var(--jp-code-font-family,ui-monospace,monospace);"
     "color:var(--jp-content-font-color1,#1f1f1f)}"
-    ".ll-table th,.ll-table td{padding:2px 8px;text-align:right;"
+    ".ll-table th,.ll-table td{padding:2px 8px;text-align:right;white-space:nowrap;"
     "border-bottom:1px solid var(--jp-border-color2,#e0e0e0)}"
     ".ll-table th{background:var(--jp-layout-color2,#eeeeee);"
     "color:var(--jp-ui-font-color1,#1f1f1f)}"
