@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from ..core.layers import is_custom
-from ..render.charts import PALETTE
+from ..render.charts import PALETTE, format_tick, nice_ticks
 from ..render.heatmap import colour_map, colour_of, image_element, tiles
 from ..text import t
 from .data import EXTENT
@@ -213,12 +213,12 @@ def loss_picture(train: Sequence[float], test: Sequence[float], width: int = 334
              f'aria-label="{html.escape(t("playground.pictures.loss_title"))}">',
              f'<rect x="{left}" y="{upper}" width="{right - left}" height="{lower - upper}" '
              'fill="none" stroke="currentColor" stroke-opacity="0.45"/>']
-    for fraction in (0.0, 0.5, 1.0):
-        y = lower - (lower - upper) * fraction
+    for value in nice_ticks(0.0, top, 3):
+        y = lower - (lower - upper) * value / top
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" '
                      f'stroke="currentColor" stroke-opacity="0.12"/>'
                      f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" {FONT}>'
-                     f'{top * fraction:.3g}</text>')
+                     f'{format_tick(value)}</text>')
     parts.append(f'<text x="{left}" y="{height - 4}" {FONT}>0</text>'
                  f'<text x="{right}" y="{height - 4}" text-anchor="end" {FONT}>'
                  f'{html.escape(t("playground.pictures.epoch", epoch=count - 1))}</text>')

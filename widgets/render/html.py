@@ -51,6 +51,7 @@ STYLE = (
     "line-height:1.5}"
     ".ll-tree details{margin-left:14px}.ll-tree .leaf{margin-left:28px}"
     ".ll-muted{color:var(--jp-ui-font-color2,#595959)}"
+    ".ll-widget .ll-muted{display:inline-block;line-height:1.35}"
     ".ll-shared{color:#a14f00}.ll-raised{color:#b00020}"
     "body[data-jp-theme-light=false] .ll-shared{color:#ffb74d}"
     "body[data-jp-theme-light=false] .ll-raised{color:#ff8a80}"
