@@ -115,3 +115,8 @@ def test_histogram_draws_one_bar_per_non_empty_bin_a_legend_and_a_count_axis() -
     assert "count" in texts
     assert {"0", "2", "4"} <= set(texts)  # y ticks between 0 and the peak, not just the ends
     assert sparkline_bars([0, 0]).count("<rect") == 0
+
+
+def test_a_log_axis_spanning_less_than_a_decade_gets_round_ticks() -> None:
+    svg = line_chart([0, 1, 2], [[0.15, 0.3, 0.9]], log_y=True)
+    assert ">0.2<" in svg and ">0.5<" in svg

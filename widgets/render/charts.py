@@ -352,8 +352,11 @@ def sparkline_bars(counts: Sequence[float], *, width: int = 90, height: int = 18
 def _log_ticks(low: float, high: float) -> list[float]:
     """Tick positions (log10 values) for a log axis: whole decades, thinned to about 6."""
     first, last = math.ceil(low - 1e-9), math.floor(high + 1e-9)
-    if last - first < 1:
-        return nice_ticks(low, high, 4)
+    if last - first < 1:  # less than a decade: 1, 2 and 5 times powers of ten
+        steps = [math.log10(m) + k for k in range(math.floor(low), math.ceil(high) + 1)
+                 for m in (1, 2, 5)]
+        inside = [v for v in steps if low - 1e-9 <= v <= high + 1e-9]
+        return inside if len(inside) >= 2 else nice_ticks(low, high, 4)
     step = max(1, math.ceil((last - first) / 6))
     return [float(t) for t in range(first, last + 1, step)]
 
