@@ -6,7 +6,7 @@ CHAPTER ?= chapters/01_layers_and_modules.ipynb
 NB ?= chapters/*.ipynb
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help book setup test execute benchmark pictures lint
+.PHONY: help book setup test execute benchmark pictures lint html
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -34,10 +34,13 @@ execute: setup  ## re-run chapters top to bottom and store their outputs (NB=...
 benchmark: setup  ## print the speed figures (every tests/benchmarks/bench_*.py; BENCH=... for one)
 	for script in $(or $(BENCH),tests/benchmarks/bench_*.py); do $(BIN)/python $$script || exit 1; done
 
-lint: setup  ## ruff over the package, tests and chapters; import-linter's layer contracts
-	$(BIN)/ruff check widgets tests chapters
+lint: setup  ## ruff over the package, tests, chapters and the static export; import-linter's layer contracts
+	$(BIN)/ruff check widgets tests chapters web
 	$(BIN)/lint-imports
 
 pictures: setup  ## run every chapter in JupyterLab (Chromium), screenshot it, refresh the README's pictures
 	$(BIN)/python -m pytest tests/browser -p no:xdist
 	$(BIN)/python -m tests.browser.pictures
+
+html: setup  ## export the chapters as static pages with their saved widgets to build/html (NB=... for some)
+	$(BIN)/python -m web.export $(NB) --out build/html

@@ -2,10 +2,16 @@
 
 The export must carry the saved widget state, so the explorer's last picture and
 numbers are there without a kernel. The first tests read the HTML itself. The
-last one opens it in headless Chromium with the widget renderer the page loads
+next one opens it in headless Chromium with the widget renderer the page loads
 (@jupyter-widgets/html-manager, fetched once from the npm registry and served in
 place of the CDN; nothing else leaves the machine) and checks that every widget
 is drawn from the saved state.
+
+The last ones test the book's own static pages (web/export.py, `make html`), which
+put a static copy of each widget, drawn from the saved state, in its output: with
+no renderer (offline, or the CDN unreachable) every widget output still shows its
+saved picture and numbers; with the renderer, each widget is drawn once (the copy
+hidden) and a note says the controls only work in JupyterLab or Binder.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import pytest
 from nbconvert import HTMLExporter
 
 from tests.browser.lab import CHROMIUM_FLAGS, find_chromium, missing_browser, require
+from web.export import STATIC_NOTE, export_notebook, static_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
@@ -195,5 +202,234 @@ def test_export_draws_every_widget_in_a_browser(notebook: Path, renderer: Path,
             assert explorer.first.locator("tr.total").count() == 1
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"{notebook.stem}--static-html.png", full_page=True)
+    finally:
+        page.close()
+
+
+# -- the book's static pages (web/export.py) ----------------------------------------
+
+# Where the offline page is told to find the renderer: nowhere (the name cannot resolve).
+NOWHERE = "http://renderer.invalid/embed-amd.js"
+OUTPUT_OPENING = '<div class="jupyter-widgets jp-OutputArea-output'
+VIEW_SCRIPT = f'<script type="{WIDGET_VIEW}">'
+
+
+@cache
+def book_page(notebook: Path, offline: bool = False) -> str:
+    return export_notebook(notebook, **({"widget_renderer_url": NOWHERE} if offline else {}))
+
+
+def shown_html_values(state: dict, model_id: str, hidden: bool = False) -> list[str]:
+    """The HTML values a view shows, children in order; none under a hidden layout."""
+    model = state.get(model_id)
+    if model is None:
+        return []
+    values = model["state"]
+    layout = state.get(str(values.get("layout", "")).removeprefix("IPY_MODEL_"), {})
+    hidden = hidden or layout.get("state", {}).get("display") == "none"
+    if hidden:
+        return []
+    if model["model_name"] in ("HTMLModel", "HTMLMathModel") and values.get("value"):
+        return [values["value"]]
+    return [value for child in values.get("children", [])
+            for value in shown_html_values(state, child.removeprefix("IPY_MODEL_"))]
+
+
+def output_chunks(page: str) -> list[str]:
+    """For each widget view script, the part of its output div that comes before it."""
+    before_scripts = page.split(VIEW_SCRIPT)[:-1]
+    return [chunk[chunk.rindex(OUTPUT_OPENING):] for chunk in before_scripts]
+
+
+def as_parsed(value: str) -> str:
+    """HTML as nbconvert writes it after parsing the page with BeautifulSoup."""
+    from bs4 import BeautifulSoup
+
+    return str(BeautifulSoup(value, features="html.parser"))
+
+
+def visible_numbers(value: str) -> list[str]:
+    """The numbers a reader sees in an HTML value: not in styles or SVG text (pictures),
+    nor inside a closed <details> (only its summary shows)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(value, "html.parser")
+    for tag in soup.find_all(["style", "script", "svg", "img"]):
+        tag.decompose()
+    for details in soup.find_all("details"):
+        if not details.has_attr("open"):
+            for child in list(details.children):
+                if getattr(child, "name", None) != "summary":
+                    child.extract()
+    return re.findall(r"-?\d[\d,]*(?:\.\d+)?", soup.get_text(" "))
+
+
+def test_static_copy_escapes_labels_and_keeps_the_widgets_html() -> None:
+    """The widget's own HTML goes in as it is; labels, descriptions and choices are escaped."""
+    def model(name: str, **state: object) -> dict:
+        return {"model_name": name, "state": state}
+
+    state = {
+        "box": model("VBoxModel", children=["IPY_MODEL_label", "IPY_MODEL_html",
+                                            "IPY_MODEL_box2", "IPY_MODEL_gone"]),
+        "label": model("LabelModel", value="<script>alert(1)</script> layer 1"),
+        "html": model("HTMLModel", value='<b>picture</b><svg><text>7</text></svg>'),
+        "box2": model("HBoxModel", children=["IPY_MODEL_width", "IPY_MODEL_menu",
+                                             "IPY_MODEL_button"]),
+        "width": model("IntTextModel", description="w<i>dth", value=37),
+        "menu": model("DropdownModel", description="", _options_labels=["<relu>", "tanh"],
+                      index=0),
+        "button": model("ButtonModel", description="play"),
+        "gone": model("HTMLModel", value="<p>hidden message</p>", layout="IPY_MODEL_hide"),
+        "hide": model("LayoutModel", display="none"),
+    }
+    metadata = {"widgets": {WIDGET_STATE: {"state": state, "version_major": 2}}}
+    copy = str(static_copy({"model_id": "box"}, metadata))
+    assert '<b>picture</b><svg><text>7</text></svg>' in copy
+    assert "<script>" not in copy and "&lt;script&gt;alert(1)&lt;/script&gt; layer 1" in copy
+    assert "w&lt;i&gt;dth" in copy and ">37<" in copy and "&lt;relu&gt;" in copy
+    assert "play" not in copy, "a button does nothing in a static page: not copied"
+    assert "hidden message" not in copy, "a hidden child is not copied"
+    assert copy.index("ll-static-note") < copy.index("ll-static-copy")
+    assert html.escape(STATIC_NOTE) in copy
+    # A view the saved state lacks: the note alone.
+    assert "ll-static-copy" not in str(static_copy({"model_id": "nope"}, metadata))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_book_export_puts_a_static_copy_in_every_widget_output(notebook: Path) -> None:
+    page = book_page(notebook)
+    (embedded,) = scripts(page, WIDGET_STATE)
+    assert embedded == nbformat.read(notebook, 4).metadata["widgets"][WIDGET_STATE]
+    state = embedded["state"]
+    views = [view["model_id"] for view in scripts(page, WIDGET_VIEW)]
+    assert views == displayed_views(notebook)
+    chunks = output_chunks(page)
+    assert len(chunks) == len(views)
+    for k, (view, chunk) in enumerate(zip(views, chunks)):
+        assert chunk.count('class="ll-static-note"') == 1 and html.escape(STATIC_NOTE) in chunk
+        shown = shown_html_values(state, view)
+        assert shown, f"widget output {k} saved no HTML to show"
+        assert chunk.count('<div class="ll-static-copy">') == 1
+        # nbconvert re-serializes the page with BeautifulSoup (quotes attributes, say)
+        missing = [value[:60] for value in shown if as_parsed(value) not in chunk]
+        assert missing == [], f"widget output {k}: saved HTML not in its static copy: {missing}"
+    assert ".ll-static-copy{display:none}" in page.replace(" ", "")
+
+
+# The book's page in a browser: for each widget output, what a reader sees in it.
+STATIC_OUTPUTS = """() => {
+  const shown = el => !!el && el.getClientRects().length > 0 &&
+    getComputedStyle(el).visibility !== 'hidden';
+  const count = (root, selector) => [...root.querySelectorAll(selector)].filter(shown).length;
+  return [...document.querySelectorAll('div.jupyter-widgets.jp-OutputArea-output')]
+    .filter(out => out.querySelector('script[type="application/vnd.jupyter.widget-view+json"]'))
+    .map(out => {
+      const sub = out.querySelector(':scope > .widget-subarea');
+      return {
+        copy: shown(out.querySelector(':scope > .ll-static-copy')),
+        subareas: out.querySelectorAll(':scope > .widget-subarea').length,
+        notes: [...out.querySelectorAll('.ll-static-note, .ll-saved-note')].filter(shown)
+                 .map(el => ({cls: el.className, text: el.textContent.trim()})),
+        svg: count(out, 'svg'), img: count(out, 'img'), table: count(out, 'table'),
+        tree: count(out, '.ll-tree'), pre: count(out, 'pre'),
+        live_svg: sub ? count(sub, 'svg') : 0, live_table: sub ? count(sub, 'table') : 0,
+        text: out.innerText,
+      };
+    });
+}"""
+
+
+# What counts as a saved picture in a widget's HTML, by the element the page shows for it.
+PICTURES = {"svg": r"<svg\b", "img": r"<img\b", "table": r"<table\b",
+            "tree": r"class=\"?ll-tree\b", "pre": r"<pre\b"}
+
+
+def open_book_page(chromium, document: str, renderer: Path | None):
+    """A page showing ``document``; the renderer served from ``renderer``, or nothing."""
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    if renderer is not None:
+        serve_offline(page, document, renderer)
+    else:
+        def answer(route) -> None:
+            if route.request.url == "http://book.invalid/chapter.html":
+                route.fulfill(body=document, content_type="text/html")
+            else:
+                route.abort()
+
+        page.route("**/*", answer)
+    page.goto("http://book.invalid/chapter.html")
+    return page, errors
+
+
+def screenshot_outputs(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    outputs = page.locator("div.jupyter-widgets.jp-OutputArea-output").filter(
+        has=page.locator(f'script[type="{WIDGET_VIEW}"]'))
+    for k in range(outputs.count()):
+        outputs.nth(k).screenshot(path=SCREENSHOTS / f"{name}_w{k}.png")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_book_export_offline_shows_every_saved_picture(notebook: Path, chromium) -> None:
+    """No renderer (its URL points nowhere, nothing else is served): the copies show."""
+    page, _ = open_book_page(chromium, book_page(notebook, offline=True), None)
+    try:
+        page.wait_for_load_state("load")
+        state = nbformat.read(notebook, 4).metadata["widgets"][WIDGET_STATE]["state"]
+        views = displayed_views(notebook)
+        seen = page.evaluate(STATIC_OUTPUTS)
+        assert len(seen) == len(views)
+        for k, (view, output) in enumerate(zip(views, seen)):
+            where = f"widget output {k} offline"
+            assert output["subareas"] == 0, f"{where}: drawn by a renderer that is not there"
+            assert output["copy"], f"{where}: the static copy is not shown"
+            assert [n["text"] for n in output["notes"]] == [STATIC_NOTE], where
+            saved = "".join(shown_html_values(state, view))
+            # its saved pictures: charts and images, tables, module trees, printouts
+            wanted = {kind: len(re.findall(pattern, saved)) for kind, pattern in PICTURES.items()}
+            assert any(wanted.values()), f"{where}: the saved state has no picture to show"
+            shown = {kind: output[kind] for kind in PICTURES}
+            assert all(shown[kind] >= wanted[kind] for kind in PICTURES), (
+                f"{where}: shows {shown}, saved {wanted}")
+            text = " ".join(output["text"].split())
+            numbers = [n for value in shown_html_values(state, view)
+                       for n in visible_numbers(value)]
+            missing = sorted({n for n in numbers if n not in text})
+            assert missing == [], f"{where}: saved numbers not shown: {missing[:10]}"
+        screenshot_outputs(page, f"{notebook.stem[:2]}_static-offline")
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_book_export_with_the_renderer_draws_each_widget_once(notebook: Path, renderer: Path,
+                                                             chromium) -> None:
+    """With the renderer: each widget drawn once, live (but inert), under the note."""
+    page, errors = open_book_page(chromium, book_page(notebook), renderer)
+    try:
+        views = len(displayed_views(notebook))
+        page.wait_for_function(
+            "n => document.querySelectorAll('.widget-subarea .jupyter-widgets').length > 0 "
+            "&& document.querySelectorAll('.widget-subarea').length === n", arg=views,
+            timeout=60_000)
+        page.wait_for_timeout(500)  # the views' last children
+        seen = page.evaluate(STATIC_OUTPUTS)
+        assert len(seen) == views
+        for k, output in enumerate(seen):
+            where = f"widget output {k} with the renderer"
+            assert output["subareas"] == 1, f"{where}: {output['subareas']} live views"
+            assert not output["copy"], f"{where}: the static copy still shows beside the view"
+            assert output["svg"] == output["live_svg"], f"{where}: a picture shown twice"
+            assert output["table"] == output["live_table"], f"{where}: a table shown twice"
+            assert output["notes"] == [{"cls": "ll-static-note", "text": STATIC_NOTE}], (
+                f"{where}: want the one note that the controls are inert here, "
+                f"got {output['notes']}")
+        assert errors == []
+        screenshot_outputs(page, f"{notebook.stem[:2]}_static-online")
     finally:
         page.close()

@@ -1,26 +1,70 @@
 """Every chapter in JupyterLab in headless Chromium, as a reader meets it.
 
 The chapters are found by globbing chapters/, so a new chapter is tested without
-touching this file. Screenshots go to tests/artifacts/screenshots/ (git-ignored);
-`make pictures` turns the ones named in tests/browser/pictures.py into the
-README's pictures.
+touching this file. Each chapter is opened and run once, and everything a reader
+may meet is checked on that one page (opening and running is the slow part;
+switching the theme and resizing the window are cheap):
+
+- before the run: the saved widgets, one broken-link icon at most per widget, no
+  label or button cut short, and one line saying the picture comes alive when the
+  cell runs;
+- after Run All: every widget live, in JupyterLab Light, Dark and Dark High Contrast
+  (axe-core's rules on the widget outputs, SVG text contrast from the pixels,
+  snapshots that carry their own background), and in a 1024x768 window and a
+  1152x720 one (1440x900 at 125 % zoom), both with the file browser open: nothing
+  scrolls sideways except a wide table inside its own box, nothing is cut off.
+
+The problems are collected and reported together at the end, so one run shows all
+of them. Screenshots go to tests/artifacts/screenshots/ (git-ignored), one per
+widget output and look: NN_light_wK.png, NN_dark_wK.png, NN_high-contrast_wK.png,
+NN_narrow_wK.png, NN_zoom_wK.png (NN the chapter's number, K the widget output,
+from 0). `make pictures` turns the ones named in tests/browser/pictures.py into
+the README's pictures.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.browser.lab import CHAPTERS, LabServer, notebook_report, open_notebook, run_all
+from tests.browser import checks
+from tests.browser.lab import (
+    CHAPTERS,
+    IMAGE_TRANSPARENCY,
+    MARK_HTML_OUTPUTS,
+    SAVED_NOTES,
+    SAVED_VIEW_REPORT,
+    SVG_TEXT_BOXES,
+    THEMES,
+    WIDTH_REPORT,
+    LabServer,
+    accessible_name,
+    current_theme,
+    mark_widget_outputs,
+    notebook_report,
+    open_notebook,
+    resize,
+    run_all,
+    set_theme,
+    show_file_browser,
+    unnamed_controls,
+    widget_outputs,
+)
 from tests.browser.pictures import PICTURES, SCREENSHOTS, chapter_screenshot
 
 pytestmark = pytest.mark.browser
 
 NOTEBOOKS = sorted(CHAPTERS.glob("[0-9][0-9]_*.ipynb"))
 CHANGE_TIMEOUT_S = 15  # a reader's edit must show within this time
+WINDOW = (1400, 1000)  # the browser_page fixture's window, CSS px
+# Small windows, both with the file browser open: a 1024x768 laptop, and a 1440x900
+# one at 125 % browser zoom, which lays out as 1152x720 CSS px.
+SMALL_WINDOWS = {"narrow": (1024, 768), "zoom": (1152, 720)}
+SAVED_NOTE_MAX_CHARS = 120  # "one short line"
 
 
 def widget_output(page, text: str):
@@ -67,14 +111,103 @@ def test_there_are_chapters_to_open() -> None:
     assert NOTEBOOKS, "no chapters found"
 
 
+def chapter_number(notebook: Path) -> str:
+    return notebook.stem.split("_", 1)[0]
+
+
+def saved_view_problems(page) -> list[str]:
+    """Before a run: broken-link icons, squeezed labels, the saved-picture note."""
+    problems = []
+    for view in page.evaluate(SAVED_VIEW_REPORT):
+        where = f"widget output {view['widget']} before the run"
+        if view["icons"] > 1 or not view["icon_on_outermost"]:
+            problems.append(f"{where}: {view['icons']} broken-link icons (::before of "
+                            f".jupyter-widgets-disconnected, {view['disconnected']} views "
+                            f"disconnected); at most one, on the outermost view. Shown on: "
+                            f"{view['icon_elements']}")
+        for item in view["squeezed"]:
+            problems.append(f"{where}: text cut short: {item['what']} needs "
+                            f"{item['scrollWidth']} px, has {item['clientWidth']} px")
+        if len(view["notes"]) != 1:
+            problems.append(f"{where}: {len(view['notes'])} visible .ll-saved-note elements, "
+                            f"want exactly one (the saved picture comes alive when the cell "
+                            f"runs)")
+        problems += [f"{where}: the .ll-saved-note is not one short line "
+                     f"({len(note)} characters > {SAVED_NOTE_MAX_CHARS}): {note[:80]!r}"
+                     for note in view["notes"] if len(note) > SAVED_NOTE_MAX_CHARS]
+    return problems
+
+
+def screenshot_widgets(page, name: str, count: int) -> list[tuple[bytes, list[dict]]]:
+    """Screenshot every widget output to ``{name}_wK.png``; return each PNG and its SVG text.
+
+    A widget taller than the notebook panel would be cut off, so the window grows in
+    height (never in width, which is what the layout depends on) while the pictures
+    are taken, and then shrinks back.
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    outputs = widget_outputs(page)
+    size = page.viewport_size
+    tallest = max((outputs.nth(k).bounding_box() or {"height": 0})["height"]
+                  for k in range(count)) if count else 0
+    if tallest > size["height"] - 250:
+        resize(page, size["width"], int(tallest) + 300)
+    shots = []
+    try:
+        for k in range(count):
+            output = outputs.nth(k)
+            output.scroll_into_view_if_needed()
+            png = output.screenshot(path=SCREENSHOTS / f"{name}_w{k}.png")
+            shots.append((png, output.evaluate(SVG_TEXT_BOXES)))
+    finally:
+        if page.viewport_size != size:
+            resize(page, size["width"], size["height"])
+    return shots
+
+
+def axe_problems(page, look: str, only: list[str] | None = None) -> list[str]:
+    """axe-core's serious and critical violations in the widget outputs and the book's HTML."""
+    problems = [f"{look}, axe on the widget outputs: {line}" for line in
+                checks.axe_summary(checks.run_axe(page, "[data-ll-widget]", only=only))]
+    if page.evaluate(MARK_HTML_OUTPUTS):
+        problems += [f"{look}, axe on the HTML outputs: {line}" for line in
+                     checks.axe_summary(checks.run_axe(page, "[data-ll-html]", only=only))]
+    return problems
+
+
+def svg_text_problems(look: str, shots: list[tuple[bytes, list[dict]]]) -> list[str]:
+    """SVG labels whose ink barely differs from what is behind them, measured on the pixels."""
+    problems = []
+    for k, (png, boxes) in enumerate(shots):
+        faint = [m for m in checks.text_contrast(png, boxes)
+                 if m["contrast"] < checks.SVG_TEXT_CONTRAST]
+        if faint:
+            shown = ", ".join(f"{m['text']!r} {checks.hex_colour(m['ink'])} on "
+                              f"{checks.hex_colour(m['background'])} ({m['contrast']}:1)"
+                              for m in faint[:5])
+            problems.append(f"{look}, widget output {k}: {len(faint)} of {len(boxes)} SVG text "
+                            f"labels under {checks.SVG_TEXT_CONTRAST}:1 contrast, e.g. {shown}")
+    return problems
+
+
+def width_problems(page, look: str) -> list[str]:
+    return [f"{look}, widget output {report['widget']} ({report['width']} px wide): {problem}"
+            for report in page.evaluate(WIDTH_REPORT) for problem in report["problems"]]
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_chapter_runs_in_jupyterlab(lab: LabServer, page, notebook: Path) -> None:
+    """Open, check the saved view, run all; then every theme and small window on that page."""
+    number = chapter_number(notebook)
     open_notebook(page, lab, notebook.name)
+    if current_theme(page) != THEMES["light"]:  # a test before this one stopped half-way
+        set_theme(page, THEMES["light"])
 
     # Before running anything, the saved widget state already draws every widget.
     stored = settled_report(page, lambda r: all(map(drawn, r["widgets"])))
     assert stored["unexecuted"] == [], "the stored chapter has unexecuted cells"
     assert [w for w in stored["widgets"] if not drawn(w)] == []
+    problems = saved_view_problems(page)
 
     run_all(page)
     report = settled_report(page, lambda r: all(drawn(w) and w["live"] for w in r["widgets"]))
@@ -85,20 +218,48 @@ def test_chapter_runs_in_jupyterlab(lab: LabServer, page, notebook: Path) -> Non
     not_live = [w for w in report["widgets"] if not (drawn(w) and w["live"])]
     assert not_live == [], f"widget outputs not rendered as live widgets: {not_live}"
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    live_widgets = page.locator(".jp-OutputArea-output:visible").filter(
-        has=page.locator(".jupyter-widgets"))
-    for k in range(live_widgets.count()):
-        live_widgets.nth(k).scroll_into_view_if_needed()
-        live_widgets.nth(k).screenshot(path=SCREENSHOTS / f"{notebook.stem}--widget-{k + 1}.png")
-    page.evaluate("() => window.jupyterapp.shell.currentWidget.content.scrollToItem(0, 'start')")
-    page.wait_for_timeout(300)
-    page.screenshot(path=chapter_screenshot(notebook.stem))
-    for picture in PICTURES:
-        if picture.chapter == notebook.stem:
-            output = widget_output(page, picture.widget_text)
-            output.scroll_into_view_if_needed()
-            output.screenshot(path=picture.screenshot)
+    count = mark_widget_outputs(page)
+    assert count == len(report["widgets"])
+    problems += [f"widget output {k} after Run All: {n} visible .ll-saved-note (want none: "
+                 f"the widget is live)" for k, n in enumerate(page.evaluate(SAVED_NOTES)) if n]
+    problems += [f"image in an output {image['alt']!r} ({image['src']}...): "
+                 + (f"could not be read ({image.get('error')})" if image["transparent"] is None
+                    else f"{image['transparent']:.0%} of its pixels are see-through; a "
+                         "snapshot must bring its own opaque background to read in every theme")
+                 for image in page.evaluate(IMAGE_TRANSPARENCY)
+                 if image["transparent"] is None or image["transparent"] > 0.005]
+
+    problems += [f"widget output {c['widget']}: a {c['role']} with no accessible name in "
+                 f"Chromium's accessibility tree: {c['html']}" for c in unnamed_controls(page)]
+
+    try:
+        for look, theme in THEMES.items():
+            set_theme(page, theme)
+            shots = screenshot_widgets(page, f"{number}_{look}", count)
+            problems += svg_text_problems(look, shots)
+            # all of axe's rules in Light and Dark; in high contrast, colour contrast only
+            problems += axe_problems(page, look,
+                                     only=["color-contrast"] if look == "high-contrast" else None)
+            if look == "light":
+                page.evaluate("() => window.jupyterapp.shell.currentWidget.content"
+                              ".scrollToItem(0, 'start')")
+                page.wait_for_timeout(300)
+                page.screenshot(path=chapter_screenshot(notebook.stem))
+                for picture in PICTURES:
+                    if picture.chapter == notebook.stem:
+                        output = widget_output(page, picture.widget_text)
+                        output.scroll_into_view_if_needed()
+                        output.screenshot(path=picture.screenshot)
+        set_theme(page, THEMES["light"])
+        for look, (width, height) in SMALL_WINDOWS.items():
+            resize(page, width, height)
+            show_file_browser(page)
+            problems += width_problems(page, f"{look} ({width}x{height}, file browser open)")
+            screenshot_widgets(page, f"{number}_{look}", count)
+    finally:
+        with contextlib.suppress(Exception):  # never hide the failure that got us here
+            set_theme(page, THEMES["light"])  # the server keeps the theme for the next test
+    assert not problems, f"{len(problems)} problems a reader would see:\n" + "\n".join(problems)
 
 
 def live_widget(page, lab: LabServer, notebook: str, text: str):
@@ -127,10 +288,19 @@ def test_reader_drives_the_mlp_explorer(lab: LabServer, page) -> None:
     row = explorer.get_by_text("layer 1", exact=True).locator("xpath=..")
     width, activation = row.locator("input"), row.locator("select")
 
-    # A new width, typed with the keyboard.
+    # A new width, from the keyboard only: from the explorer's first control (the
+    # hidden-layers slider), Tab to the layer 1 width box, type, Enter.
     numbers_before, picture_before = numbers(), picture()
     new_width = "37" if width.input_value() != "37" else "23"
-    width.click()
+    explorer.locator("input, select, textarea, button, [tabindex='0']").first.focus()
+    for _ in range(8):
+        if width.evaluate("box => box === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    else:
+        pytest.fail("Tab from the explorer's first control does not reach the layer 1 width "
+                    "box within 8 presses; focus is on " + page.evaluate(
+                        "() => document.activeElement.outerHTML.slice(0, 120)"))
     page.keyboard.press("Control+A")
     page.keyboard.type(new_width)
     page.keyboard.press("Enter")
@@ -164,6 +334,18 @@ def test_reader_drives_the_mlp_explorer(lab: LabServer, page) -> None:
     page.wait_for_timeout(500)
     assert picture()[0] == picture_after[0]
     assert numbers() == numbers_after
+
+    # Each control says what it is to a screen reader (axe checks that every control has
+    # a name; here the names must say which layer they set), as Chromium's accessibility
+    # tree has it.
+    controls = [("layer 1 width box", width), ("layer 1 activation menu", activation)]
+    if explorer.get_by_role("slider").count():
+        controls.append(("hidden-layers slider", explorer.get_by_role("slider").first))
+    names = {what: accessible_name(page, control) for what, control in controls}
+    unnamed = {what: name for what, name in names.items()
+               if not name.strip() or (what.startswith("layer 1")
+                                       and "layer 1" not in name.lower())}
+    assert unnamed == {}, f"controls without a name that says what they set: {unnamed}"
 
 
 def test_reader_plays_the_playground(lab: LabServer, page) -> None:

@@ -141,7 +141,8 @@ def test_explorer_round_trip(tmp_path: Path) -> None:
     assert loaded.weights_match
     assert torch.equal(fresh.output, explorer.output)
     assert torch.equal(loaded.net(explorer.X), explorer.net(explorer.X))
-    assert "explorer computes exactly what the saved network computed" in " ".join(loaded.note.split())
+    note = " ".join(loaded.note.split())  # wrapped for printing
+    assert "explorer computes exactly what the saved network computed" in note
     assert "weights match the seed" in repr(loaded)
 
 

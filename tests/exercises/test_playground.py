@@ -19,13 +19,25 @@ from widgets.playground.script import compile_functions
 # -- exercise 1: the spiral on a budget ----------------------------------------------------------
 
 SOLUTION = {"features": ("x1", "x2", "sin(x1)", "sin(x2)"), "hidden_sizes": (8,),
-            "activations": "tanh", "optimizer": "adam", "learning_rate": 0.01}
+            "activations": "tanh", "optimizer": "adam", "learning_rate": 0.03,
+            "batch_size": 50}  # chapter 8's solution
 
 
 def test_spiral_budget_passes_a_solution() -> None:
     report = check_spiral_budget(SOLUTION, num_epochs=200)
     assert report.passed, repr(report)
     assert "(got 98%)" in repr(report)
+
+
+def test_spiral_budget_refuses_section_8_3_s_recipe_shrunk() -> None:
+    """Chapter 8's first attempt fits the budget but cannot follow the arms."""
+    attempt = {"hidden_sizes": (4, 4, 4), "activations": "relu", "optimizer": "adam",
+               "learning_rate": 0.03, "batch_size": 64}
+    report = check_spiral_budget(attempt, num_epochs=60)
+    text = repr(report)
+    assert not report.passed
+    assert "✓ the network has at most 60 parameters" in text
+    assert "it cannot follow the arms yet" in " ".join(text.split()) and "sin(x1)" in text
 
 
 def test_spiral_budget_accepts_the_default_data_spelled_out() -> None:
@@ -233,7 +245,7 @@ def test_xor_layer_notices_a_detached_parameter() -> None:
 def test_xor_layer_reports_low_accuracy() -> None:
     text = repr(check_xor_layer(Whisper))
     assert "✓ it is not linear (it bends)" in text  # tiny outputs are judged at their own scale
-    assert "✗ xor reaches 95% test accuracy in 100 epochs (got 68%)" in text
+    assert "✗ xor reaches 95% test accuracy in 20 epochs (got 49%)" in text
 
 
 def test_xor_layer_reports_a_refused_layer() -> None:

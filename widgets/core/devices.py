@@ -15,11 +15,12 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import statistics
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -62,6 +63,31 @@ _KINDS = {"cuda": "devices.kind.cuda", "mps": "devices.kind.mps", "cpu": "device
           "meta": "devices.kind.meta"}
 #: Seconds one measurement may take: ``budget_s`` of :func:`time_matmul`.
 _MIN_BUDGET_S, _MAX_BUDGET_S = 0.001, 60
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run the block on one CPU thread, then restore the thread count.
+
+    The book's networks are small: they gain nothing from more threads, and when
+    other work shares the cores, threads waiting for each other make each step many
+    times slower. One thread also gives the same numbers on every machine, whatever
+    its core count.
+
+    Example:
+        >>> before = torch.get_num_threads()
+        >>> with one_thread():
+        ...     torch.get_num_threads()
+        1
+        >>> torch.get_num_threads() == before
+        True
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def num_gpus() -> int:

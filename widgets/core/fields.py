@@ -45,7 +45,7 @@ from .checks import (
 class Kind:
     """What values a setting takes; ``check(field, value)`` returns the value normalized."""
 
-    #: The control a widget shows by default: "number", "slider", "menu", "toggles",
+    #: The control a widget shows by default: "number", "stepper", "menu", "toggles",
     #: "checkbox", "text" (a declaration may ask for another with ``control=``).
     control = "text"
 

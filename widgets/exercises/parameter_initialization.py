@@ -70,9 +70,11 @@ def check_xavier_init(init_fn: Callable[[nn.Module], object]) -> CheckReport:
     return report
 
 
-#: The stack of exercise 2: the explorer's depth, activation and batch of inputs, at width
-#: 1024 (the chapter works at 256, so its numbers are not the answer).
-TANH_STACK = {"depth": 50, "width": 1024, "activation": "tanh", "batch_size": 512}
+#: The stack of exercise 2: the explorer's depth and activation at width 1024 (the chapter
+#: works at 256, so its numbers are not the answer). A batch of 64 inputs gives 65,536
+#: outputs per layer, plenty for the statistics, at an eighth of the explorer's default
+#: 512 rows' work: the verdicts and ratios agree with 512 rows to two digits.
+TANH_STACK = {"depth": 50, "width": 1024, "activation": "tanh", "batch_size": 64}
 
 
 def check_tanh_scale(scale: float) -> CheckReport:

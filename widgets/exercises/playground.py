@@ -262,7 +262,7 @@ def _is_affine(module: nn.Module, width: int = 8) -> bool:
     return gap <= 1e-5 * out.abs().max().item() + 1e-12  # rounding, at the outputs' scale
 
 
-def check_xor_layer(factory: Callable[..., nn.Module], num_epochs: int = 100,
+def check_xor_layer(factory: Callable[..., nn.Module], num_epochs: int = 20,
                     min_accuracy: float = 0.95) -> CheckReport:
     """Check a custom layer with a learnable parameter that the playground accepts and
     that learns xor.

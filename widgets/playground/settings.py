@@ -115,9 +115,9 @@ class PlaygroundSettings(Spec):
     TEXT = "playground.settings"
 
     dataset: str = setting(Choice(tuple(DATASETS)), "circle", role="data", control="toggles")
-    noise: float = setting(Float(0.0, MAX_NOISE), 0.0, role="data", control="int_slider")
+    noise: float = setting(Float(0.0, MAX_NOISE), 0.0, role="data", control="int_stepper")
     train_share: float = setting(Float(MIN_TRAIN_SHARE, MAX_TRAIN_SHARE), 50.0, role="data",
-                                 control="int_slider")
+                                 control="int_stepper")
     num_samples: int = setting(Int(MIN_SAMPLES, MAX_SAMPLES), 500, role="data")
     seed: int = setting(Int(0, MAX_SEED), 0, role="data")
     features: tuple[str, ...] = setting(Custom(check_features), ("x1", "x2"), role="network")
@@ -128,7 +128,7 @@ class PlaygroundSettings(Spec):
     init: str = setting(Choice(playground_scheme_names), "default", role="network")
     learning_rate: float = setting(Float(MIN_LEARNING_RATE, MAX_LEARNING_RATE), 0.03,
                                    role="training", control="menu")
-    batch_size: int = setting(Int(1, MAX_BATCH_SIZE), 10, role="training", control="slider")
+    batch_size: int = setting(Int(1, MAX_BATCH_SIZE), 10, role="training", control="stepper")
     regularization: str = setting(Choice(REGULARIZATIONS), "none", role="training")
     regularization_rate: float = setting(Float(0.0, MAX_REGULARIZATION_RATE), 0.0,
                                          role="training", control="menu")

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from ..core.checks import check_int, missing_and_unknown
+from ..core.devices import one_thread
 from ..text import t
 from .data import DATASETS, plane_grid
 from .script import compile_functions
@@ -215,19 +216,6 @@ class PlaygroundRun:
 
     # -- training ---------------------------------------------------------------------------
 
-    @staticmethod
-    @contextlib.contextmanager
-    def _one_thread() -> Iterator[None]:
-        """Run on one CPU thread: a network this small gains nothing from more, and
-        when other work shares the cores, threads waiting for each other make each
-        step many times slower."""
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(threads)
-
     @contextlib.contextmanager
     def _training_random_state(self) -> Iterator[None]:
         """Training draws from its own random stream; the reader's stays as it was."""
@@ -267,7 +255,7 @@ class PlaygroundRun:
         says why in ``stopped``.
         """
         epochs = check_int("epochs", epochs, 1, MAX_EPOCHS_PER_CALL)
-        with self._one_thread():
+        with one_thread():
             done, stopped = self._train(epochs)
         return self.report(done, stopped)
 
@@ -317,7 +305,7 @@ class PlaygroundRun:
     def _evaluating(self) -> Iterator[None]:
         """Evaluation mode, no gradients, one thread, training's random stream untouched."""
         self.net.eval()  # train_epoch switches back to training mode
-        with torch.no_grad(), torch.random.fork_rng(devices=[]), self._one_thread():
+        with torch.no_grad(), torch.random.fork_rng(devices=[]), one_thread():
             torch.default_generator.manual_seed(self.settings.seed)  # the CPU one: fast
             yield
 
@@ -381,7 +369,7 @@ class PlaygroundRun:
 
     def feature_values(self, density: int) -> torch.Tensor:
         """Each input feature over the grid: ``(features, density, density)``."""
-        with torch.no_grad(), self._one_thread():
+        with torch.no_grad(), one_thread():
             return self._features(plane_grid(density)).T.reshape(-1, density, density)
 
     def linear_weights(self) -> list[torch.Tensor]:

@@ -7,6 +7,7 @@ layers, a set of toggles) keep their parts in step and report one value.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 
 import ipywidgets as ipw
@@ -23,10 +24,13 @@ def control_for(spec: type[Spec], name: str, *, width: str = "250px",
                 label_width: str = LABEL_WIDTH, **options: object) -> ipw.Widget:
     """The control a reader edits the setting ``name`` of ``spec`` with.
 
-    Its kind comes from the declaration (a number box, a slider, a menu,
-    toggle buttons, a checkbox; "int" asks for a whole-number box, "int_slider" for a
-    slider of whole numbers over a real setting), its label and
+    Its kind comes from the declaration (a number box, a stepper, a menu,
+    toggle buttons, a checkbox; "int" asks for a whole-number box, "int_stepper" for a
+    stepper of whole numbers over a real setting), its label and
     tooltip from the catalogue;
+    a "stepper" is a number box held to the setting's range whose arrow keys step
+    it (where another book would use a slider: ipywidgets' slider handle cannot be
+    given a name that screen readers read);
     ``options`` go to the widget (``step=``, ``options=`` for a menu of numbers).
 
     Example:
@@ -40,10 +44,10 @@ def control_for(spec: type[Spec], name: str, *, width: str = "250px",
         "description": options.pop("description", spec.label(name)),
         "tooltip": spec.help(name),
         "style": {"description_width": label_width}, "layout": ipw.Layout(width=width)}
-    if control in ("slider", "int_slider"):
+    if control in ("stepper", "int_stepper"):
         assert isinstance(kind, Range)
-        whole = isinstance(kind, Int) or control == "int_slider"
-        cls = ipw.IntSlider if whole else ipw.FloatSlider
+        whole = isinstance(kind, Int) or control == "int_stepper"
+        cls = ipw.BoundedIntText if whole else ipw.BoundedFloatText
         low, high = (int(kind.low), int(kind.high)) if whole else (kind.low, kind.high)
         return cls(min=low, max=high, continuous_update=False, **common, **options)
     if control in ("number", "int"):
@@ -75,6 +79,11 @@ def labelled(title: str, body: ipw.Widget) -> ipw.VBox:
                     layout=ipw.Layout(margin="0 24px 8px 0"))
 
 
+def _unseen(text: str) -> str:
+    """``text`` for screen readers only: part of a control's name, not shown."""
+    return f'<span class="ll-sr-only">{html.escape(text)}</span>'
+
+
 class HiddenLayersControl(ipw.VBox):
     """The hidden-layers block: how many layers, and per layer a width and a layer menu.
 
@@ -93,24 +102,26 @@ class HiddenLayersControl(ipw.VBox):
 
     def __init__(self, max_layers: int, options: Sequence[tuple[str, str]],
                  new_layer: tuple[int, str], *, width_box: str = "80px",
-                 menu_width: str = "150px", slider_width: str = "280px") -> None:
+                 menu_width: str = "150px", count_width: str = "170px") -> None:
         self.new_layer = new_layer
-        self.count = ipw.IntSlider(
+        self.count = ipw.BoundedIntText(
             min=0, max=max_layers, description=t("controls.hidden_layers"),
             continuous_update=False, style={"description_width": "90px"},
-            layout=ipw.Layout(width=slider_width))
-        # no visible description (the row's label says "layer 1"): the tooltip names the box
-        self.widths = [ipw.IntText(layout=ipw.Layout(width=width_box), continuous_update=False,
-                                   tooltip=t("controls.layer_width", number=i + 1))
-                       for i in range(max_layers)]
-        self.choices = [ipw.Dropdown(options=list(options), layout=ipw.Layout(width=menu_width),
-                                     tooltip=t("controls.layer_choice", number=i + 1))
-                        for i in range(max_layers)]
-        self.rows = [
-            ipw.HBox([ipw.Label(t("controls.layer", number=i + 1),
-                                layout=ipw.Layout(width="60px", flex="0 0 auto")),
-                      self.widths[i], self.choices[i]])
+            layout=ipw.Layout(width=count_width))
+        # The width box shows "layer 1" and is named "layer 1 width"; the menu's name
+        # "layer 1 activation" is read by screen readers only (see .ll-sr-only).
+        self.widths = [ipw.IntText(
+            description=t("controls.layer", number=i + 1) + _unseen(t("controls.width_part")),
+            description_allow_html=True, continuous_update=False,
+            style={"description_width": "60px"},
+            layout=ipw.Layout(width=f"calc(60px + {width_box})", flex="0 0 auto"))
             for i in range(max_layers)]
+        self.choices = [ipw.Dropdown(
+            options=list(options), description=_unseen(t("controls.layer_choice", number=i + 1)),
+            description_allow_html=True, style={"description_width": "0px"},
+            layout=ipw.Layout(width=menu_width))
+            for i in range(max_layers)]
+        self.rows = [ipw.HBox([self.widths[i], self.choices[i]]) for i in range(max_layers)]
         self._echo = False
         super().__init__([self.count, *self.rows])
         for part in (self.count, *self.widths, *self.choices):

@@ -46,7 +46,7 @@ def _compact(values: tuple) -> object:
 class ExplorerSettings(InitSpec):
     """An :class:`~widgets.core.init.InitSpec` and the layer the explorer looks at closely."""
 
-    selected_layer: int = setting(Int(1, MAX_DEPTH), 1, control="slider")
+    selected_layer: int = setting(Int(1, MAX_DEPTH), 1, control="stepper")
 
     @classmethod
     def check_field(cls, name: str, value: object) -> object:

@@ -424,7 +424,7 @@ class Playground(LayerChoiceWidget):
         features = self.bind(ToggleSet(dict(FEATURES)), "features")
         hidden = HiddenLayersControl(MAX_HIDDEN_LAYERS, self._activation_options(),
                                      (NEW_LAYER_WIDTH, "tanh"), width_box="64px",
-                                     menu_width="140px", slider_width="260px")
+                                     menu_width="140px", count_width="170px")
         self.bind(hidden, "hidden_layers",
                   read=lambda: (self._state.hidden_sizes, self._state.activations),
                   write=lambda value: self.configure(hidden_sizes=value[0], activations=value[1]))

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from widgets.core.init import InitSpec
+from widgets.core.init import InitSpec, compute_stats
 from widgets.exercises.parameter_initialization import (
     check_he_init,
     check_tanh_scale,
@@ -62,12 +62,28 @@ def test_check_tanh_scale(scale: object, passed: bool, hint: str) -> None:
 
 
 def test_check_tanh_scale_sees_what_the_explorer_shows() -> None:
+    """The explorer's depth and activation at width 1024; chapter 3 tells the reader to set
+    the width and the batch of 64 in the explorer, which then shows the check's numbers."""
     from widgets.exercises.parameter_initialization import TANH_STACK
 
     defaults = InitSpec()
-    assert (TANH_STACK["depth"], TANH_STACK["activation"], TANH_STACK["batch_size"]) == (
-        defaults.depth, defaults.activation, defaults.batch_size)
+    assert (TANH_STACK["depth"], TANH_STACK["activation"]) == (
+        defaults.depth, defaults.activation)
     assert TANH_STACK["width"] == 1024  # not the chapter's 256: its σ is not the answer
+    assert TANH_STACK["batch_size"] == 64  # chapter 3 names it in the exercise
+
+
+def test_check_tanh_scale_window_is_where_chapter_3_says() -> None:
+    """1/32 (1024 σ² = 1) passes close to the lower edge, 1.2/32 in the middle."""
+    from widgets.exercises.parameter_initialization import TANH_STACK
+
+    def ratios(scale: float) -> tuple[float, float]:
+        stats = compute_stats(InitSpec(**TANH_STACK, schemes="normal", scales=scale))
+        a, g = stats.activation_std, stats.gradient_std
+        return a[-1] / a[0], g[0] / g[-1]
+
+    assert all(0.1 <= r < 0.2 for r in ratios(1 / 32))
+    assert all(0.3 < r < 3 for r in ratios(1.2 / 32))
 
 
 def he_init(module: nn.Module) -> None:

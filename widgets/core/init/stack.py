@@ -43,6 +43,7 @@ from torch import nn
 
 from ...text import t
 from ..checks import MAX_SEED, check_choice, check_int, describe
+from ..devices import one_thread
 from ..fields import Choice, Float, Int, Spec, setting
 from ..layers import (
     Activation,
@@ -97,7 +98,7 @@ class InitSpec(Spec):
 
     TEXT = "init"
 
-    depth: int = setting(Int(1, MAX_DEPTH), 50, control="slider")
+    depth: int = setting(Int(1, MAX_DEPTH), 50, control="stepper")
     width: int = setting(Int(1, MAX_WIDTH), 256)
     schemes: tuple[str, ...] | str = setting(Choice(scheme_names), "default", per_layer="depth")
     scales: tuple[float, ...] | float = setting(Float(0.0, MAX_SCALE), 1.0, per_layer="depth")
@@ -340,6 +341,10 @@ class InitStack:
             Whatever a reader's registered layer raises when it is built or run at
             ``spec.width``; the stack then holds nothing it would reuse wrongly.
         """
+        with one_thread():  # faster on a shared machine, and the same numbers on any
+            return self._statistics(spec, histogram_layers)
+
+    def _statistics(self, spec: InitSpec, histogram_layers: Sequence[int] | None) -> InitStats:
         if histogram_layers is None:
             histogram_layers = default_histogram_layers(spec.depth)
         shown = tuple(sorted({check_int(f"histogram_layers[{i}]", layer, 1, spec.depth)

@@ -1,0 +1,1 @@
+"""Static pages of the book (python -m web.export)."""
