@@ -285,11 +285,12 @@ def test_reader_drives_the_mlp_explorer(lab: LabServer, page) -> None:
     def picture() -> tuple[str, bytes]:
         return plot.evaluate("svg => svg.outerHTML"), plot.screenshot()
 
-    row = explorer.get_by_text("layer 1", exact=True).locator("xpath=..")
-    width, activation = row.locator("input"), row.locator("select")
+    # Found by the names a screen reader reads, which the messages use too.
+    width = explorer.get_by_role("spinbutton", name="layer 1 width", exact=True)
+    activation = explorer.get_by_role("combobox", name="layer 1 activation", exact=True)
 
     # A new width, from the keyboard only: from the explorer's first control (the
-    # hidden-layers slider), Tab to the layer 1 width box, type, Enter.
+    # hidden-layers count), Tab to the layer 1 width box, type, Enter.
     numbers_before, picture_before = numbers(), picture()
     new_width = "37" if width.input_value() != "37" else "23"
     explorer.locator("input, select, textarea, button, [tabindex='0']").first.focus()
@@ -322,14 +323,17 @@ def test_reader_drives_the_mlp_explorer(lab: LabServer, page) -> None:
     module_text = explorer.locator("pre").first.inner_text()
     assert activation.input_value() in module_text.lower().replace("leakyrelu", "leaky_relu")
 
-    # A width of 0 is refused inline; the last good state stays on screen.
+    # A width of 0 is refused inline, naming the box as the reader sees it, without
+    # moving the box; the last good state stays on screen.
     width.click()
+    box_before = width.bounding_box()
     page.keyboard.press("Control+A")
     page.keyboard.type("0")
     page.keyboard.press("Enter")
     message = explorer.locator(".ll-error")
     message.wait_for(timeout=CHANGE_TIMEOUT_S * 1000)
-    assert "from 1 to 4096" in message.inner_text()
+    assert "layer 1 width must be an integer from 1 to 4096" in message.inner_text()
+    assert width.bounding_box() == box_before, "the message moved the box being typed in"
     assert wait_for_change(width.input_value, "0") == new_width
     page.wait_for_timeout(500)
     assert picture()[0] == picture_after[0]

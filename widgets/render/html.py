@@ -70,6 +70,7 @@ STYLE = (
     ".ll-widget .jupyter-button.mod-active{background:#1565c0;color:#fff;font-weight:bold}"
     "body[data-jp-theme-light=false] .ll-widget .jupyter-button.mod-active"
     "{background:#90caf9;color:#0d1b2a}"
+    ".ll-widget .widget-label{position:relative}"  # keeps .ll-sr-only inside its label
     ".ll-sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;"
     "overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}"
     ".ll-widget .widget-box,.ll-widget .widget-html,.ll-widget .widget-html-content"

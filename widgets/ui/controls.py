@@ -119,7 +119,7 @@ class HiddenLayersControl(ipw.VBox):
         self.choices = [ipw.Dropdown(
             options=list(options), description=_unseen(t("controls.layer_choice", number=i + 1)),
             description_allow_html=True, style={"description_width": "0px"},
-            layout=ipw.Layout(width=menu_width))
+            layout=ipw.Layout(width=menu_width, align_items="center"))
             for i in range(max_layers)]
         self.rows = [ipw.HBox([self.widths[i], self.choices[i]]) for i in range(max_layers)]
         self._echo = False
