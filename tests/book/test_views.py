@@ -73,3 +73,18 @@ def test_each_displayed_widget_has_saved_state(
     assert not missing, (f"{name}: the saved widget state lacks {len(missing)} displayed "
                          "widget(s), which a stored page cannot draw; re-execute the chapter "
                          "and prune it (tests/notebook_tools.py):\n" + "\n".join(lines))
+
+
+#: Longest first line of a folded cell: JupyterLab shows it, unwrapped, in the fold's
+#: placeholder, and a longer one makes the whole chapter scroll sideways in a
+#: 1024-pixel window with the file browser open.
+FOLDED_FIRST_LINE = 56
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+def test_folded_cells_fit_a_narrow_window(notebook: Path) -> None:
+    nb = nbformat.read(notebook, as_version=4)
+    long = [(i, cell.source.split("\n")[0]) for i, cell in enumerate(nb.cells)
+            if cell.metadata.get("jupyter", {}).get("source_hidden")
+            and len(cell.source.split("\n")[0]) > FOLDED_FIRST_LINE]
+    assert long == [], f"{notebook.name}: folded cells whose first line is too long: {long}"

@@ -190,9 +190,35 @@ def svg_text_problems(look: str, shots: list[tuple[bytes, list[dict]]]) -> list[
     return problems
 
 
+# The notebook itself: what reaches past its right edge (not inside a box that scrolls
+# or clips on its own, such as a code editor or an .ll-scroll table).
+NOTEBOOK_WIDTH_REPORT = """() => {
+  const notebook = window.jupyterapp.shell.currentWidget.content.node;
+  const scroller = notebook.closest('.jp-WindowedPanel-outer') || notebook;
+  const edge = scroller.getBoundingClientRect().right;
+  const contained = el => {
+    for (let p = el.parentElement; p && p !== scroller; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== 'visible') return true;
+    }
+    return false;
+  };
+  const past = [...scroller.querySelectorAll('*')].filter(el => {
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.right > edge + 1 && !contained(el);
+  }).slice(0, 3).map(el => el.tagName.toLowerCase() + '.' + String(el.className).slice(0, 40)
+    + ' in cell ' + [...notebook.querySelectorAll('.jp-Cell')].indexOf(el.closest('.jp-Cell')));
+  return {scroll: scroller.scrollWidth, client: scroller.clientWidth, past};
+}"""
+
+
 def width_problems(page, look: str) -> list[str]:
-    return [f"{look}, widget output {report['widget']} ({report['width']} px wide): {problem}"
-            for report in page.evaluate(WIDTH_REPORT) for problem in report["problems"]]
+    problems = [f"{look}, widget output {report['widget']} ({report['width']} px wide): {problem}"
+                for report in page.evaluate(WIDTH_REPORT) for problem in report["problems"]]
+    whole = page.evaluate(NOTEBOOK_WIDTH_REPORT)
+    if whole["scroll"] > whole["client"] + 1:
+        problems.append(f"{look}: the chapter scrolls sideways ({whole['scroll']} px of content "
+                        f"in {whole['client']} px): {', '.join(whole['past']) or 'cause unknown'}")
+    return problems
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
