@@ -56,8 +56,14 @@ def _hidden(state: dict, model: dict) -> bool:
     return layout.get("display") == "none" or layout.get("visibility") == "hidden"
 
 
-def _setting(description: str, value: object) -> str:
-    label = html.escape(description.strip())
+def _description(values: dict) -> str:
+    """A control's label as HTML: as ipywidgets shows it, escaped unless the widget allows
+    HTML in it (the book does, for names read by screen readers only)."""
+    description = str(values.get("description") or "").strip()
+    return description if values.get("description_allow_html") else html.escape(description)
+
+
+def _setting(label: str, value: object) -> str:
     shown = html.escape(str(value))
     return (f'<span class="ll-static-setting">{label}'
             f'<span class="ll-static-value">{shown}</span></span>')
@@ -72,14 +78,13 @@ def _render(state: dict, model_id: str, seen: set[str]) -> str:
     name, values = model["model_name"], model["state"]
     if _hidden(state, model) or name in _SKIPPED_MODELS:
         return ""
-    description = str(values.get("description") or "")
+    description = _description(values)
     if "children" in values:
         inner = "".join(_render(state, _model_id(c), seen) for c in values["children"])
         kind = "row" if name == "HBoxModel" else "column"
         return f'<div class="ll-static-{kind}">{inner}</div>' if inner else ""
     if name in _HTML_MODELS:
-        label = (f'<span class="ll-static-setting">{html.escape(description)}</span>'
-                 if description else "")
+        label = f'<span class="ll-static-setting">{description}</span>' if description else ""
         value = str(values.get("value") or "")
         return f'{label}<div class="ll-static-html">{value}</div>' if value else label
     if name == "LabelModel":

@@ -275,7 +275,9 @@ def test_static_copy_escapes_labels_and_keeps_the_widgets_html() -> None:
         "label": model("LabelModel", value="<script>alert(1)</script> layer 1"),
         "html": model("HTMLModel", value='<b>picture</b><svg><text>7</text></svg>'),
         "box2": model("HBoxModel", children=["IPY_MODEL_width", "IPY_MODEL_menu",
-                                             "IPY_MODEL_button"]),
+                                             "IPY_MODEL_button", "IPY_MODEL_named"]),
+        "named": model("IntTextModel", description='layer 2<span class="ll-sr-only"> w</span>',
+                       description_allow_html=True, value=5),
         "width": model("IntTextModel", description="w<i>dth", value=37),
         "menu": model("DropdownModel", description="", _options_labels=["<relu>", "tanh"],
                       index=0),
@@ -288,6 +290,8 @@ def test_static_copy_escapes_labels_and_keeps_the_widgets_html() -> None:
     assert '<b>picture</b><svg><text>7</text></svg>' in copy
     assert "<script>" not in copy and "&lt;script&gt;alert(1)&lt;/script&gt; layer 1" in copy
     assert "w&lt;i&gt;dth" in copy and ">37<" in copy and "&lt;relu&gt;" in copy
+    # a label the widget lets hold HTML (a name for screen readers only) stays HTML
+    assert 'layer 2<span class="ll-sr-only"> w</span>' in copy
     assert "play" not in copy, "a button does nothing in a static page: not copied"
     assert "hidden message" not in copy, "a hidden child is not copied"
     assert copy.index("ll-static-note") < copy.index("ll-static-copy")
@@ -308,6 +312,7 @@ def test_book_export_puts_a_static_copy_in_every_widget_output(notebook: Path) -
     assert len(chunks) == len(views)
     for k, (view, chunk) in enumerate(zip(views, chunks)):
         assert chunk.count('class="ll-static-note"') == 1 and html.escape(STATIC_NOTE) in chunk
+        assert "&lt;span" not in chunk, "a label's HTML shown as text"
         shown = shown_html_values(state, view)
         assert shown, f"widget output {k} saved no HTML to show"
         assert chunk.count('<div class="ll-static-copy">') == 1

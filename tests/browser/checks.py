@@ -21,15 +21,6 @@ AXE_RULES_OFF: dict[str, str] = {
     "region": "landmarks belong to JupyterLab's page, not to a widget output",
     "landmark-one-main": "page-level: JupyterLab's page, not the widget",
     "page-has-heading-one": "page-level: the notebook's markdown gives the headings",
-    # A best-practice rule (not a WCAG criterion): it flags a control named only by its
-    # title. In the book's rows a visible ipywidgets Label ("layer 1") stands beside the box
-    # and the menu it names, and ipywidgets cannot tie a separate Label to a control (no
-    # aria-labelledby from Python), so a name from the tooltip is acceptable there. That
-    # every control has a name is still checked, twice: by axe's rules label, select-name,
-    # button-name, aria-input-field-name and aria-toggle-field-name (critical/serious),
-    # and by the test itself in Chromium's accessibility tree (lab.unnamed_controls),
-    # which is stricter: Chromium drops the title when ipywidgets' empty <label> is there.
-    "label-title-only": "best practice; a control's name may come from its tooltip",
 }
 FAILING_IMPACTS = ("serious", "critical")
 

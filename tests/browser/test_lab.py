@@ -420,3 +420,17 @@ def test_reader_plays_the_playground(lab: LabServer, page) -> None:
     state.wait_for(timeout=CHANGE_TIMEOUT_S * 1000)
     text = wait_for_change(state.input_value, "")
     assert '"learning_rate": 0.1' in text and '"field": "learning_rate"' in text
+
+    # A refused width: the message names the box and moves none of the controls.
+    width = playground.get_by_role("spinbutton", name="layer 1 width", exact=True)
+    sin = playground.get_by_role("checkbox", name="sin(x1)", exact=True)
+    before = width.bounding_box(), sin.bounding_box()
+    width.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("0")
+    page.keyboard.press("Enter")
+    message = playground.locator(".ll-error")
+    message.wait_for(timeout=CHANGE_TIMEOUT_S * 1000)
+    assert message.inner_text().startswith("layer 1 width must be an integer from 1 to")
+    assert message.get_attribute("role") == "alert"
+    assert (width.bounding_box(), sin.bounding_box()) == before, "the message moved controls"

@@ -561,3 +561,21 @@ def test_links_stay_capped_when_every_weight_is_zero() -> None:
     links = "".join(re.findall(r'<path d="([^"]+)"', playground.views["network"].value))
     assert links.count("L") == 1500
     playground.close()
+
+
+def test_a_number_typed_out_of_range_is_refused_with_a_message_not_clamped(
+        playground: Playground) -> None:
+    before = playground.batch_size
+    playground.controls["batch_size"].value = 0
+    assert playground.batch_size == before and playground.controls["batch_size"].value == before
+    assert playground.message.startswith("batch size must be an integer from 1 to")
+    layers(playground).count.value = 9
+    assert len(playground.hidden_sizes) == 2 and layers(playground).count.value == 2
+    assert playground.message.startswith("hidden layers must have 0 to")
+
+
+def test_on_and_off_are_read_out_not_only_shown_by_colour(playground: Playground) -> None:
+    import ipywidgets as ipw
+
+    assert isinstance(playground.controls["dataset"], ipw.RadioButtons)
+    assert all(isinstance(box, ipw.Checkbox) for box in toggles(playground).buttons)

@@ -55,8 +55,10 @@ STYLE = (
     ".ll-shared{color:#a14f00}.ll-raised{color:#b00020}"
     "body[data-jp-theme-light=false] .ll-shared{color:#ffb74d}"
     "body[data-jp-theme-light=false] .ll-raised{color:#ff8a80}"
-    ".ll-msg{padding:4px 8px;border-radius:3px;font-size:13px;margin:2px 0;"
+    ".ll-msg{padding:4px 8px;border-radius:3px;font-size:13px;line-height:1.4;margin:2px 0;"
     "white-space:normal;overflow-wrap:break-word}"
+    ".ll-widget :focus-visible{outline:2px solid var(--jp-brand-color1,#1565c0);"
+    "outline-offset:1px}"
     ".ll-error{background:#fde8e8;color:#8a0000;border-left:4px solid #c00}"
     ".ll-info{background:#eef5fb;color:#1a2b3c;border-left:4px solid #1f77b4}"
     "body[data-jp-theme-light=false] .ll-error{background:#3d1414;color:#ffcdd2}"
@@ -88,7 +90,8 @@ def message(text: str, kind: str = "error") -> str:
     """A coloured one-line message (``kind`` is ``"error"`` or ``"info"``)."""
     if kind not in ("error", "info"):
         raise ValueError(t("html.message_kind", field="kind", got=repr(kind)))
-    return f'<div class="ll-msg ll-{kind}">{html.escape(text)}</div>'
+    role = "alert" if kind == "error" else "status"  # read out when it appears
+    return f'<div class="ll-msg ll-{kind}" role="{role}">{html.escape(text)}</div>'
 
 
 def preformatted(text: str) -> str:

@@ -28,9 +28,10 @@ def control_for(spec: type[Spec], name: str, *, width: str = "250px",
     toggle buttons, a checkbox; "int" asks for a whole-number box, "int_stepper" for a
     stepper of whole numbers over a real setting), its label and
     tooltip from the catalogue;
-    a "stepper" is a number box held to the setting's range whose arrow keys step
-    it (where another book would use a slider: ipywidgets' slider handle cannot be
-    given a name that screen readers read);
+    a "stepper" is a number box whose arrow keys step it (where another book
+    would use a slider: ipywidgets' slider handle cannot be given a name that
+    screen readers read), and a value typed outside the range is refused with a
+    message like any other;
     ``options`` go to the widget (``step=``, ``options=`` for a menu of numbers).
 
     Example:
@@ -47,9 +48,8 @@ def control_for(spec: type[Spec], name: str, *, width: str = "250px",
     if control in ("stepper", "int_stepper"):
         assert isinstance(kind, Range)
         whole = isinstance(kind, Int) or control == "int_stepper"
-        cls = ipw.BoundedIntText if whole else ipw.BoundedFloatText
-        low, high = (int(kind.low), int(kind.high)) if whole else (kind.low, kind.high)
-        return cls(min=low, max=high, continuous_update=False, **common, **options)
+        cls = ipw.IntText if whole else ipw.FloatText
+        return cls(continuous_update=False, **common, **options)
     if control in ("number", "int"):
         cls = ipw.IntText if isinstance(kind, Int) or control == "int" else ipw.FloatText
         return cls(continuous_update=False, **common, **options)
@@ -104,8 +104,9 @@ class HiddenLayersControl(ipw.VBox):
                  new_layer: tuple[int, str], *, width_box: str = "80px",
                  menu_width: str = "150px", count_width: str = "170px") -> None:
         self.new_layer = new_layer
+        # below 0 reads as 0; above the most, the value goes on and is refused with a message
         self.count = ipw.BoundedIntText(
-            min=0, max=max_layers, description=t("controls.hidden_layers"),
+            min=0, max=99, description=t("controls.hidden_layers"),
             continuous_update=False, style={"description_width": "90px"},
             layout=ipw.Layout(width=count_width))
         # The width box shows "layer 1" and is named "layer 1 width"; the menu's name
@@ -173,7 +174,6 @@ class ToggleSet(ipw.HBox):
         self.buttons = [self._button(str(option), tip) for option, tip in options.items()]
         self._echo = False
         super().__init__(self.buttons, layout=ipw.Layout(flex_flow="row wrap"))
-        self.add_class("ll-toggles")
         for part in self.buttons:
             part.observe(self._on_part, names="value")
         self.observe(self._on_value, names="value")
@@ -182,15 +182,7 @@ class ToggleSet(ipw.HBox):
     def _button(label: str, tip: str) -> ipw.Widget:
         return ipw.ToggleButton(description=label, tooltip=tip, layout=ipw.Layout(width="auto"))
 
-    @staticmethod
-    def _mark(part: ipw.Widget) -> None:
-        """Show on and off by more than colour: a switched-on button carries a check mark."""
-        icon = "check" if part.value else ""
-        if part.icon != icon:
-            part.icon = icon
-
     def _on_part(self, change: traitlets.Bunch) -> None:
-        self._mark(change.owner)
         if not self._echo:
             self.value = tuple(o for o, b in zip(self.options, self.buttons) if b.value)
 
@@ -199,7 +191,6 @@ class ToggleSet(ipw.HBox):
         try:
             for option, part in zip(self.options, self.buttons):
                 part.value = option in change.new
-                self._mark(part)
         finally:
             self._echo = False
 
@@ -211,10 +202,6 @@ class CheckboxSet(ToggleSet):
     def _button(label: str, tip: str) -> ipw.Widget:
         return ipw.Checkbox(description=label, tooltip=tip, indent=False,
                             layout=ipw.Layout(width="auto", margin="0 12px 0 0"))
-
-    @staticmethod
-    def _mark(part: ipw.Widget) -> None:
-        """A checkbox shows on and off itself."""
 
     @property
     def boxes(self) -> list[ipw.Checkbox]:

@@ -36,7 +36,7 @@ from ..playground.training import (
 from ..render.html import STYLE, preformatted
 from ..text import t
 from .base import FixedTrait, InvalidValueError, LayerChoiceWidget, Snapshot
-from .controls import HiddenLayersControl, ToggleSet, button, control_for
+from .controls import CheckboxSet, HiddenLayersControl, button, control_for
 
 #: The learning rates and regularization rates the menus offer (others can be set from code).
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -410,9 +410,11 @@ class Playground(LayerChoiceWidget):
 
         names = {"two_gaussians": t("playground_widget.two_gaussians"),
                  "gaussian": t("playground_widget.gaussian")}
-        dataset = self.bind(ipw.ToggleButtons(
-            options=[(names.get(n, n), n) for n in DATASETS], style={"button_width": "104px"},
-            tooltips=[d.description for d in DATASETS.values()],
+        # radio buttons: which one is chosen is read out, not only shown by colour
+        dataset = self.bind(ipw.RadioButtons(
+            options=[(names.get(n, n), n) for n in DATASETS],
+            tooltip=" · ".join(f"{names.get(n, n)}: {d.description}"
+                               for n, d in DATASETS.items()),
             layout=ipw.Layout(width="230px")), "dataset")
         noise = self._setting("noise", "220px", step=5)
         share = self._setting("train_share", "220px", step=10)
@@ -421,7 +423,7 @@ class Playground(LayerChoiceWidget):
                          ipw.HBox([self._setting("seed", "160px")]), buttons["regenerate"]],
                         layout=ipw.Layout(width="240px", margin="0 12px 0 0"))
 
-        features = self.bind(ToggleSet(dict(FEATURES)), "features")
+        features = self.bind(CheckboxSet(dict(FEATURES)), "features")
         hidden = HiddenLayersControl(MAX_HIDDEN_LAYERS, self._activation_options(),
                                      (NEW_LAYER_WIDTH, "tanh"), width_box="64px",
                                      menu_width="140px", count_width="170px")
@@ -465,7 +467,7 @@ class Playground(LayerChoiceWidget):
         show_code.observe(self._on_panels, names="value")
         show_state.observe(self._on_panels, names="value")
         self.observe(self._on_playing, names="playing")
-        self._message.layout.min_height = "30px"  # a line kept for it: nothing jumps when it shows
+        self._message.layout.min_height = "32px"  # a line kept for it: nothing jumps when it shows
         self._lay_out(ipw.HTML(STYLE + t("playground_widget.header")), top, self._message,
                       ipw.HBox([data, network, output], layout=ipw.Layout(flex_flow="row wrap")),
                       ipw.HBox([show_code, show_state]), code, state_box)
