@@ -400,7 +400,7 @@ class Playground(LayerChoiceWidget):
                                   label_width="initial"), "learning_rate",
                       options=lambda: _menu(LEARNING_RATES, self.learning_rate)),
             self._setting("optimizer", "140px"),
-            self._setting("batch_size", "230px"),
+            self._setting("batch_size", "160px"),
             self._setting("regularization", "170px"),
             self.bind(control_for(PlaygroundSettings, "regularization_rate", width="110px",
                                   label_width="initial"), "regularization_rate",
@@ -416,8 +416,8 @@ class Playground(LayerChoiceWidget):
             tooltip=" · ".join(f"{names.get(n, n)}: {d.description}"
                                for n, d in DATASETS.items()),
             layout=ipw.Layout(width="230px")), "dataset")
-        noise = self._setting("noise", "220px", step=5)
-        share = self._setting("train_share", "220px", step=10)
+        noise = self._setting("noise", "160px", step=5)
+        share = self._setting("train_share", "160px", step=10)
         data = ipw.VBox([ipw.HTML(t("playground_widget.data")), dataset, noise, share,
                          self._setting("num_samples", "160px"),
                          ipw.HBox([self._setting("seed", "160px")]), buttons["regenerate"]],
