@@ -9,6 +9,7 @@ read with nbformat; no kernel runs.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -88,3 +89,30 @@ def test_folded_cells_fit_a_narrow_window(notebook: Path) -> None:
             if cell.metadata.get("jupyter", {}).get("source_hidden")
             and len(cell.source.split("\n")[0]) > FOLDED_FIRST_LINE]
     assert long == [], f"{notebook.name}: folded cells whose first line is too long: {long}"
+
+
+def _folded(cell) -> dict:
+    return cell.metadata.get("jupyter", {})
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+def test_solutions_and_their_explanations_are_folded(notebook: Path) -> None:
+    """A solution's code, its output and the explanation after it stay folded in the
+    stored notebook, so a reader sees no answer before trying; the next exercise does not."""
+    nb = nbformat.read(notebook, as_version=4)
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or "solution" not in cell.metadata.get("tags", []):
+            continue
+        if not (_folded(cell).get("source_hidden") and _folded(cell).get("outputs_hidden")):
+            problems.append(f"cell {i}: a solution with its code or output showing")
+        after = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
+        if after is None or after.cell_type != "markdown" or after.source.lstrip().startswith("#"):
+            continue
+        if not (_folded(after).get("source_hidden") and "solution" in after.metadata.get(
+                "tags", [])):
+            problems.append(f"cell {i + 1}: the explanation after a solution is not folded")
+        if any(re.match(r"\s*(\*\*\d+\.|#+ |\*\*Exercise)", paragraph)
+               for paragraph in after.source.split("\n\n")):
+            problems.append(f"cell {i + 1}: a folded explanation hides the next exercise")
+    assert problems == [], f"{notebook.name}: {problems}"
