@@ -346,14 +346,15 @@ def test_check_first_layer_fixed() -> None:
                               nn.LazyLinear(10)), 1344, 3754)
     text = repr(all_lazy)
     assert not all_lazy.passed and "it is LazyLinear, which waits for data" in text
-    assert ("✗ known_before: for the network you built, 0 numbers exist before the dry run "
-            "(you said 1,344); once the first layer is nn.Linear(20, 64), recount") in text
+    assert ("✗ known_before: 1,344 is not how many numbers the network you built holds "
+            "before the dry run; it fits the network the exercise asks for") in text
     assert "✓ known_after: 3,754 numbers exist after the dry run" in text
     wrong_counts = repr(check_first_layer_fixed(fixed_first, 0, 1344))
-    assert ("✗ known_before: for the network you built, 1,344 numbers exist before the dry run "
-            "(you said 0); only layers built with their input size") in wrong_counts
-    assert ("✗ known_after: for the network you built, 3,754 numbers exist after the dry run "
-            "(you said 1,344); each layer holds (inputs + 1) x outputs") in wrong_counts
+    assert ("✗ known_before: 0 is not how many numbers the network you built holds before "
+            "the dry run; only layers built with their input size") in wrong_counts
+    assert ("✗ known_after: 1,344 is not how many numbers the network you built holds after "
+            "the dry run; each layer holds (inputs + 1) x outputs") in wrong_counts
+    assert "3,754" not in wrong_counts  # a wrong prediction is not answered
     assert "raised RuntimeError: nope" in repr(check_first_layer_fixed(
         lambda: (_ for _ in ()).throw(RuntimeError("nope")), 0, 0))
     assert "found 1" in repr(check_first_layer_fixed(lambda: nn.Linear(20, 10), 210, 210))
@@ -365,10 +366,13 @@ def test_check_mismatch() -> None:
     assert check_mismatch("2", 32, 64, good).passed
     wrong = repr(check_mismatch("0", 20, 64,
                                 nn.Sequential(nn.LazyLinear(64), nn.ReLU(), nn.Linear(32, 10))))
-    assert "✗ layer '2' is the one that raises: you said '0'" in wrong
-    assert "✗ it expects 32 input features (its in_features): you said 20" in wrong
+    assert "✗ layer: the name of the layer that raises: you said '0'" in wrong
+    assert "✗ expects: how many input features that layer was built for: you said 20" in wrong
     assert "✓ it gets 64" in wrong
-    assert "layer '2' (Linear) expects inputs with 32 features, got 64" in wrong
+    assert "'2' is the one" not in wrong and "32 input" not in wrong
+    assert "it raises at the same layer as the original network" in wrong
+    assert "layer '2' (Linear) expects inputs with 32 features, got 64" in repr(check_mismatch(
+        "2", 32, 64, nn.Sequential(nn.LazyLinear(64), nn.ReLU(), nn.Linear(32, 10))))
     all_lazy = repr(check_mismatch("2", 32, 64, nn.Sequential(nn.LazyLinear(64), nn.ReLU(),
                                                               nn.LazyLinear(10))))
     assert "✗ its first layer is still nn.Linear(20, 64): it is LazyLinear" in all_lazy
@@ -399,4 +403,4 @@ def test_check_materialize() -> None:
 
     text = repr(check_materialize(copies))
     assert "a lazy MLP: every layer has its shapes: 4 parameters still uninitialized" in text
-    assert "returns 1,002: got 1002.0" in text
+    assert "returns its parameter count as an int: got 1002.0" in text

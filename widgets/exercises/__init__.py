@@ -37,14 +37,24 @@ class CheckReport:
                             else t("exercises.report.with_hint", what=what, hint=hint)))
         return bool(ok)
 
-    def attempt(self, what: str, action: Callable[[], T]) -> T | None:
-        """Run ``action``; if it raises, record a miss naming the error and return None."""
+    def attempt(self, what: str, action: Callable[[], T], returns: bool = True) -> T | None:
+        """Run ``action`` and return its result, or None after recording why there is none.
+
+        If ``action`` raises, the miss names the error. If it returns None while a
+        value is expected (``returns``, the default), the miss asks whether a
+        ``return`` was forgotten. Pass ``returns=False`` for actions whose result
+        is None by design, such as ``.backward()``. Either way a None result
+        always comes with a recorded point, so a check that stops there says why.
+        """
         try:
-            return action()
+            result = action()
         except Exception as error:  # the reader's code failed: report it, do not raise
             self.points.append((False, t("exercises.report.raised", what=what,
                                          error_type=type(error).__name__, error=error)))
             return None
+        if result is None and returns:
+            self.points.append((False, t("exercises.report.returned_none", what=what)))
+        return result
 
     @property
     def passed(self) -> bool:
@@ -53,7 +63,9 @@ class CheckReport:
 
     def __repr__(self) -> str:
         failed = sum(not ok for ok, _ in self.points)
-        if self.passed:
+        if not self.points:  # a check that stopped before its first point
+            head = t("exercises.report.nothing_checked", title=self.title)
+        elif self.passed:
             head = plural("exercises.report.passed", len(self.points), title=self.title)
         else:  # a failed point may hold back later ones, so no total is claimed
             held = len(self.points) - failed

@@ -71,9 +71,8 @@ def check_predict(predict: Callable[[nn.Module, torch.Tensor, torch.device], obj
         net, X = _small_model()
         with torch.no_grad():
             expected = net(X)
-        failures = len(report.points)
         out = report.attempt("predict(net, X, device)", lambda: predict(net, X, device))  # noqa: B023
-        if len(report.points) > failures:  # it raised
+        if out is None:  # attempt recorded the error or the missing return
             return report
         if not isinstance(out, torch.Tensor):
             report.expect(False, t("exercises.gpus.returns_tensor"),
@@ -136,18 +135,60 @@ _READS = {"item", "tolist", "numpy", "cpu", "__float__", "__int__", "__bool__", 
 
 
 class _CountReads(TorchFunctionMode):
-    """Counts the calls that copy a tensor's values to the CPU (and so wait for a GPU)."""
+    """Counts the calls that copy a tensor's values to the CPU (and so wait for a GPU), and
+    notes the batch losses (``is_loss``) that are built into a tensor which needs grad,
+    such as a running sum of the losses themselves: each keeps its batch's graph alive."""
 
-    def __init__(self) -> None:
+    def __init__(self, is_loss: Callable[[torch.Tensor], bool] = lambda tensor: False) -> None:
         super().__init__()
         self.reads = 0
+        self.is_loss = is_loss
+        self.kept: list[torch.Tensor] = []  # outputs that hold a batch loss's graph
+        self.backward: list[torch.Tensor] = []  # the tensors .backward() was called on
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         name = getattr(func, "__name__", "")
         if name in _READS or (name == "to" and _to_cpu(args[1:], kwargs)):
             self.reads += 1
-        return func(*args, **kwargs)
+        out = func(*args, **kwargs)
+        if name == "backward":
+            self.backward.extend(a for a in args[:1] if isinstance(a, torch.Tensor))
+        elif (isinstance(out, torch.Tensor) and out.requires_grad
+              and any(self.is_loss(a) for a in _tensors(args))):
+            self.kept.append(out)
+        return out
+
+    def keeps_graphs(self) -> bool:
+        """True if a batch loss went into a tensor that needs grad and was never a loss
+        that ``backward`` ran on: a sum of losses, say, that holds every batch's graph."""
+        return any(all(out is not done for done in self.backward) for out in self.kept)
+
+
+def _tensors(args: object) -> Iterator[torch.Tensor]:
+    """The tensors among ``args``, also inside lists and tuples (``torch.stack(losses)``)."""
+    for arg in args if isinstance(args, (list, tuple)) else [args]:
+        if isinstance(arg, torch.Tensor):
+            yield arg
+        elif isinstance(arg, (list, tuple)):
+            yield from _tensors(arg)
+
+
+class _RecordLosses(nn.Module):
+    """The loss the reader's epoch is given: it computes ``loss`` and keeps the results."""
+
+    def __init__(self, loss: nn.Module) -> None:
+        super().__init__()
+        self.loss = loss
+        self.results: list[torch.Tensor] = []
+
+    def forward(self, *args: object, **kwargs: object) -> torch.Tensor:
+        result = self.loss(*args, **kwargs)
+        self.results.append(result)
+        return result
+
+    def holds(self, tensor: torch.Tensor) -> bool:
+        return any(tensor is result for result in self.results)
 
 
 def _to_cpu(args: tuple, kwargs: dict) -> bool:
@@ -180,25 +221,29 @@ def check_train_epoch(train_epoch: Callable[[nn.Module, list, nn.Module,
     (``item()``, ``float()``, printing, ``.cpu()``, ``.numpy()``, ``.tolist()``)
     at most once per epoch. The reads are counted on the CPU (and on
     ``try_gpu()`` if that is a GPU); the count is the same on every device.
+    A running total of the batch losses themselves (not ``.detach()``-ed, outside
+    ``torch.no_grad()``) is a miss: it keeps every batch's autograd graph alive.
     """
     report = CheckReport(f"check_train_epoch({_name(train_epoch)})")
-    mean_ok, steps_ok, is_float, reads = True, True, True, 0
+    mean_ok, steps_ok, is_float, reads, keeps_graphs = True, True, True, 0, False
     for device in [CPU, *_other_devices()]:
         net, batches, loss = _regression_task(device)
         reference = copy.deepcopy(net)
         expected = _reference_epoch(reference, batches, loss)
         trainer = torch.optim.SGD(net.parameters(), lr=0.03, foreach=False)
-        counter = _CountReads()
+        recorded = _RecordLosses(loss)
+        counter = _CountReads(recorded.holds)
 
-        def run(net=net, batches=batches, loss=loss, trainer=trainer, counter=counter) -> object:
+        def run(net=net, batches=batches, loss=recorded, trainer=trainer,
+                counter=counter) -> object:
             with counter:
                 return train_epoch(net, batches, loss, trainer)
 
-        failures = len(report.points)
         result = report.attempt("train_epoch(net, batches, loss, trainer)", run)
-        if len(report.points) > failures:  # it raised
+        if result is None:  # attempt recorded the error or the missing return
             return report
         reads = max(reads, counter.reads)
+        keeps_graphs |= counter.keeps_graphs()
         is_float &= isinstance(result, float)
         value = float(result.item()) if isinstance(result, torch.Tensor) and \
             result.numel() == 1 else result
@@ -213,6 +258,8 @@ def check_train_epoch(train_epoch: Callable[[nn.Module, list, nn.Module,
                   t("exercises.gpus.steps_differ", count=num_batches))
     report.expect(reads <= 1, t("exercises.gpus.read_once"),
                   plural("exercises.gpus.reads", reads, batches=num_batches))
+    report.expect(not keeps_graphs, t("exercises.gpus.no_graph_kept"),
+                  t("exercises.gpus.graph_kept"))
     return report
 
 
@@ -237,7 +284,8 @@ BACKLOG_S = 0.3   # work already queued on the simulated GPU before the timed ca
 class _SimulatedGPU:
     """A device queue: fn adds work and returns at once; synchronize waits for it to finish."""
 
-    def __init__(self) -> None:
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
         self.busy_until = time.perf_counter()
         self.events: list[str] = []
 
@@ -248,19 +296,118 @@ class _SimulatedGPU:
         self.events.append("sync")
         time.sleep(max(0.0, self.busy_until - time.perf_counter()))
 
+    def wait_until(self, moment: float) -> None:
+        self.events.append("sync")
+        time.sleep(max(0.0, moment - time.perf_counter()))
+
+    def accelerator_synchronize(self, device: object = None) -> None:
+        """``torch.accelerator.synchronize``: like PyTorch, it refuses a CPU device."""
+        if device is not None and torch.device(device).type != self.kind:  # type: ignore[arg-type]
+            raise _SimulatedDeviceError("Accelerator expected")  # PyTorch's message  # code
+        self.synchronize()
+
+    def event(self, *args: object, **kwargs: object) -> _SimulatedEvent:
+        return _SimulatedEvent(self)
+
+    def stream(self, *args: object, **kwargs: object) -> _SimulatedStream:
+        return _SimulatedStream(self)
+
+
+class _SimulatedDeviceError(RuntimeError):
+    """An error the simulated GPU raises as the real one would: the reader's code misused it."""
+
+
+class _SimulatedEvent:
+    """``torch.cuda.Event``, ``torch.mps.Event`` or ``torch.Event`` on a simulated GPU: it
+    completes when the work queued before its ``record()`` is done."""
+
+    def __init__(self, gpu: _SimulatedGPU) -> None:
+        self.gpu = gpu
+        self.at: float | None = None  # when the queue reaches the event
+
+    def record(self, *args: object, **kwargs: object) -> None:
+        self.at = max(self.gpu.busy_until, time.perf_counter())
+
+    def _recorded(self) -> float:
+        if self.at is None:
+            raise _SimulatedDeviceError(t("exercises.gpus.event_not_recorded"))
+        return self.at
+
+    def query(self) -> bool:
+        return time.perf_counter() >= self._recorded()
+
+    def synchronize(self) -> None:
+        self.gpu.wait_until(self._recorded())
+
+    def wait(self, *args: object, **kwargs: object) -> None:
+        """Make a stream wait for this event: one queue here, so nothing to do."""
+
+    def elapsed_time(self, end: _SimulatedEvent) -> float:
+        """Milliseconds from this event to ``end``; both must have completed, as on CUDA."""
+        if not (self.query() and end.query()):
+            raise _SimulatedDeviceError(t("exercises.gpus.events_not_done"))
+        return (end._recorded() - self._recorded()) * 1000
+
+
+class _SimulatedStream:
+    """``torch.cuda.current_stream()`` and the like on a simulated GPU."""
+
+    def __init__(self, gpu: _SimulatedGPU) -> None:
+        self.gpu = gpu
+
+    def synchronize(self) -> None:
+        self.gpu.synchronize()
+
+    def record_event(self, event: _SimulatedEvent | None = None) -> _SimulatedEvent:
+        event = event or _SimulatedEvent(self.gpu)
+        event.record()
+        return event
+
+    def wait_event(self, event: object) -> None:
+        """One queue here: nothing to wait for."""
+
+    def query(self) -> bool:
+        return time.perf_counter() >= self.gpu.busy_until
+
 
 @contextlib.contextmanager
 def _simulated(kind: str, gpu: _SimulatedGPU) -> Iterator[None]:
-    """Make ``torch.cuda`` or ``torch.mps`` wait on ``gpu`` instead of real hardware."""
+    """Make ``torch.cuda`` or ``torch.mps``, ``torch.accelerator`` and the device-generic
+    ``torch.Event`` wait on ``gpu`` instead of real hardware."""
+    device = torch.device(kind, 0) if kind == "cuda" else torch.device(kind)
     if kind == "cuda":
         patches = [mock.patch.object(torch.cuda, "synchronize", gpu.synchronize),
-                   mock.patch.object(torch.cuda, "is_available", lambda: True)]
+                   mock.patch.object(torch.cuda, "is_available", lambda: True),
+                   mock.patch.object(torch.cuda, "device_count", lambda: 1),
+                   mock.patch.object(torch.cuda, "Event", gpu.event),
+                   mock.patch.object(torch.cuda, "current_stream", gpu.stream),
+                   mock.patch.object(torch.cuda, "default_stream", gpu.stream)]
     else:
         patches = [mock.patch.object(torch.mps, "synchronize", gpu.synchronize),
-                   mock.patch.object(torch.backends.mps, "is_available", lambda: True)]
+                   mock.patch.object(torch.backends.mps, "is_available", lambda: True),
+                   mock.patch.object(torch.mps, "Event", gpu.event)]
+    patches += [mock.patch.object(torch.accelerator, "synchronize", gpu.accelerator_synchronize),
+                mock.patch.object(torch.accelerator, "is_available", lambda: True),
+                mock.patch.object(torch.accelerator, "current_accelerator",
+                                  lambda *args, **kwargs: device),
+                mock.patch.object(torch.accelerator, "device_count", lambda: 1),
+                mock.patch.object(torch.accelerator, "current_stream", gpu.stream),
+                mock.patch.object(torch, "Event", gpu.event)]
     with contextlib.ExitStack() as stack:
         for patch in patches:
             stack.enter_context(patch)
+        yield
+
+
+@contextlib.contextmanager
+def _idle_accelerator() -> Iterator[None]:
+    """On the CPU run, ``torch.accelerator.synchronize()`` waits for an idle accelerator, on
+    every machine: it returns at once, and refuses a CPU device as PyTorch does."""
+    def synchronize(device: object = None) -> None:
+        if device is not None and torch.device(device).type == "cpu":  # type: ignore[arg-type]
+            raise RuntimeError("Accelerator expected")  # PyTorch's message  # code
+
+    with mock.patch.object(torch.accelerator, "synchronize", synchronize):
         yield
 
 
@@ -270,11 +417,15 @@ def check_time_once(time_once: Callable[[Callable[[], object], torch.device], ob
 
     On the CPU, ``fn`` sleeps for 50 ms. On a simulated GPU (``cuda``, then
     ``mps``), ``fn`` only queues 50 ms of work behind 300 ms queued earlier, and
-    returns at once, as GPU calls do; ``torch.cuda.synchronize`` and
-    ``torch.mps.synchronize`` wait for the simulated queue. A correct answer
-    measures about 50 ms everywhere: it synchronizes before starting the clock
-    and before stopping it. The simulation needs no GPU, so the check prints
-    the same on every machine.
+    returns at once, as GPU calls do; ``torch.cuda.synchronize``,
+    ``torch.mps.synchronize``, ``torch.accelerator.synchronize``, the current
+    stream's ``synchronize`` and timing events (``torch.cuda.Event``,
+    ``torch.mps.Event``, ``torch.Event``) work on the simulated queue. A correct
+    answer measures about 50 ms everywhere: it synchronizes before starting the
+    clock and before stopping it, or times fn between two events. An answer in
+    milliseconds is told so once, on the CPU run, and its simulated runs are read
+    in milliseconds too. The simulation needs no GPU, so the check prints the
+    same on every machine.
     """
     report = CheckReport(f"check_time_once({_name(time_once)})")
     calls = []
@@ -283,8 +434,10 @@ def check_time_once(time_once: Callable[[Callable[[], object], torch.device], ob
         calls.append("fn")
         time.sleep(WORK_S)
 
-    seconds = report.attempt("time_once(fn, 'cpu')", lambda: time_once(cpu_work, CPU))
-    if seconds is None:
+    with _idle_accelerator():
+        seconds = report.attempt("time_once(fn, 'cpu')", lambda: time_once(cpu_work, CPU))
+    if seconds is None:  # attempt recorded the error or the missing return
+        _explain_accelerator_on_cpu(report)
         return report
     if not report.expect(isinstance(seconds, float) and seconds > 0,
                          t("exercises.gpus.returns_seconds"),
@@ -292,36 +445,57 @@ def check_time_once(time_once: Callable[[Callable[[], object], torch.device], ob
         return report
     report.expect(len(calls) == 1, t("exercises.gpus.calls_fn_once"),
                   t("exercises.gpus.calls_fn", count=len(calls)))
+    in_ms = seconds >= 2.0  # 50 ms of work measured as 50: the simulated runs are read alike
     report.expect(0.9 * WORK_S <= seconds < 2.0, t("exercises.gpus.cpu_work", ms=WORK_S * 1000),
-                  t("exercises.gpus.milliseconds" if seconds >= 2.0
+                  t("exercises.gpus.milliseconds" if in_ms
                     else "exercises.gpus.too_short", seconds=2))
     stops_after, starts_after, never_synced = True, True, []
     kinds = ("cuda", "mps")
     for kind in kinds:
-        gpu = _SimulatedGPU()
+        gpu = _SimulatedGPU(kind)
         gpu.submit(BACKLOG_S)
 
         def gpu_work(gpu: _SimulatedGPU = gpu) -> None:
             gpu.events.append("fn")
             gpu.submit(WORK_S)
 
+        device = torch.device(f"{kind}:0")
+        call = t("exercises.gpus.simulated_call", call=f"time_once(fn, {str(device)!r})")
         with _simulated(kind, gpu):
-            device = torch.device(f"{kind}:0")
-            seconds = report.attempt(t("exercises.gpus.simulated_call",
-                                       call=f"time_once(fn, {str(device)!r})"),
-                                     lambda: time_once(gpu_work, device))  # noqa: B023
-        if not isinstance(seconds, float):
+            try:
+                seconds = time_once(gpu_work, device)
+            except Exception as error:  # the reader's code failed: report it, do not raise
+                simulated = isinstance(error, _SimulatedDeviceError)
+                report.expect(False, t("exercises.gpus.raised", what=call,
+                                       error_type="RuntimeError" if simulated
+                                       else type(error).__name__, error=error),
+                              "" if simulated else t("exercises.gpus.simulation_understands"))
+                return report
+        if seconds is None:
+            report.expect(False, t("exercises.report.returned_none", what=call))
             return report
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+            report.expect(False, t("exercises.gpus.returns_seconds"),
+                          t("exercises.gpus.got_repr", value=seconds))
+            return report
+        seconds = seconds / 1000 if in_ms else float(seconds)
         if "sync" not in gpu.events:
-            never_synced.append(f"torch.{kind}.synchronize")
+            never_synced.append(kind)
         stops_after &= seconds >= 0.9 * WORK_S
-        events = [*gpu.events, "fn"]  # an answer that never calls fn syncs before nothing
-        synced_first = "sync" in events and events.index("sync") < events.index("fn")
-        starts_after &= synced_first and seconds < WORK_S + BACKLOG_S / 2
+        # only a clock that waits for fn's work can show whether it left the backlog out
+        starts_after &= 0.9 * WORK_S <= seconds < WORK_S + BACKLOG_S / 2
     report.expect(stops_after, t("exercises.gpus.clock_stops", first=kinds[0], second=kinds[1]),
                   plural("exercises.gpus.sync_after_never", len(never_synced),
-                         functions=join(never_synced)) if never_synced
+                         kinds=join(never_synced)) if never_synced
                   else t("exercises.gpus.sync_after"))
     report.expect(starts_after, t("exercises.gpus.backlog_left_out"),
                   t("exercises.gpus.sync_before"))
     return report
+
+
+def _explain_accelerator_on_cpu(report: CheckReport) -> None:
+    """Add a hint to a CPU run that failed in ``torch.accelerator.synchronize(cpu)``."""
+    ok, text = report.points[-1]
+    if not ok and "Accelerator expected" in text:  # code
+        report.points[-1] = (False, t("exercises.report.with_hint", what=text,
+                                      hint=t("exercises.gpus.accelerator_refuses_cpu")))

@@ -7,19 +7,28 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from ..core.introspection import count_parameters, count_tensors, trace_forward
+from ..core.introspection import count_parameters, count_tensors, module_paths, trace_forward
 from ..text import plural, t
 from . import CheckReport
 
 
-def check_registration(model_class: type[nn.Module], in_features: int = 20) -> CheckReport:
+def check_registration(model_class: type[nn.Module], in_features: int = 20,
+                       out_features: int = 10) -> CheckReport:
     """Check that a model registers every layer its ``forward`` calls.
 
-    ``model_class()`` must build a model taking ``(batch, in_features)`` inputs.
-    The check traces one forward pass: every module called must be registered,
-    so ``parameters()``, ``state_dict()`` and ``.to()`` all reach it.
+    ``model_class()`` must build a model taking ``(batch, in_features)`` inputs
+    and returning ``(batch, out_features)`` outputs. The check traces one
+    forward pass: every module called must be registered, so ``parameters()``,
+    ``state_dict()`` and ``.to()`` all reach it.
     """
-    report = CheckReport(f"check_registration({getattr(model_class, '__name__', model_class)})")
+    name = (f"{type(model_class).__name__}()" if isinstance(model_class, nn.Module)
+            else getattr(model_class, "__name__", model_class))
+    report = CheckReport(f"check_registration({name})")
+    if isinstance(model_class, nn.Module):  # an instance where the class was asked for
+        report.expect(False, t("exercises.layers_and_modules.builds_module"),
+                      t("exercises.layers_and_modules.instance_given",
+                        name=type(model_class).__name__))
+        return report
     net = report.attempt(t("exercises.layers_and_modules.building_model"), model_class)
     if net is None or not report.expect(isinstance(net, nn.Module),
                                         t("exercises.layers_and_modules.builds_module"),
@@ -32,21 +41,36 @@ def check_registration(model_class: type[nn.Module], in_features: int = 20) -> C
                          t("exercises.layers_and_modules.forward_raised",
                            error=trace.error_text)):
         return report
+    shape = (2, out_features)
+    if trace.output is None:
+        report.expect(False, t("exercises.report.returned_none", what="forward"))
+    else:
+        out = trace.output
+        report.expect(isinstance(out, torch.Tensor) and tuple(out.shape) == shape,
+                      t("exercises.layers_and_modules.returns_shape", shape=shape),
+                      t("exercises.layers_and_modules.got",
+                        value=tuple(out.shape) if isinstance(out, torch.Tensor)
+                        else type(out).__name__))
     hidden = sorted({c.type_name for c in trace.calls if not c.registered})
     report.expect(not hidden, t("exercises.layers_and_modules.all_registered"),
                   plural("exercises.layers_and_modules.not_registered", len(hidden),
                          modules=t("list.separator").join(hidden)))
-    used = count_tensors(_used_parameters(net, X)).known
-    registered = count_parameters(net).known
-    report.expect(registered == used > 0,
-                  t("exercises.layers_and_modules.holds_used", count=used),
-                  t("exercises.layers_and_modules.holds", count=registered))
+    used = _used_parameters(net, X)
+    registered = {id(p) for p in net.parameters()}
+    missing = [p for p in used if id(p) not in registered]
+    used_count = count_tensors(used).known
+    report.expect(bool(used) and not missing,
+                  t("exercises.layers_and_modules.holds_used", count=used_count),
+                  t("exercises.layers_and_modules.misses_used",
+                    missing=count_tensors(missing).known, count=used_count) if used
+                  else t("exercises.layers_and_modules.uses_none"))
     report.expect(len(net.state_dict()) > 0,
                   t("exercises.layers_and_modules.state_dict_entries"),
                   t("exercises.layers_and_modules.state_dict_empty"))
-    converted = report.attempt(t("exercises.layers_and_modules.to_float64"),
-                               lambda: net.to(torch.float64)(X.double()))
-    if converted is not None:
+    failures = len(report.points)
+    report.attempt(t("exercises.layers_and_modules.to_float64"),
+                   lambda: net.to(torch.float64)(X.double()), returns=False)
+    if len(report.points) == failures:  # it ran: every layer took float64
         report.expect(True, t("exercises.layers_and_modules.to_converts"))
     return report
 
@@ -82,29 +106,34 @@ def check_parallel(parallel_class: type[nn.Module]) -> CheckReport:
     model = report.attempt("Parallel(net1, net2)", lambda: parallel_class(net1, net2))
     if model is None:
         return report
-    Y = report.attempt("forward", lambda: model(X))
-    if Y is None:
+    if not report.expect(isinstance(model, nn.Module),
+                         t("exercises.layers_and_modules.builds_module"),
+                         t("exercises.layers_and_modules.got", value=type(model).__name__)):
         return report
+    Y = report.attempt("forward", lambda: model(X))
     expected = torch.cat([net1(X), net2(X)], dim=1)
-    if report.expect(isinstance(Y, torch.Tensor) and Y.shape == expected.shape,
-                     t("exercises.layers_and_modules.parallel_shape", batch=2, first=3, second=5,
-                       shape=tuple(expected.shape)),
-                     t("exercises.layers_and_modules.got",
-                       value=tuple(Y.shape) if isinstance(Y, torch.Tensor) else type(Y))):
+    if Y is not None and report.expect(
+            isinstance(Y, torch.Tensor) and Y.shape == expected.shape,
+            t("exercises.layers_and_modules.parallel_shape", batch=2, first=3, second=5,
+              shape=tuple(expected.shape)),
+            t("exercises.layers_and_modules.got",
+              value=tuple(Y.shape) if isinstance(Y, torch.Tensor) else type(Y).__name__)):
         report.expect(torch.allclose(Y, expected),
                       t("exercises.layers_and_modules.parallel_values"),
                       t("exercises.layers_and_modules.parallel_values_differ"))
-    report.expect(count_parameters(model).known == 15 + 25,
+    count = count_parameters(model).known
+    report.expect(count == 15 + 25,
                   t("exercises.layers_and_modules.parallel_registered", count=15 + 25),
-                  t("exercises.layers_and_modules.parameters_hold",
-                    count=count_parameters(model).known))
+                  t("exercises.layers_and_modules.parameters_hold", count=count))
     if isinstance(Y, torch.Tensor) and report.expect(
             Y.requires_grad, t("exercises.layers_and_modules.in_graph"),
             t("exercises.layers_and_modules.detached")):
         Y.sum().backward()
-        report.expect(net1.weight.grad is not None and net2[0].weight.grad is not None,
-                      t("exercises.layers_and_modules.gradients_reach_both"),
-                      t("exercises.layers_and_modules.one_without_gradient"))
+        without = [name for name, weight in (("net1", net1.weight), ("net2", net2[0].weight))
+                   if weight.grad is None]
+        report.expect(not without, t("exercises.layers_and_modules.gradients_reach_both"),
+                      plural("exercises.layers_and_modules.without_gradient", len(without),
+                             nets=t("list.separator").join(without)))
     return report
 
 
@@ -130,15 +159,27 @@ def check_stack(stack: Callable[[Callable[[], nn.Module], int], nn.Module]) -> C
                          t("exercises.layers_and_modules.got", value=type(net).__name__)):
         return report
     Y = report.attempt("forward", lambda: net(torch.rand(2, 8)))
-    shape = tuple(Y.shape) if isinstance(Y, torch.Tensor) else type(Y).__name__
-    report.expect(shape == (2, 8),
-                  t("exercises.layers_and_modules.stack_shape", shape_in=(2, 8), shape_out=(2, 8)),
-                  t("exercises.layers_and_modules.got", value=shape))
+    if Y is not None:
+        shape = tuple(Y.shape) if isinstance(Y, torch.Tensor) else type(Y).__name__
+        report.expect(shape == (2, 8),
+                      t("exercises.layers_and_modules.stack_shape", shape_in=(2, 8),
+                        shape_out=(2, 8)),
+                      t("exercises.layers_and_modules.got", value=shape))
     report.expect(len(made) == 3, t("exercises.layers_and_modules.calls_once_per_block"),
                   plural("exercises.layers_and_modules.called", len(made)))
-    report.expect(count_parameters(net).known == 3 * 72,
+    count = count_parameters(net).known
+    paths = module_paths(net)
+    held = [block for block in made if id(block) in paths]
+    shared = any(len(paths[id(block)]) > 1 for block in held)
+    if count == 0:
+        hint = t("exercises.layers_and_modules.stack_unregistered")
+    elif shared:
+        hint = t("exercises.layers_and_modules.stack_shared", count=count)
+    elif count == 72 * len(held):
+        hint = plural("exercises.layers_and_modules.stack_blocks", len(held), total=count)
+    else:
+        hint = t("exercises.layers_and_modules.stack_holds", count=count)
+    report.expect(count == 3 * 72 and len(held) == 3 and not shared,
                   t("exercises.layers_and_modules.stack_count", blocks=3, per_block=72,
-                    total=3 * 72),
-                  t("exercises.layers_and_modules.stack_shared",
-                    count=count_parameters(net).known))
+                    total=3 * 72), hint)
     return report

@@ -20,14 +20,23 @@ def _short(error: BaseException) -> str:
     return f"{type(error).__name__}: {first}" if first else type(error).__name__
 
 
+#: What :func:`_attempt` returns when the reader's code raised (None means it returned None).
+RAISED = object()
+
+
 def _attempt(report: CheckReport, what: str, action: Callable[[], object]) -> object:
-    """Run ``action``; if it raises, record a miss with the error's first sentence."""
+    """Run ``action`` and return its result, after recording a miss if there is none: the
+    error's first sentence if it raised (then return ``RAISED``), a forgotten ``return``
+    if it returned None (then return None)."""
     try:
-        return action()
+        result = action()
     except Exception as error:  # the reader's code failed: report it, do not raise
         report.expect(False, t("exercises.lazy_initialization.raised", what=what,
                                error=_short(error)))
-        return None
+        return RAISED
+    if result is None:
+        report.expect(False, t("exercises.lazy_initialization.returned_none", what=what))
+    return result
 
 
 def _name(thing: object) -> str:
@@ -46,10 +55,9 @@ def check_first_layer_fixed(make_net: Callable[[], nn.Module], known_before: int
     """
     report = CheckReport(f"check_first_layer_fixed({_name(make_net)})")
     net = _attempt(report, "make_net()", make_net)
-    if net is None or not report.expect(isinstance(net, nn.Module),
-                                        t("exercises.lazy_initialization.builds_module"),
-                                        t("exercises.lazy_initialization.got",
-                                          value=type(net).__name__)):
+    if net is None or net is RAISED or not report.expect(
+            isinstance(net, nn.Module), t("exercises.lazy_initialization.builds_module"),
+            t("exercises.lazy_initialization.got", value=type(net).__name__)):
         return report
     assert isinstance(net, nn.Module)
     layers = [m for m in net.modules() if list(m.parameters(recurse=False))]
@@ -78,6 +86,8 @@ def check_first_layer_fixed(make_net: Callable[[], nn.Module], known_before: int
                   "exercises.lazy_initialization.count_before",
                   "exercises.lazy_initialization.count_before_wrong",
                   t("exercises.lazy_initialization.only_fixed_layers" if intended
+                    else "exercises.lazy_initialization.fits_intended"
+                    if _same_number(known_before, INTENDED_BEFORE)
                     else "exercises.lazy_initialization.recount"))
     _expect_count(report, "known_after", known_after, result.num_parameters,
                   "exercises.lazy_initialization.count_after",
@@ -86,14 +96,30 @@ def check_first_layer_fixed(make_net: Callable[[], nn.Module], known_before: int
     return report
 
 
+#: The counts of the network exercise 1 asks for, Linear(20, 64) then lazy layers of 32 and 10.
+INTENDED_BEFORE = 20 * 64 + 64
+INTENDED_AFTER = INTENDED_BEFORE + (64 + 1) * 32 + (32 + 1) * 10
+
+
+def _same_number(said: object, count: int) -> bool:
+    """True if ``said`` is the whole number ``count`` (an int, or a float such as 1344.0)."""
+    return isinstance(said, (int, float)) and not isinstance(said, bool) and said == count
+
+
 def _expect_count(report: CheckReport, name: str, said: object, actual: int, right: str,
                   wrong: str, hint: str) -> bool:
     """Compare a predicted parameter count with the count of the network the reader built;
     ``right`` and ``wrong`` are the ids of the texts for a right and a wrong prediction."""
-    if said == actual:
+    if _same_number(said, actual):
         return report.expect(True, t(right, name=name, count=actual))
+    if said is None:
+        return report.expect(False, t(wrong, name=name, said="None",
+                                      hint=t("exercises.lazy_initialization.write_prediction")))
+    if not isinstance(said, (int, float)) or isinstance(said, bool):
+        return report.expect(False, t(wrong, name=name, said=repr(said),
+                                      hint=t("exercises.lazy_initialization.give_int")))
     said_text = f"{said:,}" if type(said) is int else repr(said)
-    return report.expect(False, t(wrong, name=name, count=actual, said=said_text, hint=hint))
+    return report.expect(False, t(wrong, name=name, said=said_text, hint=hint))
 
 
 def check_mismatch(layer: str, expects: int, gets: int, fixed: nn.Module) -> CheckReport:
@@ -109,20 +135,35 @@ def check_mismatch(layer: str, expects: int, gets: int, fixed: nn.Module) -> Che
     report = CheckReport("check_mismatch")
     broken = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(32, 10))
     found = dry_run(broken, 20)
-    report.expect(layer == found.failed_layer,
-                  t("exercises.lazy_initialization.raising_layer", layer=found.failed_layer),
-                  t("exercises.lazy_initialization.follow_widths", said=layer))
-    report.expect(expects == 32, t("exercises.lazy_initialization.expects", count=32),
-                  t("exercises.lazy_initialization.you_said", said=expects))
-    report.expect(gets == 64, t("exercises.lazy_initialization.gets", count=64, layer="0"),
-                  t("exercises.lazy_initialization.you_said", said=gets))
+    # A name given as an int (2 for "2") names the same layer: named_modules() spells it "2".
+    name = str(layer) if isinstance(layer, int) and not isinstance(layer, bool) else layer
+    diagnosed = (name == found.failed_layer and _same_number(expects, 32)
+                 and _same_number(gets, 64))
+    if name == found.failed_layer:
+        report.expect(True, t("exercises.lazy_initialization.raising_layer",
+                              layer=found.failed_layer))
+    else:
+        report.expect(False, t("exercises.lazy_initialization.raising_layer_asked"),
+                      t("exercises.lazy_initialization.follow_widths", said=layer))
+    for said, count, key in ((expects, 32, "expects"), (gets, 64, "gets")):
+        if _same_number(said, count):
+            report.expect(True, t(f"exercises.lazy_initialization.{key}", count=count))
+        else:
+            report.expect(False, t(f"exercises.lazy_initialization.{key}_asked"),
+                          t("exercises.lazy_initialization.you_said", said=said)
+                          if isinstance(said, (int, float)) and not isinstance(said, bool)
+                          else t("exercises.lazy_initialization.said_not_number", said=said))
     if not report.expect(isinstance(fixed, nn.Module),
                          t("exercises.lazy_initialization.fixed_module"),
                          t("exercises.lazy_initialization.got", value=type(fixed).__name__)):
         return report
     result = dry_run(fixed, 20)
+    # PyTorch's error names the layer and both widths: the diagnosis's answer, so before the
+    # diagnosis is right, an error where the original network fails is not quoted
+    same_failure = not diagnosed and result.failed_layer == found.failed_layer
     if not report.expect(result.ok, t("exercises.lazy_initialization.fixed_runs", count=20),
-                         result.error or ""):
+                         t("exercises.lazy_initialization.fails_like_original") if same_failure
+                         else result.error or ""):
         return report
     report.expect(result.output_shape == (2, 10),
                   t("exercises.lazy_initialization.fixed_outputs", count=10),
@@ -151,6 +192,31 @@ def _materialize_cases() -> list[tuple[str, Callable[[], nn.Module], tuple[int, 
     ]
 
 
+def _count_hint(count: object, expected: int, make: Callable[[], nn.Module],
+                shape: tuple[int, ...]) -> str:
+    """Why a returned count is not the parameter count: its type, or a known slip."""
+    got = t("exercises.lazy_initialization.got_repr", value=count)
+    if isinstance(count, torch.Tensor) and count.numel() == 1 and count.item() == expected:
+        return t("exercises.lazy_initialization.tensor_not_int", got=got)
+    if isinstance(count, float) and count == expected:
+        return t("exercises.lazy_initialization.float_not_int", got=got)
+    if type(count) is int and count == _unbatched_count(make, shape):
+        return t("exercises.lazy_initialization.no_batch_dimension", got=got)
+    return got
+
+
+def _unbatched_count(make: Callable[[], nn.Module], shape: tuple[int, ...]) -> int | None:
+    """The count after a dry run on one sample without its batch dimension, if that runs."""
+    net = make()
+    try:
+        with torch.no_grad():
+            net(torch.zeros(*shape))
+    except Exception:  # the unbatched input does not fit: not this slip
+        return None
+    counted = count_parameters(net)
+    return None if counted.uninitialized else counted.known
+
+
 def check_materialize(materialize: Callable[[nn.Module, tuple[int, ...]], int]) -> CheckReport:
     """Check ``materialize(net, input_shape)``: give every lazy layer its shape, count.
 
@@ -166,7 +232,7 @@ def check_materialize(materialize: Callable[[nn.Module, tuple[int, ...]], int]) 
             net = make()
             count = _attempt(report, f"materialize({label}, {shape})",
                              lambda net=net, shape=shape: materialize(net, shape))
-            if count is None:
+            if count is RAISED:  # _attempt recorded the error
                 continue
             left = count_parameters(net).uninitialized
             lazy = sorted({type(m).__name__ for m in net.modules() if "Lazy" in type(m).__name__})
@@ -175,14 +241,19 @@ def check_materialize(materialize: Callable[[nn.Module, tuple[int, ...]], int]) 
                           t("exercises.lazy_initialization.uninitialized", count=left) if left
                           else t("exercises.lazy_initialization.still_lazy",
                                  types=t("list.separator").join(lazy)))
-            report.expect(type(count) is int and count == expected,
-                          t("exercises.lazy_initialization.returns_count", label=label,
-                            shape=shape, count=expected),
-                          t("exercises.lazy_initialization.got_repr", value=count))
+            if count is None:  # _attempt recorded the forgotten return
+                continue
+            if type(count) is int and count == expected:
+                report.expect(True, t("exercises.lazy_initialization.returns_count",
+                                      label=label, shape=shape, count=expected))
+            else:
+                report.expect(False, t("exercises.lazy_initialization.returns_count_asked",
+                                       label=label, shape=shape),
+                              _count_hint(count, expected, make, shape))
     net = nn.Sequential(nn.LazyLinear(3))
     again = _attempt(report, t("exercises.lazy_initialization.called_twice"),
                      lambda: (materialize(net, (4,)), materialize(net, (4,)))[1])
-    if again is not None:
+    if again is not None and again is not RAISED:
         report.expect(again == 15, t("exercises.lazy_initialization.same_count_again"),
                       t("exercises.lazy_initialization.got_repr", value=again))
     return report

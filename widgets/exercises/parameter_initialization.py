@@ -17,6 +17,30 @@ def _name(thing: object) -> str:
     return getattr(thing, "__name__", repr(thing))
 
 
+def _is_function(report: CheckReport, init_fn: object) -> bool:
+    """Record a miss unless ``init_fn`` can be called (None: a factory forgot ``return``)."""
+    if callable(init_fn):
+        return True
+    return report.expect(False, t("exercises.parameter_initialization.is_function"),
+                         t("exercises.parameter_initialization.got_none" if init_fn is None
+                           else "exercises.parameter_initialization.got",
+                           value=type(init_fn).__name__))
+
+
+def _apply(report: CheckReport, what: str, net: nn.Module, init_fn: Callable) -> bool:
+    """``net.apply(init_fn)``; False after recording the error if it raised. An error about
+    None points to a helper of the reader's that forgot its ``return``."""
+    failures = len(report.points)
+    report.attempt(what, lambda: net.apply(init_fn))
+    if len(report.points) == failures:
+        return True
+    _, text = report.points[-1]
+    if "NoneType" in text:  # code
+        report.points[-1] = (False, t("exercises.report.with_hint", what=text,
+                                      hint=t("exercises.parameter_initialization.none_used")))
+    return False
+
+
 def _lazy_test_net() -> tuple[nn.Sequential, set[str]]:
     """Three linear layers, two of them lazy, one nested, after a dry run on 16 inputs."""
     net = nn.Sequential(nn.LazyLinear(256), nn.ReLU(), nn.Linear(256, 16),
@@ -34,11 +58,13 @@ def check_xavier_init(init_fn: Callable[[nn.Module], object]) -> CheckReport:
     ``nn.init.xavier_uniform_`` draws them) and zero biases.
     """
     report = CheckReport(f"check_xavier_init({_name(init_fn)})")
+    if not _is_function(report, init_fn):
+        return report
     with torch.random.fork_rng(devices=[]):  # the reader's random state is left alone
         torch.manual_seed(0)
         net, lazy = _lazy_test_net()
         before = {name: p.detach().clone() for name, p in net.named_parameters()}
-        if report.attempt("net.apply(init_fn)", lambda: net.apply(init_fn)) is None:
+        if not _apply(report, "net.apply(init_fn)", net, init_fn):
             return report
     for name, module in net.named_modules():
         if not isinstance(module, nn.Linear):
@@ -56,9 +82,8 @@ def check_xavier_init(init_fn: Callable[[nn.Module], object]) -> CheckReport:
         beyond = largest > bound * (1 + 1e-6)
         report.expect(not beyond and largest > 0.9 * bound,
                       t("exercises.parameter_initialization.xavier_range", what=what,
-                        bound=bound, fan_in=fan_in, fan_out=fan_out),
-                      t("exercises.parameter_initialization.beyond_bound" if beyond
-                        else "exercises.parameter_initialization.reach", largest=largest))
+                        fan_in=fan_in, fan_out=fan_out),
+                      _range_hint(largest, std, bound))
         report.expect(abs(std - bound / math.sqrt(3)) < 0.1 * bound / math.sqrt(3),
                       t("exercises.parameter_initialization.xavier_std", what=what,
                         std=bound / math.sqrt(3)),
@@ -68,6 +93,20 @@ def check_xavier_init(init_fn: Callable[[nn.Module], object]) -> CheckReport:
                       t("exercises.parameter_initialization.biases_zero", what=what),
                       t("exercises.parameter_initialization.zero_biases"))
     return report
+
+
+def _range_hint(largest: float, std: float, bound: float) -> str:
+    """Why weights miss Xavier's uniform range ±bound: their shape, then their width.
+
+    A uniform draw on ±a has std a/√3, so its largest value is about √3 ≈ 1.73
+    std; a normal draw of thousands of values reaches 3.5 std or more.
+    """
+    uniform = std > 0 and largest / std < 2.2
+    if not uniform:
+        return t("exercises.parameter_initialization.not_uniform", largest=largest, bound=bound)
+    return t("exercises.parameter_initialization.uniform_too_wide" if largest > bound
+             else "exercises.parameter_initialization.uniform_too_narrow",
+             largest=largest, factor=largest / bound)
 
 
 #: The stack of exercise 2: the explorer's depth and activation at width 1024 (the chapter
@@ -116,6 +155,23 @@ def check_tanh_scale(scale: float) -> CheckReport:
     return report
 
 
+def _he_hint(std: float, fan_in: int, fan_out: int) -> str:
+    """What a weight std that is not He's √(2/fan_in) looks like: a known slip, or the gap."""
+    def near(value: float) -> bool:
+        return abs(std - value) < 0.07 * value
+
+    target = math.sqrt(2 / fan_in)
+    if near(math.sqrt(1 / fan_in)):
+        key = "exercises.parameter_initialization.he_std_lecun"
+    elif near(2 / fan_in):
+        key = "exercises.parameter_initialization.he_std_no_root"
+    elif fan_out != fan_in and near(math.sqrt(2 / fan_out)):
+        key = "exercises.parameter_initialization.he_std_fan_out"
+    else:
+        key = "exercises.parameter_initialization.he_std_wrong"
+    return t(key, fan_in=fan_in, fan_out=fan_out, target=target, std=std)
+
+
 def check_he_init(init_fn: Callable[[nn.Module], object]) -> CheckReport:
     """Check a hand-written He (Kaiming) initializer for ``net.apply``.
 
@@ -125,15 +181,18 @@ def check_he_init(init_fn: Callable[[nn.Module], object]) -> CheckReport:
     a factor of 10 of layer 1's.
     """
     report = CheckReport(f"check_he_init({_name(init_fn)})")
+    if not _is_function(report, init_fn):
+        return report
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         net = nn.Sequential(nn.LazyLinear(512), nn.ReLU(), nn.Linear(512, 64), nn.ReLU(),
                             nn.Sequential(nn.LazyLinear(32)))
         net(torch.rand(2, 16))  # the dry run
-        if report.attempt("net.apply(init_fn)", lambda: net.apply(init_fn)) is None:
+        before = {name: p.detach().clone() for name, p in net.named_parameters()}
+        if not _apply(report, "net.apply(init_fn)", net, init_fn):
             return report
         deep = nn.Sequential(*[m for _ in range(30) for m in (nn.Linear(128, 128), nn.ReLU())])
-        if report.attempt("deep.apply(init_fn)", lambda: deep.apply(init_fn)) is None:
+        if not _apply(report, "deep.apply(init_fn)", deep, init_fn):
             return report
         X = torch.randn(256, 128)
     for name, module in net.named_modules():
@@ -144,14 +203,13 @@ def check_he_init(init_fn: Callable[[nn.Module], object]) -> CheckReport:
         target = math.sqrt(2 / fan_in)
         std = weight.std().item()
         what = t("exercises.parameter_initialization.layer", name=name)
-        if abs(std - target) < 0.07 * target:
-            report.expect(True, t("exercises.parameter_initialization.he_std", what=what,
-                                  fan_in=fan_in, target=target))
-        else:
-            lecun = abs(std * math.sqrt(2) - target) < 0.07 * target  # √(1/fan_in)
-            report.expect(False, t("exercises.parameter_initialization.he_std_lecun" if lecun
-                                   else "exercises.parameter_initialization.he_std_wrong",
-                                   what=what, fan_in=fan_in, target=target, std=std))
+        if not report.expect(not torch.equal(weight, before[f"{name}.weight"]),
+                             t("exercises.parameter_initialization.new_weights", what=what),
+                             t("exercises.parameter_initialization.default_weights")):
+            continue
+        report.expect(abs(std - target) < 0.07 * target,
+                      t("exercises.parameter_initialization.he_std", what=what),
+                      _he_hint(std, fan_in, module.out_features))
         tails = (weight.abs() > 2 * std).double().mean().item()
         report.expect(0.02 < tails < 0.08,
                       t("exercises.parameter_initialization.normal_weights", what=what),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 
 import torch
@@ -29,8 +30,12 @@ def _name(thing: object) -> str:
     return getattr(thing, "__name__", type(thing).__name__)
 
 
-def _percent(share: float) -> str:
-    return f"{share:.0%}"
+def _percent(share: float, below: float | None = None) -> str:
+    """A share in whole percent; one under ``below`` that would round up to it or beyond
+    gets a decimal, rounded down, so that it does not read as reaching it (0.948, "94.8%")."""
+    if below is None or share >= below or round(share * 100) < round(below * 100):
+        return f"{share:.0%}"
+    return f"{math.floor(share * 1000 + 1e-9) / 10:.1f}%"
 
 
 def _count_parameters(net: nn.Module) -> int:
@@ -113,20 +118,22 @@ def check_spiral_budget(settings: Mapping[str, object], num_epochs: int,
     if test_accuracy >= min_accuracy:
         hint = ""
     elif train_accuracy >= min_accuracy:
-        hint = t("exercises.playground.overfits", train=_percent(train_accuracy),
-                 test=_percent(test_accuracy))
+        hint = t("exercises.playground.overfits", train=_percent(train_accuracy, min_accuracy),
+                 test=_percent(test_accuracy, min_accuracy))
     else:
-        tries = [t("exercises.playground.try_features"), t("exercises.playground.try_activation")]
+        periodic = {"sin(x1)", "sin(x2)"}
+        tries = [] if periodic <= set(chosen.features) else [t("exercises.playground.try_features")]
+        tries.append(t("exercises.playground.try_activation"))
         if chosen.optimizer != "adam":
             tries.append(t("exercises.playground.try_adam"))
         tries.append(t("exercises.playground.try_learning_rate"))
-        hint = t("exercises.playground.underfits", train=_percent(train_accuracy),
-                 test=_percent(test_accuracy), count=epochs,
+        hint = t("exercises.playground.underfits", train=_percent(train_accuracy, min_accuracy),
+                 test=_percent(test_accuracy, min_accuracy), count=epochs,
                  tries=t("exercises.playground.either",
                          head=t("list.separator").join(tries[:-1]), last=tries[-1]))
     report.expect(not hint, t("exercises.playground.reaches_within",
                               accuracy=_percent(min_accuracy), count=epochs,
-                              got=_percent(test_accuracy)), hint)
+                              got=_percent(test_accuracy, min_accuracy)), hint)
     return report
 
 
@@ -204,6 +211,7 @@ def check_l2_epoch(train_epoch: Callable[..., object], rate: float = 0.1,
                                  f"rate={rate!r})"),
                           lambda: _epochs_with(train_epoch, settings, num_epochs, rate))
     if mine is None:
+        _hint_none(report, "exercises.playground.helper_returned_none")
         return report
     if not report.expect(not _unchanged(mine, start), t("exercises.playground.l2_trains"),
                          t("exercises.playground.l2_unchanged")):
@@ -235,6 +243,13 @@ def _diagnose(mine: list[torch.Tensor], playground: list[torch.Tensor],
     gap = (max((a - b).abs().max().item() for a, b in zip(mine, playground))
            if _same_shapes(mine, playground) else float("nan"))
     return t("exercises.playground.differ_by", gap=gap)
+
+
+def _hint_none(report: CheckReport, hint: str) -> None:
+    """Add ``hint`` to the last point if it is an error about a None where a value was due."""
+    ok, text = report.points[-1] if report.points else (True, "")
+    if not ok and ("NoneType" in text or "got None" in text):  # code
+        report.points[-1] = (False, t("exercises.report.with_hint", what=text, hint=t(hint)))
 
 
 def _same_shapes(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
@@ -280,6 +295,7 @@ def check_xor_layer(factory: Callable[..., nn.Module], num_epochs: int = 20,
         layer = report.attempt(t("exercises.playground.registering"),
                                lambda: register_layer(EXERCISE_LAYER, factory))
         if layer is None:
+            _hint_none(report, "exercises.playground.forward_returned_none")
             return report
         report.expect(True, t("exercises.playground.accepted"))
         with torch.random.fork_rng(devices=[]):
@@ -317,10 +333,10 @@ def check_xor_layer(factory: Callable[..., nn.Module], num_epochs: int = 20,
         report.expect(result.test_accuracy >= min_accuracy,
                       t("exercises.playground.xor_reaches", dataset=dataset,
                         accuracy=_percent(min_accuracy), count=num_epochs,
-                        got=_percent(result.test_accuracy)),
+                        got=_percent(result.test_accuracy, min_accuracy)),
                       t("exercises.playground.xor_not_separated",
-                        train=_percent(result.train_accuracy),
-                        test=_percent(result.test_accuracy)))
+                        train=_percent(result.train_accuracy, min_accuracy),
+                        test=_percent(result.test_accuracy, min_accuracy)))
         return report
     finally:
         if EXERCISE_LAYER in registered_layers():

@@ -1,0 +1,784 @@
+"""Every exercise check of chapters 01, 02 and 05 against answers a reader might write.
+
+For each check: at least three correct answers written in different ways, which
+must pass, and at least three plausible wrong ones (among them a forgotten
+``return`` and one that raises), which must fail with a message naming the
+mistake. Every report must have at least one point: a check never stops silently.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+import pytest
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from widgets.exercises import CheckReport
+from widgets.exercises.custom_layers import check_fourier_half, check_tensor_reduction
+from widgets.exercises.layers_and_modules import check_parallel, check_registration, check_stack
+from widgets.exercises.parameter_management import (
+    check_parameter_shapes,
+    check_tied_mlp,
+    check_unique_count,
+)
+
+
+def _verdict(report: CheckReport, passed: bool, *words: str) -> None:
+    text = repr(report)
+    assert report.points, text  # never an empty report
+    assert report.passed is passed, text
+    for word in words:
+        assert word in text, (word, text)
+
+
+# -- the report itself ---------------------------------------------------------------
+
+
+def test_attempt_tells_raised_from_returned_none_from_a_value() -> None:
+    report = CheckReport("demo")
+    assert report.attempt("f()", lambda: 1 / 0) is None
+    assert report.attempt("g()", lambda: None) is None
+    assert report.attempt("h()", lambda: 0) == 0
+    assert report.attempt("x.backward()", lambda: None, returns=False) is None
+    assert repr(report) == ("demo: 2 checks not met yet, 0 hold so far\n"
+                            "  ✗ f() raised ZeroDivisionError: division by zero\n"
+                            "  ✗ g() returned None: did you forget `return`?")
+    assert not report.passed
+
+
+def test_an_empty_report_says_the_check_stopped() -> None:
+    report = CheckReport("demo")
+    assert not report.passed
+    assert repr(report) == "demo: the check stopped before its first point"
+
+
+# -- chapter 01, exercise 1: check_registration ----------------------------------------
+
+
+class ModuleListMLP(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(20, 256), nn.ReLU(), nn.Linear(256, 10)])
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers:
+            X = layer(X)
+        return X
+
+
+class SequentialAttribute(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 10))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers:
+            X = layer(X)
+        return X
+
+
+class AddModuleLoop(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        for i, layer in enumerate([nn.Linear(20, 32), nn.ReLU(), nn.Linear(32, 10)]):
+            self.add_module(f"layer{i}", layer)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        for layer in self._modules.values():
+            X = layer(X)
+        return X
+
+
+class ModuleDictMLP(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = nn.ModuleDict({"hidden": nn.Linear(20, 16), "act": nn.ReLU(),
+                                     "out": nn.Linear(16, 10)})
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers.values():
+            X = layer(X)
+        return X
+
+
+class PlainList(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = [nn.Linear(20, 256), nn.ReLU(), nn.Linear(256, 10)]
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers:
+            X = layer(X)
+        return X
+
+
+class NoReturn(ModuleListMLP):
+    def forward(self, X: torch.Tensor) -> None:  # type: ignore[override]
+        for layer in self.layers:
+            X = layer(X)
+
+
+class Copies(ModuleListMLP):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        for layer in copy.deepcopy(list(self.layers)):
+            X = layer(X)
+        return X
+
+
+class NoSuperInit(nn.Module):
+    def __init__(self) -> None:
+        self.layers = nn.ModuleList([nn.Linear(20, 10)])
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.layers[0](X)
+
+
+class WrongWidth(ModuleListMLP):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(20, 256), nn.ReLU(), nn.Linear(256, 3)])
+
+
+class SkipsLayers(ModuleListMLP):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X[:, :10]
+
+
+class TupleLayers(PlainList):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = tuple(self.layers)
+
+
+@pytest.mark.parametrize("model_class", [ModuleListMLP, SequentialAttribute, AddModuleLoop,
+                                         ModuleDictMLP])
+def test_registration_accepts(model_class: type[nn.Module]) -> None:
+    _verdict(check_registration(model_class), True, "checks pass", ".to() converts every layer",
+             "forward returns a tensor of shape (2, 10)")
+
+
+@pytest.mark.parametrize(("model_class", "words"), [
+    (PlainList, ["ran but are not registered (kept in a plain list?)",
+                 "state_dict() has an entry for each weight: it is empty"]),
+    (TupleLayers, ["ran but are not registered"]),
+    (NoReturn, ["forward returned None: did you forget `return`?"]),
+    (Copies, ["ran but are not registered", "it lacks 7,946 of them: does forward call copies"]),
+    (NoSuperInit, ["building the model raised AttributeError",
+                   "cannot assign module before Module.__init__() call"]),
+    (WrongWidth, ["forward returns a tensor of shape (2, 10): got (2, 3)"]),
+    (SkipsLayers, ["forward used no layer with parameters"]),
+    (ModuleListMLP(), ["got a ModuleListMLP instance: pass the class itself"]),
+])
+def test_registration_rejects(model_class: type[nn.Module], words: list[str]) -> None:
+    report = check_registration(model_class)
+    _verdict(report, False, *words)
+    if model_class is Copies:  # the count is not claimed to hold for other tensors
+        assert "✓ parameters() holds" not in repr(report)
+
+
+def test_registration_never_passes_a_forward_without_return() -> None:
+    text = repr(check_registration(NoReturn))
+    assert "all" not in text.splitlines()[0]
+
+
+# -- chapter 01, exercise 2: check_parallel --------------------------------------------
+
+
+class Parallel(nn.Module):
+    def __init__(self, net1: nn.Module, net2: nn.Module) -> None:
+        super().__init__()
+        self.net1, self.net2 = net1, net2
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.net1(X), self.net2(X)], dim=1)
+
+
+class ParallelHstack(Parallel):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.hstack((self.net1(X), self.net2(X)))
+
+
+class ParallelModuleList(nn.Module):
+    def __init__(self, net1: nn.Module, net2: nn.Module) -> None:
+        super().__init__()
+        self.nets = nn.ModuleList([net1, net2])
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.cat([net(X) for net in self.nets], dim=-1)
+
+
+class ParallelAddModule(nn.Module):
+    def __init__(self, net1: nn.Module, net2: nn.Module) -> None:
+        super().__init__()
+        self.add_module("first", net1)
+        self.add_module("second", net2)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.concat(tuple(m(X) for m in self.children()), 1)
+
+
+class ParallelNoReturn(Parallel):
+    def forward(self, X: torch.Tensor) -> None:  # type: ignore[override]
+        torch.cat([self.net1(X), self.net2(X)], dim=1)
+
+
+class ParallelDim0(Parallel):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.net1(X), self.net2(X)], dim=0)
+
+
+class ParallelOnlyFirst(Parallel):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.net1(X)
+
+
+class ParallelSwapped(Parallel):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.net2(X), self.net1(X)], dim=1)
+
+
+class ParallelUnregistered(nn.Module):
+    def __init__(self, net1: nn.Module, net2: nn.Module) -> None:
+        super().__init__()
+        self.nets = [net1, net2]
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.cat([net(X) for net in self.nets], dim=1)
+
+
+class ParallelCopies(Parallel):
+    def __init__(self, net1: nn.Module, net2: nn.Module) -> None:
+        super().__init__(copy.deepcopy(net1), copy.deepcopy(net2))
+
+
+class ParallelTemplate(nn.Module):  # the chapter's first attempt
+    def __init__(self, net1: nn.Module, net2: nn.Module) -> None:
+        super().__init__()
+        raise NotImplementedError("store net1 and net2 so they are registered")
+
+
+class ParallelDetached(Parallel):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return super().forward(X)
+
+
+@pytest.mark.parametrize("parallel_class", [Parallel, ParallelHstack, ParallelModuleList,
+                                            ParallelAddModule])
+def test_parallel_accepts(parallel_class: type[nn.Module]) -> None:
+    _verdict(check_parallel(parallel_class), True, "all 6 checks pass", "gradients reach both")
+
+
+@pytest.mark.parametrize(("parallel_class", "words"), [
+    (ParallelNoReturn, ["forward returned None: did you forget `return`?",
+                        "✓ both nets' 40 parameters are registered"]),
+    (ParallelDim0, ["forward raised RuntimeError"]),
+    (ParallelOnlyFirst, ["output shape is (2, 3 + 5) = (2, 8): got (2, 3)"]),
+    (ParallelSwapped, ["the values differ from torch.cat([net1(X), net2(X)], dim=1)"]),
+    (ParallelUnregistered, ["both nets' 40 parameters are registered: parameters() holds 0"]),
+    (ParallelCopies, ["net1, net2 got no gradient: does Parallel run copies of them?"]),
+    (ParallelTemplate, ["Parallel(net1, net2) raised NotImplementedError"]),
+    (ParallelDetached, ["it is detached"]),
+])
+def test_parallel_rejects(parallel_class: type[nn.Module], words: list[str]) -> None:
+    _verdict(check_parallel(parallel_class), False, *words)
+
+
+# -- chapter 01, exercise 3: check_stack -----------------------------------------------
+
+
+def stack_list(make_block: Callable[[], nn.Module], num_blocks: int) -> nn.Module:
+    return nn.Sequential(*[make_block() for _ in range(num_blocks)])
+
+
+def stack_loop(make_block: Callable[[], nn.Module], num_blocks: int) -> nn.Module:
+    net = nn.Sequential()
+    for i in range(num_blocks):
+        net.add_module(f"block{i}", make_block())
+    return net
+
+
+def stack_module_list(make_block: Callable[[], nn.Module], num_blocks: int) -> nn.Module:
+    class Stack(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.blocks = nn.ModuleList(make_block() for _ in range(num_blocks))
+
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            for block in self.blocks:
+                X = block(X)
+            return X
+
+    return Stack()
+
+
+def stack_recursive(make_block: Callable[[], nn.Module], num_blocks: int) -> nn.Module:
+    if num_blocks == 1:
+        return make_block()
+    return nn.Sequential(make_block(), stack_recursive(make_block, num_blocks - 1))
+
+
+def stack_shared(make_block: Callable[[], nn.Module], num_blocks: int) -> nn.Module:
+    block = make_block()
+    return nn.Sequential(*[block] * num_blocks)
+
+
+def stack_no_return(make_block: Callable[[], nn.Module], num_blocks: int) -> None:
+    nn.Sequential(*[make_block() for _ in range(num_blocks)])
+
+
+def stack_off_by_one(make_block: Callable[[], nn.Module], num_blocks: int) -> nn.Module:
+    return nn.Sequential(*[make_block() for _ in range(1, num_blocks)])
+
+
+def stack_plain_list(make_block: Callable[[], nn.Module], num_blocks: int) -> nn.Module:
+    class Stack(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.blocks = [make_block() for _ in range(num_blocks)]
+
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            for block in self.blocks:
+                X = block(X)
+            return X
+
+    return Stack()
+
+
+def stack_raises(make_block: Callable[[], nn.Module], num_blocks: int) -> nn.Module:
+    return nn.Sequential(*make_block * num_blocks)  # type: ignore[operator]
+
+
+def stack_list_returned(make_block: Callable[[], nn.Module], num_blocks: int) -> list:
+    return [make_block() for _ in range(num_blocks)]
+
+
+@pytest.mark.parametrize("stack", [stack_list, stack_loop, stack_module_list, stack_recursive])
+def test_stack_accepts(stack: Callable) -> None:
+    _verdict(check_stack(stack), True, "all 4 checks pass", "one independent set per block")
+
+
+@pytest.mark.parametrize(("stack", "words"), [
+    (stack_shared, ["it was called once", "one block object sits at several positions"]),
+    (stack_no_return, ["stack(make_block, 3) returned None: did you forget `return`?"]),
+    (stack_off_by_one, ["it was called 2 times", "it holds 144, the parameters of 2 blocks"]),
+    (stack_plain_list, ["it holds 0: the blocks are not registered (kept in a plain list?)"]),
+    (stack_raises, ["stack(make_block, 3) raised TypeError"]),
+    (stack_list_returned, ["returns an nn.Module: got list"]),
+])
+def test_stack_rejects(stack: Callable, words: list[str]) -> None:
+    report = check_stack(stack)
+    _verdict(report, False, *words)
+    if stack in (stack_off_by_one, stack_plain_list):  # nothing is shared there
+        assert "shared" not in repr(report)
+
+
+# -- chapter 02, exercise 1: check_parameter_shapes ------------------------------------
+
+
+def shapes_comprehension(module: nn.Module) -> dict:
+    return {name: tuple(p.shape) for name, p in module.named_parameters()}
+
+
+def shapes_state_dict(module: nn.Module) -> dict:
+    return {name: tuple(value.shape) for name, value in module.state_dict().items()}
+
+
+def shapes_by_hand(module: nn.Module, prefix: str = "") -> dict:
+    found = {prefix + name: list(p.shape) for name, p in module.named_parameters(recurse=False)}
+    for name, child in module.named_children():
+        found.update(shapes_by_hand(child, f"{prefix}{name}."))
+    return found
+
+
+def shapes_size(module: nn.Module) -> dict:
+    return dict((name, p.size()) for name, p in module.named_parameters())
+
+
+def shapes_not_recursive(module: nn.Module) -> dict:
+    return {name: tuple(p.shape) for name, p in module.named_parameters(recurse=False)}
+
+
+def shapes_children(module: nn.Module) -> dict:
+    return {f"{child}.{name}": tuple(p.shape) for child, m in module.named_children()
+            for name, p in m.named_parameters(recurse=False)}
+
+
+def shapes_no_return(module: nn.Module) -> None:
+    {name: tuple(p.shape) for name, p in module.named_parameters()}
+
+
+def shapes_raises(module: nn.Module) -> dict:
+    return {name: tuple(p.shape) for name, p in module.parameters()}  # type: ignore[misc]
+
+
+def shapes_weights_only(module: nn.Module) -> dict:
+    return {name: tuple(p.shape) for name, p in module.named_parameters() if "weight" in name}
+
+
+def shapes_transposed(module: nn.Module) -> dict:
+    return {name: tuple(reversed(p.shape)) for name, p in module.named_parameters()}
+
+
+def shapes_list(module: nn.Module) -> list:
+    return [(name, tuple(p.shape)) for name, p in module.named_parameters()]
+
+
+def shapes_reversed(module: nn.Module) -> dict:
+    return dict(reversed(list(shapes_comprehension(module).items())))
+
+
+@pytest.mark.parametrize("parameter_shapes", [shapes_comprehension, shapes_state_dict,
+                                              shapes_by_hand, shapes_size])
+def test_parameter_shapes_accepts(parameter_shapes: Callable) -> None:
+    _verdict(check_parameter_shapes(parameter_shapes), True, "all 5 checks pass",
+             "names all 10 parameters")
+
+
+@pytest.mark.parametrize(("parameter_shapes", "words"), [
+    (shapes_not_recursive, ["missing 0.0.0.weight", "stop before the nested blocks"]),
+    (shapes_children, ["missing 0.0.0.weight", "stop before the nested blocks",
+                       "✓ every shape given is right"]),
+    (shapes_no_return, ["parameter_shapes(net) returned None: did you forget `return`?"]),
+    (shapes_raises, ["parameter_shapes(net) raised"]),
+    (shapes_weights_only, ["missing 0.0.0.bias"]),
+    (shapes_transposed, ["wrong for 0.0.0.weight"]),
+    (shapes_list, ["returns a dict: got list"]),
+    (shapes_reversed, ["the order differs"]),
+])
+def test_parameter_shapes_rejects(parameter_shapes: Callable, words: list[str]) -> None:
+    report = check_parameter_shapes(parameter_shapes)
+    _verdict(report, False, *words)
+    if parameter_shapes is shapes_weights_only:  # top-level biases are missing too
+        assert "nested blocks" not in repr(report)
+    if parameter_shapes is shapes_not_recursive:  # no name, so no shape was judged
+        assert "every shape given is right" not in repr(report)
+
+
+# -- chapter 02, exercise 2: check_tied_mlp --------------------------------------------
+
+
+def tied_shared_layer() -> nn.Sequential:
+    shared = nn.Linear(8, 8)
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), shared, nn.ReLU(), shared, nn.ReLU(),
+                         nn.Linear(8, 1))
+
+
+def tied_by_index() -> nn.Sequential:
+    layers: list[nn.Module] = [nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU()]
+    layers += [layers[2], nn.ReLU(), nn.Linear(8, 1)]
+    return nn.Sequential(*layers)
+
+
+def tied_both_tensors() -> nn.Sequential:
+    net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 8),
+                        nn.ReLU(), nn.Linear(8, 1))
+    net[4].weight, net[4].bias = net[2].weight, net[2].bias
+    return net
+
+
+def tied_short() -> nn.Sequential:
+    shared = nn.Linear(8, 8)
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), shared, nn.Tanh(), shared, nn.Linear(8, 1))
+
+
+def tied_two_layers() -> nn.Sequential:  # the chapter's first attempt
+    hidden = [nn.Linear(8, 8) for _ in range(2)]
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), hidden[0], nn.ReLU(), hidden[1], nn.ReLU(),
+                         nn.Linear(8, 1))
+
+
+def tied_weight_only() -> nn.Sequential:
+    net = tied_two_layers()
+    net[4].weight = net[2].weight
+    return net
+
+
+def tied_no_return() -> None:
+    shared = nn.Linear(8, 8)
+    nn.Sequential(nn.Linear(4, 8), nn.ReLU(), shared, nn.ReLU(), shared, nn.ReLU(),
+                  nn.Linear(8, 1))
+
+
+def tied_raises() -> nn.Sequential:
+    shared = nn.Linear(8, 8)
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), shared, nn.ReLU(), shared, nn.ReLU(),
+                         nn.Linear(4, 1))
+
+
+def tied_wrong_positions() -> nn.Sequential:
+    shared = nn.Linear(8, 8)
+    return nn.Sequential(nn.Linear(4, 8), shared, nn.ReLU(), shared, nn.ReLU(), nn.Linear(8, 1))
+
+
+def tied_too_short() -> nn.Sequential:
+    shared = nn.Linear(4, 4)
+    return nn.Sequential(shared, shared, nn.Linear(4, 1))
+
+
+@pytest.mark.parametrize("make_tied_mlp", [tied_shared_layer, tied_by_index, tied_both_tensors,
+                                           tied_short])
+def test_tied_mlp_accepts(make_tied_mlp: Callable) -> None:
+    _verdict(check_tied_mlp(make_tied_mlp), True, "all 8 checks pass",
+             "the shared gradient is the sum of both positions' gradients",
+             "weight, bias still shared after three SGD steps")
+
+
+@pytest.mark.parametrize(("make_tied_mlp", "words"), [
+    (tied_two_layers, ["they are two layers (two tensors)"]),
+    (tied_weight_only, ["✗ net[2] and net[4] hold one bias tensor: the biases are separate",
+                        "✓ the shared gradient is the sum of both positions' gradients",
+                        "✓ weight still shared"]),
+    (tied_no_return, ["make_tied_mlp() returned None: did you forget `return`?"]),
+    (tied_raises, ["net(X) raised RuntimeError"]),
+    (tied_wrong_positions, ["they are ReLU and ReLU: put the shared nn.Linear(8, 8) at "
+                            "positions 2 and 4"]),
+    (tied_too_short, ["at least 5 modules: it has 3 modules"]),
+    (lambda: nn.Linear(4, 1), ["got Linear"]),
+])
+def test_tied_mlp_rejects(make_tied_mlp: Callable, words: list[str]) -> None:
+    _verdict(check_tied_mlp(make_tied_mlp), False, *words)
+
+
+# -- chapter 02, exercise 3: check_unique_count ----------------------------------------
+
+
+def count_parameters_call(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def count_by_identity(module: nn.Module) -> int:
+    seen = {id(p): p.numel() for _, p in module.named_parameters(remove_duplicate=False)}
+    return sum(seen.values())
+
+
+def count_by_pointer(module: nn.Module) -> int:
+    unique = {p.data_ptr(): p for p in module.parameters(recurse=True)}
+    return sum(p.numel() for p in unique.values())
+
+
+def count_state_dict_dedup(module: nn.Module) -> torch.Tensor:
+    unique = {id(v): v for v in module.state_dict(keep_vars=True).values()}
+    return torch.tensor(sum(v.numel() for v in unique.values()))
+
+
+def count_by_name(module: nn.Module) -> int:  # the chapter's first attempt
+    return sum(p.numel() for _, p in module.named_parameters(remove_duplicate=False))
+
+
+def count_per_module(module: nn.Module) -> int:
+    return sum(p.numel() for m in module.modules() for p in m.parameters(recurse=False))
+
+
+def count_no_return(module: nn.Module) -> None:
+    sum(p.numel() for p in module.parameters())
+
+
+def count_raises(module: nn.Module) -> int:
+    return max(p.numel() for p in module.parameters()) * 0 + sum(
+        p.numel() for p in module.parameters())
+
+
+def count_tensors_not_numbers(module: nn.Module) -> int:
+    return len(list(module.parameters()))
+
+
+@pytest.mark.parametrize("count_unique_parameters", [
+    count_parameters_call, count_by_identity, count_by_pointer, count_state_dict_dedup])
+def test_unique_count_accepts(count_unique_parameters: Callable) -> None:
+    _verdict(check_unique_count(count_unique_parameters), True, "all 4 checks pass",
+             "(V = 100, d = 16): 1972")
+
+
+@pytest.mark.parametrize(("count_unique_parameters", "words"), [
+    (count_by_name, ["got 193: the shared layer was counted twice",
+                     "got 3572: two modules share one tensor"]),
+    (count_per_module, ["✓ an MLP with one layer at two positions: 121",
+                        "got 3572: two modules share one tensor, and it was counted twice: "
+                        "de-duplicate tensors, not modules"]),
+    (count_no_return, ["returned None: did you forget `return`?"]),
+    (count_raises, ["counting a module without parameters raised ValueError"]),
+    (count_tensors_not_numbers, ["a plain MLP: 49: got 4"]),
+])
+def test_unique_count_rejects(count_unique_parameters: Callable, words: list[str]) -> None:
+    _verdict(check_unique_count(count_unique_parameters), False, *words)
+
+
+def test_unique_count_cases_say_true_numbers() -> None:
+    embedding, output = nn.Embedding(100, 16), nn.Linear(16, 100)
+    output.weight = embedding.weight
+    lm = nn.Sequential(embedding, nn.Linear(16, 16), nn.ReLU(), output)
+    assert count_parameters_call(lm) == 1972 and count_per_module(lm) == 3572
+
+
+# -- chapter 05, exercise 1: check_tensor_reduction ------------------------------------
+
+
+class ReductionEinsum(nn.Module):
+    def __init__(self, in_features: int, out_features: int) -> None:
+        super().__init__()
+        self.W = nn.Parameter(torch.randn(in_features, in_features, out_features))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.einsum("bi,bj,ijk->bk", X, X, self.W)
+
+
+class ReductionOuter(ReductionEinsum):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        outer = X[:, :, None] * X[:, None, :]  # (batch, i, j)
+        return outer.flatten(1) @ self.W.flatten(0, 1)
+
+
+class ReductionTensordot(ReductionEinsum):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        outer = torch.einsum("bi,bj->bij", X, X)
+        return torch.tensordot(outer, self.W, dims=([1, 2], [0, 1]))
+
+
+class ReductionBilinear(nn.Module):
+    def __init__(self, in_features: int, out_features: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(in_features, in_features, out_features))
+        nn.init.normal_(self.weight, std=0.1)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return F.bilinear(X, X, self.weight.permute(2, 0, 1))
+
+
+class ReductionData(ReductionEinsum):  # the chapter's first attempt
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.einsum("bi,bj,ijk->bk", X, X, self.W.data)
+
+
+class ReductionNoReturn(ReductionEinsum):
+    def forward(self, X: torch.Tensor) -> None:  # type: ignore[override]
+        torch.einsum("bi,bj,ijk->bk", X, X, self.W)
+
+
+class ReductionRaises(ReductionEinsum):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.einsum("bi,bj,ijk->bk", X, self.W)
+
+
+class ReductionPlainTensor(nn.Module):
+    def __init__(self, in_features: int, out_features: int) -> None:
+        super().__init__()
+        self.W = torch.randn(in_features, in_features, out_features, requires_grad=True)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.einsum("bi,bj,ijk->bk", X, X, self.W)
+
+
+class ReductionLinearOnly(ReductionEinsum):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.einsum("bi,ijk->bk", X, self.W)
+
+
+class ReductionWrongShape(nn.Module):
+    def __init__(self, in_features: int, out_features: int) -> None:
+        super().__init__()
+        self.W = nn.Parameter(torch.randn(out_features, in_features, in_features))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.einsum("bi,bj,kij->bk", X, X, self.W)
+
+
+@pytest.mark.parametrize("layer_class", [ReductionEinsum, ReductionOuter, ReductionTensordot,
+                                         ReductionBilinear])
+def test_tensor_reduction_accepts(layer_class: type[nn.Module]) -> None:
+    _verdict(check_tensor_reduction(layer_class), True, "all 5 checks pass", "gradients reach W")
+
+
+@pytest.mark.parametrize(("layer_class", "words"), [
+    (ReductionData, ["W.grad is None: forward must use the parameter itself, not W.data",
+                     "✓ y_k = sum_ij W_ijk x_i x_j"]),
+    (ReductionNoReturn, ["forward on a (4, 3) batch returned None: did you forget `return`?"]),
+    (ReductionRaises, ["forward on a (4, 3) batch raised RuntimeError"]),
+    (ReductionPlainTensor, ["use nn.Parameter"]),
+    (ReductionLinearOnly, ["first row"]),
+    (ReductionWrongShape, ["its parameters have shapes [(2, 3, 3)]"]),
+    (lambda i, o: 1 / 0, ["layer_class(3, 2) raised ZeroDivisionError"]),
+])
+def test_tensor_reduction_rejects(layer_class: Callable, words: list[str]) -> None:
+    _verdict(check_tensor_reduction(layer_class), False, *words)
+
+
+# -- chapter 05, exercise 2: check_fourier_half ----------------------------------------
+
+
+class HalfFft(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.fft.fft(X)[..., : X.shape[-1] // 2]
+
+
+class HalfRfft(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.fft.rfft(X)[:, : X.shape[1] // 2]
+
+
+class HalfRoundUp(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        n = X.shape[-1]
+        return torch.fft.fft(X, dim=-1)[:, : (n + 1) // 2]
+
+
+class HalfNarrow(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.fft.fft(X.to(torch.complex64)).narrow(1, 0, X.size(1) // 2)
+
+
+class FullRfft(nn.Module):  # the chapter's first attempt
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.fft.rfft(X)
+
+
+class HalfMagnitudes(HalfFft):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return super().forward(X).abs()
+
+
+class HalfNoReturn(nn.Module):
+    def forward(self, X: torch.Tensor) -> None:
+        torch.fft.fft(X)[..., : X.shape[-1] // 2]
+
+
+class HalfRaises(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.fft.fft(X)[..., : X.shape[-1] / 2]
+
+
+class HalfWrongEnd(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.fft.fft(X)[..., X.shape[-1] - X.shape[-1] // 2:]
+
+
+class HalfFullSpectrum(nn.Module):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.fft.fft(X)
+
+
+@pytest.mark.parametrize("layer", [HalfFft, HalfRfft, HalfRoundUp, HalfNarrow])
+def test_fourier_half_accepts(layer: type[nn.Module]) -> None:
+    _verdict(check_fourier_half(layer), True, "all 7 checks pass",
+             "8 inputs give 4 coefficients per row")
+
+
+def test_fourier_half_names_the_count_it_accepted() -> None:
+    text = repr(check_fourier_half(HalfRoundUp))
+    assert "7 inputs give 4 coefficients per row" in text
+
+
+@pytest.mark.parametrize(("layer", "words"), [
+    (FullRfft, ["got shape (2, 5) (rfft keeps n // 2 + 1 coefficients)"]),
+    (HalfMagnitudes, ["(they should be complex)"]),
+    (HalfNoReturn, ["forward on a (2, 8) batch returned None: did you forget `return`?"]),
+    (HalfRaises, ["forward on a (2, 8) batch raised TypeError"]),
+    (HalfWrongEnd, ["the values differ from torch.fft.fft(X)[:, :n // 2]"]),
+    (HalfFullSpectrum, ["got shape (2, 8)"]),
+    (lambda: "layer", ["builds an nn.Module: got str"]),
+])
+def test_fourier_half_rejects(layer: Callable, words: list[str]) -> None:
+    _verdict(check_fourier_half(layer), False, *words)
