@@ -434,7 +434,7 @@ def predict_raises(net: nn.Module, X: torch.Tensor, device: torch.device) -> tor
     (predict_solution, True, ("all 3 checks pass",)),
     (predict_to_cpu, True, ("all 3 checks pass",)),
     (predict_no_grad, True, ("all 3 checks pass",)),
-    (predict_template, False, ("X = X.to(device)",)),
+    (predict_template, False, ("returns a moved copy", "what does your function do")),
     (predict_model_behind, False, ("move the model with net.to(device)",)),
     (predict_stays, False, ("brings the output back to the CPU: it stayed on the device",)),
     (predict_no_return, False, ("predict(net, X, device) " + FORGOT_RETURN,)),
@@ -820,3 +820,8 @@ class Detached(LearnableSwish):
 ])
 def test_xor_layer(factory: Callable, passed: bool, present: tuple) -> None:
     verdict(check_xor_layer(factory), passed, present)
+
+
+def test_the_attempts_message_does_not_write_the_fix() -> None:
+    report = repr(check_predict(predict_template))
+    assert "X = X.to(device)" not in report and "returns a moved copy" in report
