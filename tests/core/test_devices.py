@@ -329,7 +329,8 @@ def predict_output_left_on_device(net: nn.Module, X: torch.Tensor,
 def test_check_predict() -> None:
     assert check_predict(predict_right).passed
     text = repr(check_predict(predict_x_left_behind))
-    assert "✗ forward runs" in text and "X = X.to(device)" in text
+    assert "✗ forward runs" in text and "returns a moved copy" in text
+    assert "X = X.to(device)" not in text  # the message explains; it does not write the fix
     assert "move the model with net.to(device)" in repr(check_predict(predict_model_left_behind))
     text = repr(check_predict(predict_output_left_on_device))
     assert "✗ brings the output back to the CPU" in text
