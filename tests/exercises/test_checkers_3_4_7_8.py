@@ -16,6 +16,7 @@ import pytest
 import torch
 from torch import nn
 
+from tests.exercises.test_playground import LearnableSwish  # the chapter's solution
 from widgets import synchronize
 from widgets.exercises import CheckReport
 from widgets.exercises.gpus import check_predict, check_time_once, check_train_epoch
@@ -769,15 +770,6 @@ def test_l2_epoch(train_epoch: Callable, passed: bool, present: tuple) -> None:
 
 
 # -- chapter 8, exercise 3: a custom layer that learns xor ----------------------------------------
-
-class LearnableSwish(nn.Module):
-    def __init__(self, width: int) -> None:
-        super().__init__()
-        self.beta = nn.Parameter(torch.ones(width))
-
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        return X * torch.sigmoid(self.beta * X)
-
 
 class ScaledTanh(nn.Module):
     def __init__(self, width: int) -> None:
