@@ -10,6 +10,7 @@ message always names the field and what it accepts, for example::
 from __future__ import annotations
 
 import numbers
+import reprlib
 from collections.abc import Sequence
 
 import torch
@@ -20,11 +21,54 @@ from ..text import t
 MAX_SEED = 2**32 - 1
 
 
+class _ShortRepr(reprlib.Repr):
+    """``repr`` that stops early: a few items per container, a few levels deep.
+
+    A value read from a file can be a tiny pickle that stands for an enormous
+    structure (the same list shared at every level), or a string of millions of
+    characters: the full ``repr`` of either takes minutes and gigabytes. This one
+    looks at a bounded number of items whatever the value, and cuts long strings,
+    integers and other objects' texts.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 3
+        self.maxtuple = self.maxlist = self.maxarray = self.maxdict = 4
+        self.maxset = self.maxfrozenset = self.maxdeque = 4
+        self.maxstring = self.maxlong = 40
+        self.maxother = 60
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 128:  # str() of a huge int is slow (and refused past 4300 digits)
+            return f"<int of {x.bit_length()} bits>"
+        return super().repr_int(x, level)
+
+
+_short = _ShortRepr()
+
+
+def short_repr(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, in bounded time and memory.
+
+    Example:
+        >>> nested = [1]
+        >>> for _ in range(200):
+        ...     nested = [nested, nested]  # 2**200 leaves, 201 objects
+        >>> short_repr(nested, limit=100)
+        '[[[[...], [...]], [[...], [...]]], [[[...], [...]], [[...], [...]]]]'
+    """
+    try:
+        text = _short.repr(value)
+    except Exception:  # a reader's __repr__ that raises still gets named
+        text = f"<{type(value).__name__} object>"
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def describe(value: object) -> str:
-    """Short, readable form of a rejected value for an error message."""
-    text = repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
+    """Short, readable form of a rejected value for an error message (bounded: see
+    :func:`short_repr`)."""
+    text = short_repr(value)
     return text if type(value) is int else t("value.typed", text=text, type=type(value).__name__)
 
 

@@ -16,7 +16,7 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..core.checks import MAX_SEED, check_choice, describe
+from ..core.checks import MAX_SEED, check_choice, describe, short_repr
 from ..core.fields import Choice, Custom, Flag, Float, Int, Ints, Spec, setting
 from ..core.init import playground_scheme_names
 from ..core.layers import activation_names, is_custom
@@ -59,10 +59,10 @@ def check_features(field: str, value: object) -> tuple[str, ...]:
         canonical = canonical_feature(name)
         if canonical is None:
             raise ValueError(t("checks.choice", field=f"{field}[{i}]", allowed=allowed,
-                               got=repr(name)))
+                               got=short_repr(name)))
         if canonical in chosen:
             raise ValueError(t("playground.settings.features.twice", field=field,
-                               name=repr(canonical)))
+                               name=short_repr(canonical)))
         chosen.append(canonical)
     if not chosen:
         raise ValueError(t("playground.settings.features.empty", field=field, allowed=allowed))

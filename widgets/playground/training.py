@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..core.checks import check_int, missing_and_unknown
+from ..core.checks import check_int, missing_and_unknown, short_repr
 from ..core.devices import one_thread
 from ..text import t
 from .data import DATASETS, plane_grid
@@ -422,10 +422,10 @@ def check_state(state: object) -> tuple[PlaygroundSettings, int, list[Change]]:
                   "playground.training.state_unknown")
     if state["format"] != STATE_FORMAT:
         raise ValueError(t("playground.training.state_format", expected=repr(STATE_FORMAT),
-                           got=repr(state["format"])))
+                           got=short_repr(state["format"])))
     if state["version"] not in (1, STATE_VERSION) or isinstance(state["version"], bool):
         raise ValueError(t("playground.training.state_version", expected=STATE_VERSION,
-                           got=repr(state["version"])))
+                           got=short_repr(state["version"])))
     fields = state["settings"]
     if not isinstance(fields, dict):
         raise TypeError(t("playground.training.settings_type", got=type(fields).__name__))
@@ -451,14 +451,14 @@ def _check_changes(changes: object, settings: PlaygroundSettings, epoch: int) ->
     for i, item in enumerate(changes):
         at = f"{where}[{i}]"
         if not isinstance(item, dict) or set(item) != {"epoch", "field", "from", "to"}:
-            raise ValueError(t("playground.training.change_type", at=at, got=repr(item)))
+            raise ValueError(t("playground.training.change_type", at=at, got=short_repr(item)))
         if item["field"] not in TRAINING_FIELDS:
             raise ValueError(t("playground.training.change_field", at=at,
-                               fields=", ".join(TRAINING_FIELDS), got=repr(item["field"])))
+                               fields=", ".join(TRAINING_FIELDS), got=short_repr(item["field"])))
         low = checked[-1].epoch if checked else 1
         if epoch < low:
             raise ValueError(t("playground.training.change_epoch", at=at, low=low, epoch=epoch,
-                               got=repr(item["epoch"])))
+                               got=short_repr(item["epoch"])))
         when = check_int(f"{at}.epoch", item["epoch"], low, epoch)
         try:
             old, new = (getattr(settings.replace(**{item["field"]: item[key]}), item["field"])
@@ -470,7 +470,7 @@ def _check_changes(changes: object, settings: PlaygroundSettings, epoch: int) ->
     for change in checked:
         if change.field in last and last[change.field] != change.old:
             raise ValueError(t("playground.training.change_order", where=where,
-                               field=change.field, old=repr(change.old), epoch=change.epoch,
+                               field=change.field, old=short_repr(change.old), epoch=change.epoch,
                                was=repr(last[change.field])))
         last[change.field] = change.new
     for field, value in last.items():

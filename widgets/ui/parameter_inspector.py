@@ -10,7 +10,7 @@ import ipywidgets as ipw
 import torch
 from torch import nn
 
-from ..core.checks import describe
+from ..core.checks import describe, short_repr
 from ..core.fields import Custom, Int, Spec, Text, setting
 from ..core.introspection import check_module
 from ..core.parameters import (
@@ -65,7 +65,7 @@ class InspectorSettings(Spec):
         if self.selected and self.selected not in names:
             raise ValueError(t("parameter_inspector.selected_unknown",
                                names=", ".join(names) or t("parameter_inspector.none"),
-                               got=repr(self.selected)))
+                               got=short_repr(self.selected)))
 
     def replace(self, **changes: object) -> InspectorSettings:
         """A copy with ``changes``; a new module forgets a selection it does not have."""
@@ -167,7 +167,7 @@ class ParameterInspector(LiveWidget):
         for info in self.infos:
             if name in info.names:
                 return info
-        raise KeyError(t("parameter_inspector.no_such", name=repr(name),
+        raise KeyError(t("parameter_inspector.no_such", name=short_repr(name),
                          names=", ".join(self.names) or t("parameter_inspector.none")))
 
     # -- actions ----------------------------------------------------------------------

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from ..core import layers
-from ..core.checks import check_int, check_text
+from ..core.checks import check_int, check_text, short_repr
 from ..core.init import playground_scheme_names
 from ..playground.data import DATASETS, FEATURES
 from ..playground.pictures import loss_picture, network_picture, output_picture, points_layer
@@ -359,8 +359,8 @@ class Playground(LayerChoiceWidget):
         epochs = self.epoch if num_epochs is None else num_epochs
         note = ""
         if self._run.changes:
-            moves = ", ".join(t("playground_widget.move", field=c.field, old=repr(c.old),
-                                new=repr(c.new), epoch=c.epoch) for c in self._run.changes)
+            moves = ", ".join(t("playground_widget.move", field=c.field, old=short_repr(c.old),
+                                new=short_repr(c.new), epoch=c.epoch) for c in self._run.changes)
             note = t("playground_widget.changed_mid_run", moves=moves)
         return PlaygroundScript(script(self.settings, epochs, note))
 
