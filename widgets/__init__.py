@@ -50,6 +50,7 @@ _LAZY = {
     "activation_names": "core.layers",
     # looking inside a module
     "module_tree": "core.introspection",
+    "Inputs": "core.introspection",
     "trace_forward": "core.introspection",
     "count_parameters": "core.introspection",
     "dry_run": "core.lazy",
@@ -78,6 +79,7 @@ __all__ = [
     "DeviceTimer",
     "ForwardTrace",
     "InitExplorer",
+    "Inputs",
     "LazyInitViewer",
     "LoadedExplorer",
     "MLPExplorer",
@@ -133,7 +135,7 @@ if TYPE_CHECKING:  # pragma: no cover
         save_state_dict,
         why_refused,
     )
-    from .core.introspection import count_parameters, module_tree, trace_forward
+    from .core.introspection import Inputs, count_parameters, module_tree, trace_forward
     from .core.layers import (
         activation_names,
         make_activation,

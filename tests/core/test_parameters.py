@@ -79,7 +79,7 @@ def test_histogram_counts_every_finite_value() -> None:
     (lambda: inspect_parameters("net"), TypeError, "module must be a torch.nn.Module"),
     (lambda: inspect_parameters(nn.Linear(2, 2), bins=1), ValueError, "bins must be"),
     (lambda: inspect_parameters(nn.Linear(2, 2), bins=2.5), TypeError, "bins must be"),
-    (lambda: backward_step(nn.Linear(2, 2), [1.0, 2.0]), TypeError, "X must be a torch.Tensor"),
+    (lambda: backward_step(nn.Linear(2, 2), [1.0, 2.0]), TypeError, "X must be a tensor, a tuple"),
     (lambda: backward_step(nn.Linear(2, 2), torch.ones(1, 2), lambda out: out),
      ValueError, "loss_fn must return a tensor with one number"),
 ])
@@ -152,8 +152,8 @@ def test_module_without_parameters() -> None:
     ("module", "net", TypeError),
     ("module", None, TypeError),
     ("X", [1.0, 2.0], TypeError),
-    ("X", torch.ones(2, 4, dtype=torch.long), TypeError),
-    ("X", torch.tensor(1.0), ValueError),
+    ("X", "data", TypeError),
+    ("X", torch.ones(0, 4), ValueError),
     ("bins", 0, ValueError),
     ("bins", 1000, ValueError),
     ("bins", True, TypeError),
@@ -176,7 +176,7 @@ def test_backward_with_a_misfit_batch_explains_and_keeps_gradients() -> None:
     inspector = ParameterInspector(net, X=torch.rand(2, 4))
     inspector.backward()
     kept = net[0].weight.grad.clone()
-    with pytest.raises(ValueError, match=r"backward pass on X of shape \(2, 5\) failed"):
+    with pytest.raises(ValueError, match=r"backward pass on X = tensor\(2, 5\) failed"):
         inspector.backward(torch.rand(2, 5))
     assert torch.equal(net[0].weight.grad, kept)
     no_batch = ParameterInspector(net)
@@ -189,7 +189,7 @@ def test_button_errors_show_inline() -> None:
     net, _ = tied_net()
     inspector = ParameterInspector(net, X=torch.rand(2, 7))
     inspector.controls["backward"].click()
-    assert "backward pass on X of shape (2, 7) failed" in inspector.message
+    assert "backward pass on X = tensor(2, 7) failed" in inspector.message
     assert "ll-error" in inspector.views["message"].value
     inspector.X = torch.rand(2, 4)
     inspector.controls["backward"].click()

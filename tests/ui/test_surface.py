@@ -62,7 +62,7 @@ SURFACES: dict[str, tuple[Callable[[], dict[str, object]], set[str], set[str]]] 
         {"title", "table", "message"}),
     "ParameterInspector": (
         lambda: {"module": nn.Linear(2, 2), "X": torch.rand(1, 2)},
-        {"selected", "backward", "clear_grads", "refresh"},
+        {"selected", "backward", "clear_grads", "refresh", "more"},
         {"title", "table", "detail", "message"}),
     "LazyInitViewer": (
         lambda: {"module": nn.Sequential(nn.LazyLinear(3)), "input_size": 2},
@@ -82,6 +82,7 @@ KINDS: dict[tuple[str, str], type] = {
     ("ParameterInspector", "backward"): ipw.Button,
     ("ParameterInspector", "clear_grads"): ipw.Button,
     ("ParameterInspector", "refresh"): ipw.Button,
+    ("ParameterInspector", "more"): ipw.Button,
     ("DeviceTimer", "measure"): ipw.Button,
     **{("Playground", name): ipw.Button for name in BUTTONS},
 }

@@ -126,9 +126,9 @@ def test_trace_accepts_several_inputs() -> None:
 @pytest.mark.parametrize(
     ("trait", "value", "message"),
     [
-        ("X", None, "X must be a torch.Tensor or a tuple of tensors, got None"),
-        ("X", [1.0, 2.0], "X must be a torch.Tensor or a tuple of tensors"),
-        ("X", (), "X must be a torch.Tensor or a tuple of tensors"),
+        ("X", None, "X must be a tensor, a tuple of a forward call's arguments, .* got None"),
+        ("X", [1.0, 2.0], "X must be a tensor, a tuple"),
+        ("X", (), "X must be a tensor, a tuple"),
         ("module", 3, "module must be a torch.nn.Module, got 3"),
     ],
 )
@@ -153,7 +153,7 @@ def test_trace_name_is_a_checked_trait() -> None:
 def test_trace_constructor_rejects_bad_values() -> None:
     with pytest.raises(TypeError, match="module must be a torch.nn.Module"):
         ForwardTrace(None, torch.rand(2))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="X must be a torch.Tensor"):
+    with pytest.raises(TypeError, match="X must be a tensor, a tuple"):
         ForwardTrace(nn.Linear(2, 2), "data")  # type: ignore[arg-type]
 
 

@@ -11,6 +11,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,7 +21,13 @@ from torch import nn
 
 from ..text import t
 from .checks import check_int, describe
-from .introspection import check_module, is_uninitialized
+from .introspection import (
+    as_inputs,
+    check_module,
+    floating_tensors,
+    is_uninitialized,
+    named_parameter_groups,
+)
 
 MAX_BINS = 100
 
@@ -32,21 +40,32 @@ class Histogram:
     counts: tuple[int, ...]
 
     @classmethod
-    def of(cls, tensor: torch.Tensor, bins: int = 20) -> Histogram:
+    def of(cls, tensor: torch.Tensor, bins: int = 20,
+           span: tuple[float, float] | None = None) -> Histogram:
         """Histogram of the finite values of ``tensor`` (a flat range is widened a little).
+
+        ``span``, the tensor's smallest and largest value if already known, saves a pass.
 
         Example:
             >>> Histogram.of(torch.tensor([0.0, 0.5, 1.0]), bins=2).counts
             (1, 2)
         """
-        values = tensor.detach().double().flatten()  # float32 overflows for huge ranges
-        values = values[torch.isfinite(values)]
+        values = tensor.detach().flatten()
+        if not values.is_floating_point() or values.dtype in (torch.float16, torch.bfloat16):
+            values = values.float()
         if values.numel() == 0:
             return cls((0.0, 1.0), (0,))
-        low, high = values.min().item(), values.max().item()
+        low, high = span if span is not None else (x.item() for x in torch.aminmax(values))
+        if not (math.isfinite(low) and math.isfinite(high)):  # some inf or nan: drop them
+            values = values[torch.isfinite(values)]
+            if values.numel() == 0:
+                return cls((0.0, 1.0), (0,))
+            low, high = (x.item() for x in torch.aminmax(values))
         if high - low < 1e-12:
             pad = max(abs(high) * 0.05, 1e-6)
             low, high = low - pad, high + pad
+        if not math.isfinite(float(torch.tensor(high - low, dtype=values.dtype))):
+            values = values.double()  # the range overflows float32: count in float64
         counts = torch.histc(values, bins=bins, min=low, max=high)
         step = (high - low) / bins
         return cls(tuple(low + i * step for i in range(bins + 1)),
@@ -65,9 +84,21 @@ class Stats:
 
     @classmethod
     def of(cls, tensor: torch.Tensor) -> Stats:
-        t = tensor.detach().double()
-        std = t.std().item() if t.numel() > 1 else 0.0
-        return cls(t.mean().item(), std, t.min().item(), t.max().item(), t.norm().item())
+        """Statistics of ``tensor``, in its own precision (float64 where that overflows)."""
+        t = tensor.detach()
+        if not t.is_floating_point() or t.dtype in (torch.float16, torch.bfloat16):
+            t = t.float()
+        low, high = torch.aminmax(t)
+        var, mean = torch.var_mean(t) if t.numel() > 1 else (torch.tensor(0.0), t.mean())
+        norm = torch.linalg.vector_norm(t)
+        numbers = [mean.item(), var.item(), norm.item()]
+        if not all(map(math.isfinite, numbers)) and math.isfinite(low.item() - high.item()):
+            wide = t.double()  # finite values whose squares overflow
+            var, mean = torch.var_mean(wide) if t.numel() > 1 else (torch.tensor(0.0), wide.mean())
+            numbers = [mean.item(), var.item(), torch.linalg.vector_norm(wide).item()]
+        mean_value, var_value, norm_value = numbers
+        return cls(mean_value, math.sqrt(var_value) if var_value >= 0 else var_value,
+                   low.item(), high.item(), norm_value)
 
 
 @dataclass(frozen=True)
@@ -113,7 +144,8 @@ def inspect_parameters(module: nn.Module, bins: int = 20) -> list[ParameterInfo]
     """Every distinct parameter tensor of ``module``, in registration order.
 
     Tied parameters (the same tensor reached by several names) give one record
-    whose ``names`` lists them all.
+    whose ``names`` lists them all. Statistics and histograms are remembered per
+    tensor until it (or its gradient) changes, so drawing again costs nothing.
 
     Example:
         >>> shared = nn.Linear(3, 3)
@@ -123,12 +155,8 @@ def inspect_parameters(module: nn.Module, bins: int = 20) -> list[ParameterInfo]
     """
     check_module("module", module)
     check_bins(bins)
-    names: dict[int, list[str]] = {}
-    tensors: dict[int, torch.Tensor] = {}
-    for name, param in module.named_parameters(remove_duplicate=False):
-        names.setdefault(id(param), []).append(name)
-        tensors[id(param)] = param
-    return [_info(tuple(names[key]), tensors[key], bins) for key in names]
+    return [_info(tuple(names), param, bins)
+            for names, param in named_parameter_groups(module).values()]
 
 
 def _info(names: tuple[str, ...], param: torch.Tensor, bins: int) -> ParameterInfo:
@@ -138,24 +166,57 @@ def _info(names: tuple[str, ...], param: torch.Tensor, bins: int) -> ParameterIn
         return ParameterInfo(names, tuple(param.shape), param.numel(), param.requires_grad,
                              None, None, None, None)
     grad = param.grad
-    has_grad = grad is not None and grad.numel() > 0
+    has_grad = grad is not None and grad.numel() > 0 and not grad.is_meta
     empty = param.numel() == 0
-    return ParameterInfo(
-        names, tuple(param.shape), param.numel(), param.requires_grad,
-        None if empty else Stats.of(param), None if empty else Histogram.of(param, bins),
-        Stats.of(grad) if has_grad else None, Histogram.of(grad, bins) if has_grad else None)
+    values = (None, None) if empty else _summary(param, bins)
+    grads = _summary(grad, bins) if has_grad else (None, None)
+    return ParameterInfo(names, tuple(param.shape), param.numel(), param.requires_grad,
+                         *values, *grads)
 
 
-def sum_of_outputs(output: torch.Tensor) -> torch.Tensor:
-    """The default loss for a backward step: the sum of every output number."""
-    return output.sum()
+#: Statistics and histograms already computed: ``id(tensor)`` -> (a weak reference
+#: to the tensor, its version then, its statistics, its histograms by bins).
+_SUMMARIES: dict[int, tuple[weakref.ref, int, Stats, dict[int, Histogram]]] = {}
 
 
-def backward_step(module: nn.Module, X: torch.Tensor,
-                  loss_fn: Callable[[torch.Tensor], torch.Tensor] = sum_of_outputs) -> float:
-    """Clear the gradients, run ``module(X)``, and backpropagate ``loss_fn(output)``.
+def _summary(tensor: torch.Tensor, bins: int) -> tuple[Stats, Histogram]:
+    key = id(tensor)
+    known = _SUMMARIES.get(key)
+    if known is None or known[0]() is not tensor or known[1] != tensor._version:
+        try:
+            ref = weakref.ref(tensor, lambda _, key=key: _SUMMARIES.pop(key, None))
+        except TypeError:  # a tensor subclass without weak references: not remembered
+            stats = Stats.of(tensor)
+            return stats, Histogram.of(tensor, bins, (stats.min, stats.max))
+        known = (ref, tensor._version, Stats.of(tensor), {})
+        _SUMMARIES[key] = known
+    stats, histograms = known[2], known[3]
+    if bins not in histograms:
+        histograms[bins] = Histogram.of(tensor, bins, (stats.min, stats.max))
+    return stats, histograms[bins]
 
-    Afterwards every parameter that took part holds ``.grad``. Returns the loss.
+
+def sum_of_outputs(output: object) -> torch.Tensor:
+    """The default loss for a backward step: the sum of every floating-point output
+    number (an LSTM's output and its final state, attention's output and weights).
+
+    Example:
+        >>> sum_of_outputs((torch.ones(2), (torch.ones(3), torch.tensor([7]))))
+        tensor(5.)
+    """
+    tensors = floating_tensors(output)
+    if not tensors:
+        raise ValueError(t("parameters.no_float_output", got=describe(output)))
+    return sum((x.sum() for x in tensors[1:]), tensors[0].sum())
+
+
+def backward_step(module: nn.Module, X: object,
+                  loss_fn: Callable[[object], torch.Tensor] = sum_of_outputs) -> float:
+    """Clear the gradients, run ``module`` on ``X``, and backpropagate ``loss_fn(output)``.
+
+    ``X`` is a tensor, a tuple of the call's arguments, or
+    :class:`~widgets.core.introspection.Inputs`. Afterwards every parameter that took
+    part holds ``.grad``. Returns the loss.
 
     Example:
         >>> net = nn.Linear(2, 1)
@@ -164,10 +225,9 @@ def backward_step(module: nn.Module, X: torch.Tensor,
         tensor([3.])
     """
     check_module("module", module)
-    if not isinstance(X, torch.Tensor):
-        raise TypeError(t("parameters.not_tensor", field="X", got=describe(X)))
+    inputs = as_inputs("X", X)
     module.zero_grad(set_to_none=True)
-    loss = loss_fn(module(X))
+    loss = loss_fn(inputs.run(module))
     if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
         raise ValueError(t("parameters.loss_not_scalar", field="loss_fn", got=describe(loss)))
     loss.backward()

@@ -8,20 +8,17 @@ import ipywidgets as ipw
 import torch
 from torch import nn
 
-from ..core.checks import describe
 from ..core.fields import Custom, Spec, Text, setting
-from ..core.introspection import Trace, TraceCall, check_module, trace_forward
+from ..core.introspection import Inputs, Trace, TraceCall, as_inputs, check_module, trace_call
 from ..render.html import trace_html
 from ..text import plural, t
 from .base import LiveWidget
 
 
-def check_inputs(field: str, value: object) -> tuple[torch.Tensor, ...]:
-    """A tensor, or a tuple of tensors for a module whose forward takes several."""
-    items = value if isinstance(value, tuple) else (value,)
-    if not items or not all(isinstance(v, torch.Tensor) for v in items):
-        raise TypeError(t("forward_trace.inputs", field=field, got=describe(value)))
-    return items
+def check_inputs(field: str, value: object) -> object:
+    """A tensor, a tuple of a forward call's arguments, or :class:`Inputs` (kept as given)."""
+    as_inputs(field, value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -31,7 +28,7 @@ class TraceSettings(Spec):
     TEXT = "forward_trace"
 
     module: nn.Module = setting(Custom(check_module), None)
-    X: tuple[torch.Tensor, ...] = setting(Custom(check_inputs), None)
+    X: object = setting(Custom(check_inputs), None)
     name: str = setting(Text(), "net")
 
 
@@ -46,7 +43,9 @@ class ForwardTrace(LiveWidget):
 
     Args:
         module: any ``torch.nn.Module``.
-        X: its input (a tensor, or a tuple of tensors for several arguments).
+        X: its input: a tensor; a tuple of the forward call's arguments, nested as
+            the module expects (an LSTM's ``(x, (h0, c0))``); or ``Inputs(...)`` with
+            keyword arguments too (``Inputs(q, k, v, need_weights=False)``).
         name: the root's name in dotted paths.
 
     Example:
@@ -58,7 +57,7 @@ class ForwardTrace(LiveWidget):
     SPEC = TraceSettings
     STATE = ("module", "X", "name")
 
-    def __init__(self, module: nn.Module, X: torch.Tensor | tuple[torch.Tensor, ...],
+    def __init__(self, module: nn.Module, X: torch.Tensor | tuple | Inputs,
                  name: str = "net") -> None:
         spec = TraceSettings(module, X, name)
         super().__init__()
@@ -88,14 +87,19 @@ class ForwardTrace(LiveWidget):
         super().refresh()
 
     def _prepare(self, spec: TraceSettings) -> tuple[Trace, str, str]:
-        trace = trace_forward(spec.module, *spec.X, name=spec.name)
+        trace = trace_call(spec.module, as_inputs("X", spec.X), name=spec.name)
         title = plural("forward_trace.title", len(trace.calls), kind=type(spec.module).__name__)
         return trace, title, trace_html(trace, show_error=False)
 
     def _show(self, content: tuple[Trace, str, str]) -> None:
         self.trace, self._views["title"].value, self._views["table"].value = content
-        self.show_message(t("forward_trace.raised", error=self.trace.error_text)
-                          if self.trace.error else "")
+        if self.trace.error:
+            self.show_message(t("forward_trace.raised", error=self.trace.error_text))
+        elif self.trace.compiled:
+            shown = self.trace.compiled[:5] + (["…"] if len(self.trace.compiled) > 5 else [])
+            self.show_message(t("forward_trace.compiled", names=", ".join(shown)), kind="info")
+        else:
+            self.show_message("")
 
     def __repr__(self) -> str:
         status = f", error={self.trace.error_text!r}" if self.trace.error else ""

@@ -10,9 +10,9 @@ import ipywidgets as ipw
 import torch
 from torch import nn
 
-from ..core.checks import describe, short_repr
+from ..core.checks import check_int, describe, short_repr
 from ..core.fields import Custom, Int, Spec, Text, setting
-from ..core.introspection import check_module
+from ..core.introspection import Inputs, as_inputs, check_module, named_parameter_groups
 from ..core.parameters import (
     MAX_BINS,
     ParameterInfo,
@@ -28,15 +28,11 @@ from .base import LiveWidget, drawing
 from .controls import button
 
 
-def check_inputs(field: str, value: object) -> torch.Tensor | None:
-    """The batch a backward step feeds the module: a floating tensor, or None for none."""
-    if value is None:
-        return None
-    if not isinstance(value, torch.Tensor) or not value.is_floating_point():
-        raise TypeError(t("parameter_inspector.X_type", field=field, got=describe(value)))
-    if value.dim() == 0 or value.numel() == 0:
-        raise ValueError(t("parameter_inspector.X_empty", field=field,
-                           shape=tuple(value.shape)))
+def check_inputs(field: str, value: object) -> object:
+    """What a backward step feeds the module: None for nothing, a tensor, a tuple of the
+    call's arguments, or :class:`Inputs` (kept as given)."""
+    if value is not None:
+        as_inputs(field, value)
     return value
 
 
@@ -54,14 +50,14 @@ class InspectorSettings(Spec):
     TEXT = "parameter_inspector"
 
     module: nn.Module = setting(Custom(check_module), None)
-    X: torch.Tensor | None = setting(Custom(check_inputs), None)
+    X: object = setting(Custom(check_inputs), None)
     bins: int = setting(Int(2, MAX_BINS), 20)
     selected: str = setting(Custom(check_selected), "")
     name: str = setting(Text(), "net")
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        names = [n for n, _ in self.module.named_parameters(remove_duplicate=False)]
+        names = [n for group, _ in named_parameter_groups(self.module).values() for n in group]
         if self.selected and self.selected not in names:
             raise ValueError(t("parameter_inspector.selected_unknown",
                                names=", ".join(names) or t("parameter_inspector.none"),
@@ -71,10 +67,14 @@ class InspectorSettings(Spec):
         """A copy with ``changes``; a new module forgets a selection it does not have."""
         if "module" in changes and "selected" not in changes and self.selected:
             module = changes["module"]
-            if isinstance(module, nn.Module) and self.selected not in dict(
-                    module.named_parameters(remove_duplicate=False)):
+            if isinstance(module, nn.Module) and not any(
+                    self.selected in group for group, _ in named_parameter_groups(module).values()):
                 changes["selected"] = ""
         return super().replace(**changes)
+
+
+#: Parameter rows a table shows at first: a 1000-layer model's page stays small.
+ROWS = 50
 
 
 def _number(value: float) -> str:
@@ -96,7 +96,8 @@ class ParameterInspector(LiveWidget):
 
     Args:
         module: any ``torch.nn.Module``.
-        X: a batch for :meth:`backward` and the "backward" button (None: no button).
+        X: what :meth:`backward` and the "backward" button feed the module (None: no
+            button): a tensor, a tuple of the call's arguments, or ``Inputs(...)``.
         name: how the title refers to the module.
         bins: histogram bins, 2 to 100.
 
@@ -114,7 +115,8 @@ class ParameterInspector(LiveWidget):
     STATE = ("module", "X", "bins", "selected")
     FIXED = ("name",)
 
-    def __init__(self, module: nn.Module, X: torch.Tensor | None = None, *, name: str = "net",
+    def __init__(self, module: nn.Module, X: torch.Tensor | tuple | Inputs | None = None, *,
+                 name: str = "net",
                  bins: int = 20) -> None:
         spec = InspectorSettings(module, X, bins, "", name)
         super().__init__()
@@ -134,14 +136,18 @@ class ParameterInspector(LiveWidget):
                               t("parameter_inspector.refresh_tip"),
                               lambda: self._apply_from_controls(self.refresh)),
         }
+        #: How many parameter rows the table shows (the rest behind "show more").
+        self.rows_shown = ROWS
+        more = button("", "", "", lambda: self._apply_from_controls(self.show_more))
+        more.layout.display = "none"
         self.bind(picker, "selected", read=self._shown_name,
                   write=lambda value: value and value != self.selected and self.configure(
                       selected=value),
                   options=lambda: [(" = ".join(info.names), info.name) for info in self.infos])
-        self._expose(controls=buttons, views=views)
+        self._expose(controls={**buttons, "more": more}, views=views)
         self._lay_out(views["title"], ipw.HBox(list(buttons.values()),
                                                layout=ipw.Layout(flex_flow="row wrap")),
-                      self._message, views["table"], picker, views["detail"])
+                      self._message, views["table"], more, picker, views["detail"])
         self._start(spec)
 
     def _shown_name(self) -> str | None:
@@ -172,25 +178,27 @@ class ParameterInspector(LiveWidget):
 
     # -- actions ----------------------------------------------------------------------
 
-    def backward(self, X: torch.Tensor | None = None,
-                 loss_fn: Callable[[torch.Tensor], torch.Tensor] = sum_of_outputs) -> None:
+    def backward(self, X: torch.Tensor | tuple | Inputs | None = None,
+                 loss_fn: Callable[[object], torch.Tensor] = sum_of_outputs) -> None:
         """Zero the grads, run the module on ``X`` (default: the inspector's), backpropagate.
 
         The loss is ``loss_fn(output)``, by default the sum of all outputs; it is
         kept in :attr:`last_loss`. Raises ValueError if ``X`` does not fit the
         module (the module and its gradients are then left as they were).
         """
-        batch = check_inputs("X", self.X if X is None else X)
-        if batch is None:
+        given = check_inputs("X", self.X if X is None else X)
+        if given is None:
             raise ValueError(t("parameter_inspector.no_batch"))
+        batch = as_inputs("X", given)
         saved = {id(p): p.grad for p in self.module.parameters()}
         try:
             self.last_loss = backward_step(self.module, batch, loss_fn)
         except Exception as error:  # the module or the loss failed: put the gradients back
             for p in self.module.parameters():
                 p.grad = saved.get(id(p))
-            raise ValueError(t("parameter_inspector.backward_failed", shape=tuple(batch.shape),
-                               kind=type(error).__name__, error=error)) from error
+            raise ValueError(t("parameter_inspector.backward_failed", inputs=batch.text(),
+                               kind=type(error).__name__,
+                               error=str(error)[:300])) from error
         self.refresh()
 
     def zero_grad(self) -> None:
@@ -202,6 +210,12 @@ class ParameterInspector(LiveWidget):
     def refresh(self) -> None:
         """Read the module again (after training steps or in-place edits)."""
         super().refresh()
+
+    def show_more(self, rows: int = ROWS) -> None:
+        """Show ``rows`` more parameter rows in the table (a big model starts with
+        :data:`ROWS`)."""
+        self.rows_shown += check_int("rows", rows, 1, 1_000_000)
+        self.refresh()
 
     # -- drawing ----------------------------------------------------------------------
 
@@ -218,7 +232,7 @@ class ParameterInspector(LiveWidget):
                         if self.last_loss is not None else ""))
         selected = next((info for info in infos if spec.selected in info.names), None)
         with drawing():
-            views = {"title": title, "table": STYLE + _table_html(infos, total),
+            views = {"title": title, "table": STYLE + _table_html(infos[:self.rows_shown], total),
                      "detail": _detail_html(selected or (infos[0] if infos else None))}
         return infos, views
 
@@ -227,6 +241,10 @@ class ParameterInspector(LiveWidget):
         for name, value in views.items():
             self._views[name].value = value
         self._controls["backward"].disabled = self._state.X is None
+        hidden = len(self.infos) - self.rows_shown
+        self._controls["more"].layout.display = None if hidden > 0 else "none"
+        self._controls["more"].description = t("parameter_inspector.more", count=min(hidden, ROWS),
+                                   hidden=max(hidden, 0))
 
     def __repr__(self) -> str:
         return (f"ParameterInspector({type(self.module).__name__}, tensors={len(self.infos)}, "
