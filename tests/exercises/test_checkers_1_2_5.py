@@ -9,6 +9,7 @@ mistake. Every report must have at least one point: a check never stops silently
 from __future__ import annotations
 
 import copy
+from collections import defaultdict
 from collections.abc import Callable
 
 import pytest
@@ -22,6 +23,7 @@ from widgets.exercises.layers_and_modules import check_parallel, check_registrat
 from widgets.exercises.parameter_management import (
     check_parameter_shapes,
     check_tied_mlp,
+    check_tied_names,
     check_unique_count,
 )
 
@@ -153,6 +155,51 @@ class TupleLayers(PlainList):
         self.layers = tuple(self.layers)
 
 
+class OneLayerToThree(nn.Module):  # a 20 -> 3 model: registered, but not the exercise's model
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(20, 3)])
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers:
+            X = layer(X)
+        return X
+
+
+class LazyToThree(ModuleListMLP):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList([nn.LazyLinear(256), nn.ReLU(), nn.LazyLinear(3)])
+
+
+class TakesTen(ModuleListMLP):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(10, 256), nn.ReLU(), nn.Linear(256, 10)])
+
+
+class HiddenMismatch(ModuleListMLP):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(20, 256), nn.ReLU(), nn.Linear(128, 10)])
+
+
+class Transposed(ModuleListMLP):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return super().forward(X).T
+
+
+class ExtraDimension(ModuleListMLP):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return super().forward(X).unsqueeze(-1)
+
+
+class ReturnsPair(ModuleListMLP):
+    def forward(self, X: torch.Tensor) -> tuple:  # type: ignore[override]
+        Y = super().forward(X)
+        return Y, Y
+
+
 @pytest.mark.parametrize("model_class", [ModuleListMLP, SequentialAttribute, AddModuleLoop,
                                          ModuleDictMLP])
 def test_registration_accepts(model_class: type[nn.Module]) -> None:
@@ -169,6 +216,15 @@ def test_registration_accepts(model_class: type[nn.Module]) -> None:
     (NoSuperInit, ["building the model raised AttributeError",
                    "cannot assign module before Module.__init__() call"]),
     (WrongWidth, ["forward returns a tensor of shape (2, 10): got (2, 3)"]),
+    (OneLayerToThree, ["forward returns a tensor of shape (2, 10): got (2, 3): 3 outputs per "
+                       "example, where the model of the exercise gives 10"]),
+    (LazyToThree, ["✗ forward returns a tensor of shape (2, 10): got (2, 3)"]),
+    (TakesTen, ["✗ forward runs on a (2, 20) batch: it raised RuntimeError",
+                "the Linear that failed gets the input batch, 20 features per example"]),
+    (Transposed, ["got (10, 2): the first dimension should be the batch, 2 examples in, "
+                  "2 rows out"]),
+    (ReturnsPair, ["forward returns a tensor of shape (2, 10): got tuple"]),
+    (ExtraDimension, ["got (2, 10, 1): 3 dimensions, where a batch of outputs has 2"]),
     (SkipsLayers, ["forward used no layer with parameters"]),
     (ModuleListMLP(), ["got a ModuleListMLP instance: pass the class itself"]),
 ])
@@ -177,6 +233,12 @@ def test_registration_rejects(model_class: type[nn.Module], words: list[str]) ->
     _verdict(report, False, *words)
     if model_class is Copies:  # the count is not claimed to hold for other tensors
         assert "✓ parameters() holds" not in repr(report)
+
+
+def test_registration_blames_the_input_batch_only_when_the_first_layer_fails() -> None:
+    text = repr(check_registration(HiddenMismatch))
+    assert "✗ forward runs on a (2, 20) batch: it raised RuntimeError" in text
+    assert "gets the input batch" not in text  # the layer that failed got (2, 256)
 
 
 def test_registration_never_passes_a_forward_without_return() -> None:
@@ -614,6 +676,162 @@ def test_unique_count_cases_say_true_numbers() -> None:
     assert count_parameters_call(lm) == 1972 and count_per_module(lm) == 3572
 
 
+# -- chapter 02, exercise 3: check_tied_names ------------------------------------------
+
+
+def names_by_id(module: nn.Module) -> list:
+    groups: dict[int, list[str]] = {}
+    for name, p in module.named_parameters(remove_duplicate=False):
+        groups.setdefault(id(p), []).append(name)
+    return [tuple(names) for names in groups.values() if len(names) > 1]
+
+
+def names_by_parameter(module: nn.Module) -> list:
+    groups: defaultdict[nn.Parameter, list[str]] = defaultdict(list)
+    for name, p in module.named_parameters(remove_duplicate=False):
+        groups[p].append(name)  # a tensor hashes by identity
+    return [tuple(names) for names in groups.values() if len(names) >= 2]
+
+
+def names_by_pointer(module: nn.Module) -> set:
+    groups: dict[int, list[str]] = {}
+    for name, p in module.named_parameters(remove_duplicate=False):
+        groups.setdefault(p.data_ptr(), []).append(name)
+    return {tuple(reversed(names)) for names in groups.values() if len(names) > 1}
+
+
+def names_by_is(module: nn.Module) -> list:
+    named = list(module.named_parameters(remove_duplicate=False))
+    found: list[list[str]] = []
+    for i, (_, p) in enumerate(named):
+        if any(q is p for _, q in named[:i]):
+            continue  # this tensor's group is already made
+        group = [other for other, q in named if q is p]
+        if len(group) > 1:
+            found.append(group)
+    return found
+
+
+def names_deduplicated(module: nn.Module) -> list:
+    groups: dict[int, list[str]] = {}
+    for name, p in module.named_parameters():
+        groups.setdefault(id(p), []).append(name)
+    return [tuple(names) for names in groups.values() if len(names) > 1]
+
+
+def names_by_module(module: nn.Module) -> list:  # the chapter's first attempt
+    paths: dict[nn.Module, list[str]] = {}
+    for path, m in module.named_modules(remove_duplicate=False):
+        paths.setdefault(m, []).append(path)
+    return [tuple(f"{path}.{name}" for path in group)
+            for m, group in paths.items() if len(group) > 1
+            for name, _ in m.named_parameters(recurse=False)]
+
+
+def names_by_shape(module: nn.Module) -> list:
+    groups: dict[tuple, list[str]] = {}
+    for name, p in module.named_parameters(remove_duplicate=False):
+        groups.setdefault(tuple(p.shape), []).append(name)
+    return [tuple(names) for names in groups.values() if len(names) > 1]
+
+
+def names_by_value(module: nn.Module) -> list:
+    named = list(module.named_parameters(remove_duplicate=False))
+    groups: list[list[str]] = []
+    for name, p in named:
+        for group in groups:
+            first = dict(named)[group[0]]
+            if first.shape == p.shape and torch.equal(first, p):
+                group.append(name)
+                break
+        else:
+            groups.append([name])
+    return [tuple(group) for group in groups if len(group) > 1]
+
+
+def names_in_pairs(module: nn.Module) -> list:
+    named = list(module.named_parameters(remove_duplicate=False))
+    return [(a, b) for i, (a, p) in enumerate(named) for b, q in named[i + 1:] if p is q]
+
+
+def names_with_singles(module: nn.Module) -> list:
+    groups: dict[int, list[str]] = {}
+    for name, p in module.named_parameters(remove_duplicate=False):
+        groups.setdefault(id(p), []).append(name)
+    return [tuple(names) for names in groups.values()]
+
+
+def names_twice(module: nn.Module) -> list:
+    return names_by_id(module) * 2
+
+
+def names_no_return(module: nn.Module) -> None:
+    names_by_id(module)
+
+
+def names_raises(module: nn.Module) -> list:
+    return [*names_by_id(module)[0:1], max(names_by_id(module))]
+
+
+def names_as_dict(module: nn.Module) -> dict:
+    return {names[0]: names[1:] for names in names_by_id(module)}
+
+
+def names_local(module: nn.Module) -> list:
+    groups: dict[int, list[str]] = {}
+    for _, m in module.named_modules(remove_duplicate=False):
+        for name, p in m.named_parameters(recurse=False):
+            groups.setdefault(id(p), []).append(name)
+    return [tuple(names) for names in groups.values() if len(names) > 1]
+
+
+@pytest.mark.parametrize("tied_names", [names_by_id, names_by_parameter, names_by_pointer,
+                                        names_by_is])
+def test_tied_names_accepts(tied_names: Callable) -> None:
+    _verdict(check_tied_names(tied_names), True, "all 6 checks pass",
+             "✓ finds the names that share a tensor in a language model whose output layer "
+             "shares the embedding's tensor")
+
+
+@pytest.mark.parametrize(("tied_names", "words"), [
+    (names_deduplicated, ["✗ finds the names that share a tensor in an MLP with one layer at two "
+                          "positions: got []: at least one tensor here is reached under several "
+                          "names, yet none was found"]),
+    (names_by_module, ["✓ finds the names that share a tensor in an MLP with one layer at two "
+                       "positions", "got []: here two different modules, the embedding and "
+                       "the output layer, hold one tensor, and no module is repeated"]),
+    (names_by_shape, ["✗ finds the names that share a tensor in two separate layers with equal "
+                      "values: 0.weight, 2.weight do not all reach one tensor"]),
+    (names_by_value, ["two separate layers with equal values: 0.weight, 2.weight do not all "
+                      "reach one tensor (equal shapes or equal values do not make one tensor)"]),
+    (names_in_pairs, ["one layer at three positions: a tensor here is reached under more than "
+                      "two names, and all of them belong in one tuple"]),
+    (names_with_singles, ["a plain MLP: it lists a tensor reached under one name only"]),
+    (names_twice, ["a tuple appears more than once"]),
+    (names_no_return, ["tied_names() on a plain MLP returned None: did you forget `return`?"]),
+    (names_raises, ["tied_names() on a plain MLP raised ValueError"]),
+    (names_as_dict, ["got dict: the answer is a list of tuples of names"]),
+    (names_local, ["unknown names bias, weight"]),
+])
+def test_tied_names_rejects(tied_names: Callable, words: list[str]) -> None:
+    _verdict(check_tied_names(tied_names), False, *words)
+
+
+def test_tied_names_hints_never_write_the_answer() -> None:
+    """No miss shows the right groups, the code that finds them, or the name of the trick."""
+    for wrong in (names_deduplicated, names_by_module, names_by_shape, names_in_pairs,
+                  names_with_singles):
+        text = repr(check_tied_names(wrong))
+        for answer in ("('0.weight', '3.weight')", "id(", "data_ptr", "remove_duplicate=False",
+                       "group by tensor", "is p"):
+            assert answer not in text, (wrong.__name__, answer, text)
+
+
+def test_tied_names_blames_modules_only_when_repeated_layers_were_found() -> None:
+    text = repr(check_tied_names(names_deduplicated))
+    assert "no module is repeated" not in text
+
+
 # -- chapter 05, exercise 1: check_tensor_reduction ------------------------------------
 
 
@@ -651,6 +869,12 @@ class ReductionBilinear(nn.Module):
 class ReductionData(ReductionEinsum):  # the chapter's first attempt
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         return torch.einsum("bi,bj,ijk->bk", X, X, self.W.data)
+
+
+class ReductionNoGrad(ReductionEinsum):
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return super().forward(X)
 
 
 class ReductionNoReturn(ReductionEinsum):
@@ -693,8 +917,9 @@ def test_tensor_reduction_accepts(layer_class: type[nn.Module]) -> None:
 
 
 @pytest.mark.parametrize(("layer_class", "words"), [
-    (ReductionData, ["W.grad is None: forward must use the parameter itself, not W.data",
-                     "✓ y_k = sum_ij W_ijk x_i x_j"]),
+    (ReductionData, ["W.grad is None: autograd tracks W, not W.data",
+                     "look at how forward reads W", "✓ y_k = sum_ij W_ijk x_i x_j"]),
+    (ReductionNoGrad, ["✗ gradients reach W: W.grad is None", "torch.no_grad()"]),
     (ReductionNoReturn, ["forward on a (4, 3) batch returned None: did you forget `return`?"]),
     (ReductionRaises, ["forward on a (4, 3) batch raised RuntimeError"]),
     (ReductionPlainTensor, ["use nn.Parameter"]),
@@ -773,12 +998,33 @@ def test_fourier_half_names_the_count_it_accepted() -> None:
 
 @pytest.mark.parametrize(("layer", "words"), [
     (FullRfft, ["got shape (2, 5) (rfft keeps n // 2 + 1 coefficients)"]),
-    (HalfMagnitudes, ["(they should be complex)"]),
+    (HalfMagnitudes, ["the values are real, and DFT coefficients should be complex numbers"]),
     (HalfNoReturn, ["forward on a (2, 8) batch returned None: did you forget `return`?"]),
     (HalfRaises, ["forward on a (2, 8) batch raised TypeError"]),
-    (HalfWrongEnd, ["the values differ from torch.fft.fft(X)[:, :n // 2]"]),
+    (HalfWrongEnd, ["the values are not the first coefficients of each row's DFT",
+                    "check which coefficients are kept"]),
     (HalfFullSpectrum, ["got shape (2, 8)"]),
     (lambda: "layer", ["builds an nn.Module: got str"]),
 ])
 def test_fourier_half_rejects(layer: Callable, words: list[str]) -> None:
     _verdict(check_fourier_half(layer), False, *words)
+
+
+# -- hints name the mistake and where to look, never the line to write -------------------
+
+
+@pytest.mark.parametrize(("check", "answer", "fixes"), [
+    (check_tied_mlp, tied_two_layers, ["build one layer", "put it at both positions",
+                                       "shared = nn.Linear"]),
+    (check_tied_mlp, tied_weight_only, ["put one layer object", "net[4].bias ="]),
+    (check_tensor_reduction, ReductionData, ["must use the parameter itself", "self.W)",
+                                             "use W instead"]),
+    (check_fourier_half, HalfWrongEnd, ["fft(X)[", "[:, :n // 2]", "[..., :"]),
+    (check_registration, OneLayerToThree, ["nn.Linear(256, 10)", "nn.Linear(20, 256)"]),
+])
+def test_hints_name_the_mistake_not_the_fix(check: Callable, answer: Callable,
+                                            fixes: list[str]) -> None:
+    text = repr(check(answer))
+    assert "✗" in text
+    for fix in fixes:
+        assert fix not in text, (fix, text)

@@ -7,7 +7,14 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from ..core.introspection import count_parameters, count_tensors, module_paths, trace_forward
+from ..core.introspection import (
+    TensorSummary,
+    Trace,
+    count_parameters,
+    count_tensors,
+    module_paths,
+    trace_forward,
+)
 from ..text import plural, t
 from . import CheckReport
 
@@ -37,9 +44,9 @@ def check_registration(model_class: type[nn.Module], in_features: int = 20,
         return report
     X = torch.rand(2, in_features)
     trace = trace_forward(net, X)
-    if not report.expect(trace.error is None, t("exercises.layers_and_modules.forward_runs"),
-                         t("exercises.layers_and_modules.forward_raised",
-                           error=trace.error_text)):
+    if not report.expect(trace.error is None,
+                         t("exercises.layers_and_modules.forward_runs", shape=tuple(X.shape)),
+                         _forward_error_hint(trace, tuple(X.shape))):
         return report
     shape = (2, out_features)
     if trace.output is None:
@@ -48,9 +55,7 @@ def check_registration(model_class: type[nn.Module], in_features: int = 20,
         out = trace.output
         report.expect(isinstance(out, torch.Tensor) and tuple(out.shape) == shape,
                       t("exercises.layers_and_modules.returns_shape", shape=shape),
-                      t("exercises.layers_and_modules.got",
-                        value=tuple(out.shape) if isinstance(out, torch.Tensor)
-                        else type(out).__name__))
+                      _output_shape_hint(out, shape))
     hidden = sorted({c.type_name for c in trace.calls if not c.registered})
     report.expect(not hidden, t("exercises.layers_and_modules.all_registered"),
                   plural("exercises.layers_and_modules.not_registered", len(hidden),
@@ -73,6 +78,30 @@ def check_registration(model_class: type[nn.Module], in_features: int = 20,
     if len(report.points) == failures:  # it ran: every layer took float64
         report.expect(True, t("exercises.layers_and_modules.to_converts"))
     return report
+
+
+def _forward_error_hint(trace: Trace, batch_shape: tuple[int, ...]) -> str:
+    """Why forward failed: the error, and which input the failing layer got when it is the batch."""
+    failed = [call for call in trace.calls if call.outputs is None and call.depth > 0]
+    first_input = failed[-1].inputs[0] if failed and failed[-1].inputs else None
+    if isinstance(first_input, TensorSummary) and first_input.shape == batch_shape:
+        return t("exercises.layers_and_modules.forward_raised_on_batch", error=trace.error_text,
+                 layer=failed[-1].type_name, features=batch_shape[1])
+    return t("exercises.layers_and_modules.forward_raised", error=trace.error_text)
+
+
+def _output_shape_hint(out: object, shape: tuple[int, int]) -> str:
+    """What is wrong with forward's output: its type, its batch dimension or its width."""
+    if not isinstance(out, torch.Tensor):
+        return t("exercises.layers_and_modules.got", value=type(out).__name__)
+    got = tuple(out.shape)
+    if len(got) != len(shape):
+        return t("exercises.layers_and_modules.got_dims", shape=got, count=len(got),
+                 expected=len(shape))
+    if got[0] == shape[0]:
+        return t("exercises.layers_and_modules.got_width", shape=got, width=got[1],
+                 expected=shape[1])
+    return t("exercises.layers_and_modules.got_batch", shape=got, batch=shape[0])
 
 
 def _used_parameters(net: nn.Module, X: torch.Tensor) -> list[torch.Tensor]:

@@ -203,3 +203,100 @@ def _equals(got: object, expected: int) -> bool:
     if isinstance(got, torch.Tensor):
         return got.numel() == 1 and got.item() == expected
     return isinstance(got, numbers.Real) and not isinstance(got, bool) and got == expected
+
+
+def _tied_cases() -> list[tuple[str, nn.Module]]:
+    """The modules whose tied names the reader's function finds, each with its label id."""
+    shared, thrice = nn.Linear(8, 8), nn.Linear(4, 4)
+    twin = nn.Linear(8, 8)
+    return [
+        ("plain_mlp", nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))),
+        ("shared_mlp", nn.Sequential(nn.Linear(4, 8), nn.ReLU(), shared, nn.ReLU(), shared,
+                                     nn.ReLU(), nn.Linear(8, 1))),
+        ("equal_twins", nn.Sequential(twin, nn.ReLU(), copy.deepcopy(twin))),
+        ("tied_language_model", _tied_language_model()),
+        ("three_positions", nn.Sequential(thrice, nn.ReLU(), thrice, nn.ReLU(), thrice)),
+        ("no_parameters", nn.ReLU()),
+    ]
+
+
+def _name_groups(got: object) -> list[tuple[str, ...]] | None:
+    """The reader's answer as a list of name tuples, or None if it is not shaped like one."""
+    if isinstance(got, (str, bytes, dict)) or not hasattr(got, "__iter__"):
+        return None
+    groups = []
+    for group in got:  # type: ignore[attr-defined]
+        if isinstance(group, str) or not hasattr(group, "__iter__"):
+            return None
+        names = tuple(group)
+        if not all(isinstance(name, str) for name in names):
+            return None
+        groups.append(names)
+    return groups
+
+
+def _tied_hint(groups: list[tuple[str, ...]], tensor_of: dict[str, int],
+               expected: set[frozenset[str]], between_modules: bool) -> str:
+    """Name what is wrong with the reader's groups for one module, without giving them."""
+    unknown = sorted({name for group in groups for name in group if name not in tensor_of})
+    if unknown:
+        return t("exercises.parameter_management.unknown_names", names=_first_four(unknown))
+    mixed = [group for group in groups if len({tensor_of[name] for name in group}) > 1]
+    if mixed:
+        return t("exercises.parameter_management.separate_tensors", names=", ".join(mixed[0]))
+    if any(len(set(group)) < 2 for group in groups):
+        return t("exercises.parameter_management.single_names")
+    found = {frozenset(group) for group in groups}
+    if len(found) < len(groups):
+        return t("exercises.parameter_management.repeated")
+    if found and all(any(group < whole for whole in expected) for group in found - expected):
+        return t("exercises.parameter_management.split_groups")
+    if not groups and between_modules:
+        return t("exercises.parameter_management.missed_between_modules")
+    if not groups:
+        return t("exercises.parameter_management.missed_names")
+    return t("exercises.parameter_management.some_missed")
+
+
+def check_tied_names(tied_names: Callable[[nn.Module], list]) -> CheckReport:
+    """Check a function listing, for each tensor reached under several names, those names.
+
+    ``tied_names(module)`` must return one tuple per tensor that two or more of
+    the dotted names of ``named_parameters(remove_duplicate=False)`` reach, and
+    nothing for a tensor with one name. The order of the tuples and of the names
+    in each does not matter. The modules: a plain MLP, one layer at two positions,
+    two separate layers with equal values, a language model whose output layer
+    shares the embedding's tensor, one layer at three positions, and a module
+    without parameters.
+    """
+    report = CheckReport(f"check_tied_names({_name(tied_names)})")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        cases = _tied_cases()
+    shared_layer_found = False  # a function that finds repeated layers but not tied tensors
+    for case, module in cases:
+        label = t(f"exercises.parameter_management.{case}")
+        named = list(module.named_parameters(remove_duplicate=False))
+        tensor_of = {name: id(p) for name, p in named}
+        by_tensor: dict[int, list[str]] = {}
+        for name, p in named:
+            by_tensor.setdefault(id(p), []).append(name)
+        expected = {frozenset(names) for names in by_tensor.values() if len(names) > 1}
+        got = report.attempt(t("exercises.parameter_management.naming", label=label),
+                             lambda module=module: tied_names(module))
+        if got is None:
+            continue
+        groups = _name_groups(got)
+        if groups is None:
+            report.expect(False, t("exercises.parameter_management.tied_in", label=label),
+                          t("exercises.parameter_management.not_groups",
+                            value=type(got).__name__))
+            continue
+        between_modules = case == "tied_language_model" and shared_layer_found
+        right = report.expect({frozenset(group) for group in groups} == expected
+                              and len(groups) == len(expected),
+                              t("exercises.parameter_management.tied_in", label=label),
+                              _tied_hint(groups, tensor_of, expected, between_modules))
+        shared_layer_found = shared_layer_found or (right and case == "shared_mlp")
+    return report
+
