@@ -68,8 +68,9 @@ def check_first_layer_fixed(make_net: Callable[[], nn.Module], known_before: int
     fixed = isinstance(first, nn.Linear) and not any(map(is_uninitialized, first.parameters()))
     intended = fixed and (first.in_features, first.out_features) == (20, 64)
     report.expect(intended, t("exercises.lazy_initialization.first_fixed"),
-                  t("exercises.lazy_initialization.it_is" if fixed
-                    else "exercises.lazy_initialization.it_is_lazy", type=type(first).__name__))
+                  t("exercises.lazy_initialization.it_is", type=type(first).__name__,
+                    sizes=(first.in_features, first.out_features)) if fixed
+                  else t("exercises.lazy_initialization.it_is_lazy", type=type(first).__name__))
     report.expect(all(any(map(is_uninitialized, m.parameters())) for m in later),
                   t("exercises.lazy_initialization.later_lazy"),
                   t("exercises.lazy_initialization.separator").join(
@@ -129,7 +130,7 @@ def check_mismatch(layer: str, expects: int, gets: int, fixed: nn.Module) -> Che
     Args:
         layer: the dotted name of the layer that raises, as ``net.named_modules()`` gives it.
         expects: how many input features that layer expects.
-        gets: how many it is given.
+        gets: how many it is given. Each of the three may still be None (not answered yet).
         fixed: a repaired network: 20 inputs in, 10 outputs out.
     """
     report = CheckReport("check_mismatch")
@@ -144,13 +145,15 @@ def check_mismatch(layer: str, expects: int, gets: int, fixed: nn.Module) -> Che
                               layer=found.failed_layer))
     else:
         report.expect(False, t("exercises.lazy_initialization.raising_layer_asked"),
-                      t("exercises.lazy_initialization.follow_widths", said=layer))
+                      t("exercises.lazy_initialization.write_layer") if layer is None
+                      else t("exercises.lazy_initialization.follow_widths", said=layer))
     for said, count, key in ((expects, 32, "expects"), (gets, 64, "gets")):
         if _same_number(said, count):
             report.expect(True, t(f"exercises.lazy_initialization.{key}", count=count))
         else:
             report.expect(False, t(f"exercises.lazy_initialization.{key}_asked"),
-                          t("exercises.lazy_initialization.you_said", said=said)
+                          t("exercises.lazy_initialization.write_number") if said is None
+                          else t("exercises.lazy_initialization.you_said", said=said)
                           if isinstance(said, (int, float)) and not isinstance(said, bool)
                           else t("exercises.lazy_initialization.said_not_number", said=said))
     if not report.expect(isinstance(fixed, nn.Module),

@@ -115,13 +115,24 @@ def _range_hint(largest: float, std: float, bound: float) -> str:
 #: 512 rows' work: the verdicts and ratios agree with 512 rows to two digits.
 TANH_STACK = {"depth": 50, "width": 1024, "activation": "tanh", "batch_size": 64}
 
+#: tanh's gain, ``nn.init.calculate_gain("tanh")``. Its std on this stack, (5/3)/√width,
+#: keeps the forward signal but lets the gradient grow about 1.1-fold per layer, some
+#: 95-fold over 50 layers: refused, with a hint that names the gain (chapter 3 §3.5).
+TANH_GAIN = 5 / 3
+
+
+def _carries_tanh_gain(scale: float, width: int) -> bool:
+    """True if ``scale`` is tanh's gain times 1/√width, within 5%."""
+    return abs(scale * math.sqrt(width) - TANH_GAIN) < 0.05 * TANH_GAIN
+
 
 def check_tanh_scale(scale: float) -> CheckReport:
     """Check a std for ``nn.init.normal_`` that keeps a 50-layer tanh stack of width 1024 steady.
 
     Steady means: the outputs' std at layer 50 is within a factor of 10 of layer
     1's, few of them saturate at ±1, and the gradient's std at layer 1 is within a
-    factor of 10 of layer 50's. The stack is ``InitExplorer(**TANH_STACK,
+    factor of 10 of layer 50's. tanh's gain, σ = (5/3)/√1024, fails the last point, and
+    its hint says why. The stack is ``InitExplorer(**TANH_STACK,
     schemes="normal", scales=scale)``'s, so the explorer shows the same numbers.
     The report's title does not repeat the value, so a solution shown does not
     print its answer.
@@ -129,7 +140,8 @@ def check_tanh_scale(scale: float) -> CheckReport:
     report = CheckReport(t("exercises.parameter_initialization.tanh_title",
                            function="check_tanh_scale"))
     try:
-        spec = InitSpec(**TANH_STACK, schemes="normal", scales=check_scale("scale", scale))
+        scale = check_scale("scale", scale)
+        spec = InitSpec(**TANH_STACK, schemes="normal", scales=scale)
     except (TypeError, ValueError) as error:
         report.expect(False, t("exercises.parameter_initialization.std_range", low=0, high=100),
                       str(error))
@@ -146,9 +158,12 @@ def check_tanh_scale(scale: float) -> CheckReport:
     report.expect(saturation < 0.05,
                   t("exercises.parameter_initialization.few_saturate", depth=depth),
                   t("exercises.parameter_initialization.saturate", share=saturation))
+    grows = ("exercises.parameter_initialization.gradient_grows_tanh_gain"
+             if _carries_tanh_gain(scale, TANH_STACK["width"])
+             else "exercises.parameter_initialization.gradient_grows")
     report.expect(math.isfinite(gradient) and 0.1 <= gradient <= 10,
                   t("exercises.parameter_initialization.gradient_steady", depth=depth),
-                  t("exercises.parameter_initialization.gradient_grows" if gradient > 10
+                  t(grows if gradient > 10
                     else "exercises.parameter_initialization.gradient_fades" if gradient < 0.1
                     else "exercises.parameter_initialization.gradient_ratio",
                     ratio=gradient, depth=depth))
