@@ -37,7 +37,6 @@ _LAZY = {
     "Snapshot": "ui.base",
     "save_explorer": "ui.file_io",
     "load_explorer": "ui.file_io",
-    "LoadedExplorer": "ui.file_io",
     # networks from a spec
     "MLPSpec": "core.mlp",
     "build_mlp": "core.mlp",
@@ -81,7 +80,6 @@ __all__ = [
     "InitExplorer",
     "Inputs",
     "LazyInitViewer",
-    "LoadedExplorer",
     "MLPExplorer",
     "MLPSpec",
     "ModuleTree",
@@ -148,7 +146,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .playground.settings import PlaygroundSettings
     from .ui.base import Snapshot
     from .ui.device_timer import DeviceTimer
-    from .ui.file_io import LoadedExplorer, load_explorer, save_explorer
+    from .ui.file_io import load_explorer, save_explorer
     from .ui.forward_trace import ForwardTrace
     from .ui.init_explorer import InitExplorer
     from .ui.lazy_viewer import LazyInitViewer

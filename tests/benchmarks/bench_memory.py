@@ -32,7 +32,7 @@ def rss_mib() -> float:
 
 
 def open_widgets() -> int:
-    return len(ipw.widgets.widget._instances)  # what Widget.widgets (deprecated) reads
+    return len(ipw.widgets.widget._instances)  # private: Widget.widgets, deprecated, reads it
 
 
 def explorers(count: int) -> None:

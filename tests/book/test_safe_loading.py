@@ -150,6 +150,30 @@ def test_the_scan_reaches_the_package_the_tests_and_the_chapters() -> None:
     assert ROOT / "widgets" / "exercises" / "file_io.py" in python_files()
 
 
+def widening_calls(source: str, where: str) -> list[str]:
+    """Every call of ``add_safe_globals`` in ``source``: it allows classes for the whole session."""
+    return [f"{where}:{node.lineno}" for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Call) and "add_safe_globals" in (
+                getattr(node.func, "attr", None), getattr(node.func, "id", None))]
+
+
+def test_classes_are_allowed_only_for_one_load() -> None:
+    """The scoped ``safe_globals`` context manager, never the session-wide ``add_safe_globals``."""
+    found = []
+    for path in python_files():
+        found += widening_calls(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+    for chapter in CHAPTERS:
+        notebook = json.loads(chapter.read_text(encoding="utf-8"))
+        for number, cell in enumerate(notebook["cells"], 1):
+            if cell["cell_type"] == "code":
+                text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell[
+                    "source"]
+                found += widening_calls(python_source(text)[0], f"{chapter.name} cell {number}")
+    assert not found, "add_safe_globals called at:\n" + "\n".join(found)
+    assert widening_calls("import torch\ntorch.serialization.add_safe_globals([A])", "x") == [
+        "x:2"]
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_every_chapter_cell_parses(chapter: Path) -> None:
     """A cell the scan cannot parse would hide its calls; none may be skipped silently."""
@@ -174,6 +198,11 @@ def test_every_chapter_cell_parses(chapter: Path) -> None:
     ("import pickle, json\npickle.load(f), json.load(f), np.load(f)", []),
     ("text = 'torch.load(path)'  # a string, not a call", []),
     ("import torch\ntorch.load(path)  # why not?", [False]),
+    ("import torch\ntorch.load(p, map_location=torch.device('cpu'), weights_only=True)", [True]),
+    ("import torch\nwith torch.serialization.safe_globals([MLP]):\n"
+     "    torch.load(p, weights_only=True)", [True]),
+    ("import safetensors.torch\nsafetensors.torch.load_file(p)", []),  # cannot carry code
+    ("import torch\ntorch.export.load(p)", []),  # a program, not torch.load's pickle
 ])
 def test_scan_finds_each_call(source: str, safe: list[bool]) -> None:
     assert sorted(call.safe for call in scan_source(source, "x")) == sorted(safe)

@@ -14,7 +14,7 @@ import pytest
 import torch
 from torch import nn
 
-from widgets import LoadedExplorer, MLPExplorer, file_io, load_explorer, save_explorer
+from widgets import MLPExplorer, file_io, load_explorer, save_explorer
 from widgets.core.file_io import (
     CodeOnLoad,
     load_state_dict_into,
@@ -133,17 +133,12 @@ def test_explorer_round_trip(tmp_path: Path) -> None:
     explorer.configure(hidden_sizes=(16, 8), activations=("tanh", "relu"), seed=3)
     path = save_explorer(explorer, tmp_path / "explorer.pt")
     loaded = load_explorer(path)
-    assert isinstance(loaded, LoadedExplorer)
-    fresh = loaded.explorer
-    assert fresh is not explorer
-    assert (fresh.in_features, fresh.hidden_sizes, fresh.activations, fresh.out_features,
-            fresh.seed) == (20, (16, 8), ("tanh", "relu"), 10, 3)
-    assert loaded.weights_match
-    assert torch.equal(fresh.output, explorer.output)
+    assert isinstance(loaded, MLPExplorer) and loaded is not explorer
+    assert (loaded.in_features, loaded.hidden_sizes, loaded.activations, loaded.out_features,
+            loaded.seed) == (20, (16, 8), ("tanh", "relu"), 10, 3)
+    assert loaded.loaded_from == "explorer.pt" and explorer.loaded_from is None
+    assert torch.equal(loaded.output, explorer.output)
     assert torch.equal(loaded.net(explorer.X), explorer.net(explorer.X))
-    note = " ".join(loaded.note.split())  # wrapped for printing
-    assert "explorer computes exactly what the saved network computed" in note
-    assert "weights match the seed" in repr(loaded)
 
 
 def test_explorer_file_holds_plain_values(tmp_path: Path) -> None:
@@ -160,11 +155,11 @@ def test_explorer_file_holds_plain_values(tmp_path: Path) -> None:
 def test_explorer_without_hidden_layers_round_trips(tmp_path: Path) -> None:
     explorer = MLPExplorer(in_features=3, hidden_sizes=(), out_features=2, seed=1)
     loaded = load_explorer(save_explorer(explorer, tmp_path / "linear.pt"))
-    assert loaded.explorer.hidden_sizes == () and loaded.weights_match
-    assert torch.equal(loaded.explorer.output, explorer.output)
+    assert loaded.hidden_sizes == () and loaded.loaded_from == "linear.pt"
+    assert torch.equal(loaded.output, explorer.output)
 
 
-def test_trained_weights_come_back_as_the_net(tmp_path: Path) -> None:
+def test_the_loaded_explorer_computes_with_the_trained_weights(tmp_path: Path) -> None:
     explorer = MLPExplorer(hidden_sizes=(8,))
     trained = explorer.net
     optimizer = torch.optim.SGD(trained.parameters(), lr=0.1)
@@ -173,11 +168,24 @@ def test_trained_weights_come_back_as_the_net(tmp_path: Path) -> None:
         trained(explorer.X).pow(2).mean().backward()
         optimizer.step()
     loaded = load_explorer(save_explorer(explorer, tmp_path / "trained.pt", net=trained))
-    assert not loaded.weights_match
-    assert torch.equal(loaded.net(explorer.X), trained(explorer.X))
-    assert torch.equal(loaded.explorer.output, explorer.output)  # the seed's weights
-    assert "always draws its weights from its seed" in loaded.note and ".net" in loaded.note
-    assert "differ from the seed: use .net" in repr(loaded)
+    with torch.no_grad():
+        assert torch.equal(loaded.output, trained(explorer.X))
+        assert not torch.equal(loaded.output, explorer.output)  # not the seed's weights
+        assert torch.equal(loaded.net(explorer.X), trained(explorer.X))
+    saved = load_weights_only(tmp_path / "trained.pt")["state_dict"]
+    assert all(torch.equal(loaded.net.state_dict()[k], saved[k]) for k in saved)
+
+
+def test_saving_a_loaded_explorer_keeps_its_weights(tmp_path: Path) -> None:
+    explorer = MLPExplorer(hidden_sizes=(4,))
+    trained = explorer.net
+    with torch.no_grad():
+        trained[0].bias.fill_(0.5)
+    loaded = load_explorer(save_explorer(explorer, tmp_path / "trained.pt", net=trained))
+    again = load_explorer(save_explorer(loaded, tmp_path / "again.pt"))
+    assert again.loaded_from == "again.pt"
+    assert torch.equal(again.output, loaded.output)
+    assert torch.equal(again.net[0].bias, torch.full((4,), 0.5))
 
 
 def test_save_explorer_refuses_a_net_of_another_shape(tmp_path: Path) -> None:
@@ -354,7 +362,8 @@ def test_a_registered_layers_tensors_are_checked_after_it_is_built(tmp_path: Pat
         explorer = MLPExplorer(hidden_sizes=(8,), activations="file_io_scale")
         path = save_explorer(explorer, tmp_path / "scale.pt")
         loaded = load_explorer(path)
-        assert loaded.weights_match and torch.equal(loaded.net[1].weight, torch.ones(8))
+        assert torch.equal(loaded.net[1].weight, torch.ones(8))
+        assert torch.equal(loaded.output, explorer.output)
         content = load_weights_only(path)
         content["state_dict"]["1.weight"] = torch.ones(3)
         torch.save(content, tmp_path / "bad_scale.pt")
@@ -390,7 +399,7 @@ def test_lists_in_the_config_read_like_tuples(tmp_path: Path) -> None:
     content = edited(lambda c: c["config"].update(hidden_sizes=[8], activations=["tanh"]))
     torch.save(content, tmp_path / "lists.pt")
     loaded = load_explorer(tmp_path / "lists.pt")
-    assert loaded.explorer.activations == ("tanh",) and loaded.weights_match
+    assert loaded.activations == ("tanh",) and loaded.loaded_from == "lists.pt"
 
 
 BAD_BYTES = {
@@ -528,7 +537,7 @@ def test_round_trip_check_explains_wrong_answers() -> None:
         raise OSError("disk full")
 
     cases = [
-        ((save_model, load_report), "got _IncompatibleKeys (load_state_dict fills the model"),
+        ((save_model, load_report), "got _IncompatibleKeys: look at what load_state_dict"),
         ((save_model, load_fresh), "outputs equal the saved model's: they differ"),
         ((save_object, load_model), "the file loads with weights_only=True: it is refused "
                                     "(UnpicklingError: Unsupported global"),
@@ -567,7 +576,8 @@ def test_checkpoint_check() -> None:
     fixed = repr(check_checkpoint(save_weights, load_fixed))
     assert "✓ 4-16-2 net: rebuilt from the file" in fixed
     assert ("✗ 6-32-3 net: load_checkpoint(path) raised RuntimeError: size mismatch for "
-            "0.weight: (32, 6) in the file, (16, 4) in the model: the file must say") in fixed
+            "0.weight: (32, 6) in the file, (16, 4) in the model: the network "
+            "load_checkpoint built has other sizes") in fixed
 
     def save_object(net: nn.Module, config: dict, path: Path) -> None:
         torch.save({"config": config, "net": net}, path)

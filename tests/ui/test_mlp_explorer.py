@@ -333,3 +333,64 @@ def test_close_closes_every_widget_inside_and_keeps_answering() -> None:
     assert explorer.comm is None and all(w.comm is None for w in inside)
     explorer.hidden_sizes = (4,)  # still usable from code
     assert explorer.num_parameters == 20 * 4 + 4 + 4 * 10 + 10
+
+
+# -- weights given with load_state_dict ------------------------------------------------
+
+
+def test_output_is_exactly_net_of_x() -> None:
+    explorer = MLPExplorer(hidden_sizes=(64, 32), activations=("tanh", "relu"), seed=2)
+    with torch.no_grad():
+        assert torch.equal(explorer.output, explorer.net(explorer.X))
+
+
+def test_load_state_dict_computes_with_the_given_tensors() -> None:
+    explorer = MLPExplorer(hidden_sizes=(8,), seed=1)
+    net = explorer.net
+    with torch.no_grad():
+        net[0].weight.mul_(2.0)
+    explorer.load_state_dict(net.state_dict())
+    assert explorer.loaded_from == "a state_dict"
+    assert "weights: loaded from a state_dict" in explorer.views["header"].value
+    with torch.no_grad():
+        assert torch.equal(explorer.output, net(explorer.X))
+        net[0].weight.zero_()  # the explorer holds copies
+        assert not torch.equal(explorer.output, net(explorer.X))
+    assert explorer.render_count == 2
+
+
+def test_load_state_dict_names_the_first_tensor_that_does_not_fit() -> None:
+    explorer = MLPExplorer(hidden_sizes=(8,))
+    before = explorer.output
+    cases = [
+        (MLPExplorer(hidden_sizes=(4,)).net.state_dict(),
+         r"state_dict does not fit the explorer's network: 0\.weight has shape \(4, 20\), "
+         r"the network needs \(8, 20\)"),
+        ({"0.weight": torch.zeros(8, 20)}, "it lacks 0.bias, 2.weight, 2.bias"),
+        ({**explorer.net.state_dict(), "0.bias": torch.zeros(8, dtype=torch.float64)},
+         r"0\.bias has dtype torch\.float64, the network needs torch\.float32"),
+        ({**explorer.net.state_dict(), "0.bias": 1.0}, r"state_dict\['0\.bias'\] must be a tensor"),
+        ([torch.zeros(1)], "state_dict must be a dict from parameter names to tensors"),
+        (explorer.net.to("meta").state_dict(), r"0\.weight is on the meta device"),
+    ]
+    for state, message in cases:
+        with pytest.raises(ValueError, match=message):
+            explorer.load_state_dict(state)  # type: ignore[arg-type]
+        assert explorer.loaded_from is None and torch.equal(explorer.output, before)
+
+
+def test_load_state_dict_that_cannot_be_drawn_changes_nothing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    explorer = MLPExplorer(hidden_sizes=(8,))
+    before = explorer.output
+
+    def broken_chart(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("no ink")
+
+    monkeypatch.setattr("widgets.ui.mlp_explorer.line_chart", broken_chart)
+    net = explorer.net
+    with torch.no_grad():
+        net[0].bias.fill_(1.0)
+    with pytest.raises(RuntimeError, match="no ink"):
+        explorer.load_state_dict(net.state_dict(), source="x.pt")
+    assert explorer.loaded_from is None and torch.equal(explorer.output, before)

@@ -142,12 +142,12 @@ def test_every_named_part_is_shown_inside_the_widget(
 
 # -- no test reads a private attribute of a widget ------------------------------------------
 
-#: Names the tests give widgets (and a LoadedExplorer, which holds one).
+#: Names the tests give widgets.
 WIDGET_NAMES = frozenset({
     "explorer", "explorers", "playground", "timer", "viewer", "inspector", "tree", "trace",
     "widget", "loaded", "fresh", "no_batch"})
-#: The widget classes, their bases, and LoadedExplorer (which holds an explorer).
-WIDGET_CLASSES = frozenset({*SURFACES, "LiveWidget", "LayerChoiceWidget", "LoadedExplorer"})
+#: The widget classes and their bases.
+WIDGET_CLASSES = frozenset({*SURFACES, "LiveWidget", "LayerChoiceWidget"})
 #: A line may read a private attribute if it says why, in a comment ending the line.
 ALLOWED = re.compile(r"#\s*private:\s*\S")
 ATTRIBUTE_CALLS = frozenset({"getattr", "setattr", "delattr", "hasattr"})

@@ -2,11 +2,14 @@
 
 A file written by :func:`torch.save` is a zip archive whose structure is a
 *pickle*, and unpickling may call any function the file names. Everything here
-therefore reads with ``torch.load(..., weights_only=True)``, which rebuilds
-tensors, plain Python data (numbers, strings, lists, tuples, dicts, sets,
-``OrderedDict``) and a few PyTorch types such as ``torch.Size``, dtypes and
-``torch.device``, and refuses every other class unless it is allowed with
-``torch.serialization.add_safe_globals``.
+therefore reads with ``torch.load(..., weights_only=True)``, whose restricted
+unpickler rebuilds tensors, plain Python data (numbers, strings, lists, tuples,
+dicts, sets, ``OrderedDict``) and a few PyTorch types such as ``torch.Size``,
+dtypes and ``torch.device``, and refuses every other class unless it is allowed
+with ``torch.serialization.add_safe_globals`` or ``safe_globals``. That is a
+safeguard, not a sandbox: it has been bypassed before (CVE-2025-32434, in
+PyTorch 2.5.1 and older), so keep PyTorch current and read only files you trust;
+a data-only format such as safetensors cannot carry code at all.
 
 An MLP file (the explorer's) holds its configuration beside its weights, so loading can
 rebuild the architecture in code and then check the weights against it::
@@ -400,6 +403,31 @@ def _linear_mismatch(state: Mapping[str, torch.Tensor], spec: MLPSpec) -> str:
         stored = tensor.untyped_storage().nbytes() // tensor.element_size()
         if stored < tensor.numel():
             return plural("file_io.expanded", stored, key=key, shape=tuple(tensor.shape))
+    return ""
+
+
+def weights_problem(state: object, reference: Mapping[str, torch.Tensor]) -> str:
+    """Why ``state`` cannot stand in for ``reference``'s tensors ('' when it can).
+
+    ``state`` must map the same names to tensors of the same shapes and dtypes,
+    dense ones that hold values (not on the meta device); the device does not
+    matter (the caller moves them).
+
+    Example:
+        >>> weights_problem({"weight": torch.zeros(1, 2)}, nn.Linear(2, 1).state_dict())
+        'it lacks bias'
+    """
+    if not isinstance(state, Mapping):
+        return t("file_io.weights_type", got=describe(state))
+    for key, value in state.items():
+        if not isinstance(value, torch.Tensor):
+            return t("file_io.weights_value", key=repr(key), got=describe(value))
+    problem = _state_dict_mismatch(state, reference)
+    if problem:
+        return problem
+    for key, tensor in state.items():  # a tensor on another device is only moved
+        if tensor.layout != torch.strided or tensor.device.type == "meta":
+            return _tensor_problem(key, tensor)
     return ""
 
 

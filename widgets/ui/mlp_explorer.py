@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import html
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import ipywidgets as ipw
@@ -11,6 +13,7 @@ from torch import nn
 
 from ..core import layers
 from ..core.checks import check_input_batch
+from ..core.file_io import weights_problem
 from ..core.introspection import count_parameters
 from ..core.layers import is_custom
 from ..core.mlp import (
@@ -27,7 +30,7 @@ from ..core.mlp import (
 from ..render.charts import line_chart
 from ..render.html import output_table, parameter_table, preformatted
 from ..text import t
-from .base import LayerChoiceWidget, Snapshot, drawing
+from .base import InvalidValueError, LayerChoiceWidget, Snapshot, drawing
 from .controls import HiddenLayersControl, control_for, labelled
 
 #: Width given to a hidden layer added with the layer-count control when none exists.
@@ -36,14 +39,29 @@ NEW_LAYER_WIDTH = 32
 MAX_SHOWN_OUTPUTS = 10
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Computed:
-    """A network built for a spec, with its outputs for X and along the response line."""
+    """A network built for a spec, with its outputs for X and along the response line.
+
+    ``output`` comes from the pass that also computes the curves; a larger batch
+    may round differently in the last bit, so ``exact``, ``net(X)`` alone, is
+    computed when asked for (or at once when X has to run alone anyway).
+    """
 
     spec: MLPSpec
     net: nn.Sequential
     output: torch.Tensor
     curves: torch.Tensor
+    exact: torch.Tensor | None = None
+
+
+@dataclass(frozen=True)
+class _Weights:
+    """Weights the explorer computes with instead of its seed's, while its spec is ``spec``."""
+
+    spec: MLPSpec
+    state: dict[str, torch.Tensor]
+    source: str
 
 
 class MLPExplorer(LayerChoiceWidget):
@@ -62,6 +80,10 @@ class MLPExplorer(LayerChoiceWidget):
         seed: initialization seed; the same state and seed give the same net.
         X: the input batch, shape ``(batch, in_features)``; by default two rows
             drawn uniformly from [0, 1) with a fixed seed.
+
+    The weights are the ones ``seed`` draws, unless :meth:`load_state_dict` gave
+    it others (a trained network's, say): those hold until the layers or the seed
+    change.
 
     Example:
         >>> explorer = MLPExplorer(hidden_sizes=(8, 8), activations="tanh")
@@ -89,6 +111,7 @@ class MLPExplorer(LayerChoiceWidget):
         self._X_and_line = torch.cat([self._X, line])
         self._cache = LinearCache()
         self._computed: _Computed | None = None
+        self._weights: _Weights | None = None
         self._build_controls(spec)
         layers.on_registry_change(self._on_registry_change)
         self._start(spec)
@@ -108,12 +131,60 @@ class MLPExplorer(LayerChoiceWidget):
     @property
     def output(self) -> torch.Tensor:
         """``net(X)`` for the current state (computed without gradients)."""
-        return self._now().output.clone()
+        computed = self._now()
+        if computed.exact is None:
+            with torch.no_grad():
+                computed.exact = computed.net(self._X)
+        return computed.exact.clone()
 
     @property
     def num_parameters(self) -> int:
         """How many numbers the network learns."""
         return count_parameters(self._now().net).known
+
+    @property
+    def loaded_from(self) -> str | None:
+        """Where the weights it computes with came from; None when its seed drew them."""
+        return None if self._weights is None else self._weights.source
+
+    def load_state_dict(self, state_dict: Mapping[str, torch.Tensor],
+                        source: str | None = None) -> None:
+        """Compute with the tensors of ``state_dict`` instead of the weights the seed draws.
+
+        The names, shapes and dtypes must be those of ``net.state_dict()``. The
+        tensors are copied to the CPU, so changing them afterwards changes
+        nothing here. The header names ``source`` (a file's name, say). The
+        weights hold until the layers or the seed change: the explorer then
+        draws its weights from the seed again and its message line says that the
+        loaded ones were dropped.
+
+        Raises:
+            ValueError: a tensor is missing, extra, or of another shape or dtype
+                (the first one is named); the explorer keeps what it showed.
+
+        Example:
+            >>> explorer = MLPExplorer(hidden_sizes=(8,))
+            >>> trained = explorer.net
+            >>> _ = nn.init.zeros_(trained[0].bias)
+            >>> explorer.load_state_dict(trained.state_dict(), source="trained.pt")
+            >>> torch.equal(explorer.output, trained(explorer.X)), explorer.loaded_from
+            (True, 'trained.pt')
+        """
+        problem = weights_problem(state_dict, self._now().net.state_dict())
+        if problem:
+            raise InvalidValueError(t("file_io_widget.weights_misfit", problem=problem))
+        state = {key: tensor.detach().to("cpu").clone(memory_format=torch.contiguous_format)
+                 for key, tensor in state_dict.items()}
+        before = self._weights
+        self._weights = _Weights(self._state, state,
+                                 t("file_io_widget.a_state_dict") if source is None
+                                 else str(source))
+        try:
+            content = self._prepare_or_raise(self._state)
+        except Exception:  # shown in the message line: the weights shown before stay
+            self._weights = before
+            raise
+        self._commit(self._state, content)
 
     def _now(self) -> _Computed:
         """The network and its outputs for the current state (rebuilt after a close)."""
@@ -124,6 +195,8 @@ class MLPExplorer(LayerChoiceWidget):
     def _compute(self, spec: MLPSpec) -> _Computed:
         """Build the network for ``spec`` and run X and the response line through it."""
         net = build_mlp(spec, self._cache)
+        if self._weights is not None and self._weights.spec == spec:
+            net.load_state_dict(self._weights.state)
         if any(is_custom(a) for a in spec.activations):
             # A reader's layer may depend on the batch or draw random numbers: run X
             # on its own (so .output is net(X)), from a fixed seed, leaving the
@@ -131,11 +204,10 @@ class MLPExplorer(LayerChoiceWidget):
             with torch.no_grad(), torch.random.fork_rng(devices=[]):
                 torch.manual_seed(layer_seed(spec.seed, INPUT_INDEX))
                 output, curves = net(self._X), net(self._X_and_line[len(self._X):])
-        else:
-            with torch.no_grad():  # X and the response line in one pass over the weights
-                both = net(self._X_and_line)
-            output, curves = both[:len(self._X)], both[len(self._X):]
-        return _Computed(spec, net, output, curves)
+            return _Computed(spec, net, output, curves, exact=output)
+        with torch.no_grad():  # X and the response line in one pass over the weights
+            both = net(self._X_and_line)
+        return _Computed(spec, net, both[:len(self._X)], both[len(self._X):])
 
     # -- view ---------------------------------------------------------------------
 
@@ -146,6 +218,7 @@ class MLPExplorer(LayerChoiceWidget):
                 if shown < spec.out_features else "")
         with drawing():
             views = {
+                "header": self._header(spec),
                 "plot": line_chart(
                     self._t.tolist(), computed.curves[:, :shown].T.tolist(),
                     labels=[t("mlp_explorer.output_label", index=j) for j in range(shown)],
@@ -163,6 +236,25 @@ class MLPExplorer(LayerChoiceWidget):
         for name, value in views.items():
             self._views[name].value = value
 
+    def _header(self, spec: MLPSpec) -> str:
+        """The header: the sizes, and where the weights came from when they were loaded."""
+        text = t("mlp_explorer.header", inputs=spec.in_features, outputs=spec.out_features,
+                 max_width=MAX_WIDTH)
+        if self._weights is not None and self._weights.spec == spec:
+            text += t("file_io_widget.header_weights", source=html.escape(self._weights.source))
+        return text
+
+    def _commit(self, spec: MLPSpec, content: object) -> None:
+        """Commit ``spec``; loaded weights made for another spec are dropped, with a message."""
+        dropped = self._weights if (self._weights is not None
+                                    and self._weights.spec != spec) else None
+        if dropped is not None:
+            self._weights = None
+        super()._commit(spec, content)
+        if dropped is not None:
+            self.show_message(t("file_io_widget.weights_dropped", source=dropped.source,
+                                seed=spec.seed), kind="info")
+
     # -- controls -----------------------------------------------------------------
 
     def _build_controls(self, spec: MLPSpec) -> None:
@@ -173,8 +265,7 @@ class MLPExplorer(LayerChoiceWidget):
                   write=lambda value: self.configure(hidden_sizes=value[0], activations=value[1]))
         self.bind(control_for(MLPSpec, "seed", width="200px", label_width="90px"), "seed")
         views = {name: ipw.HTML() for name in ("plot", "module", "parameters", "outputs")}
-        header = ipw.HTML(t("mlp_explorer.header", inputs=spec.in_features,
-                            outputs=spec.out_features, max_width=MAX_WIDTH))
+        header = ipw.HTML(self._header(spec))
         self._expose(views={"header": header, **views})
         controls = ipw.VBox([self._layers, self.controls["seed"], self._message],
                             layout=ipw.Layout(width="360px", margin="0 12px 0 0"))

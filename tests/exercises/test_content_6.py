@@ -1,0 +1,141 @@
+"""What the stored chapter 6 shows around its exercises: which check fails, never the fix.
+
+Each attempt cell runs a plausible mistake through its check; its stored output, the
+markdown a reader sees before the folded solution, and the hints the checks can give
+must point at the problem without writing the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+from widgets.exercises import file_io as exercises
+from widgets.text import catalogue
+
+ROOT = Path(__file__).resolve().parents[2]
+CH6 = ROOT / "chapters" / "06_file_io.ipynb"
+
+
+def cells() -> list[dict]:
+    return json.loads(CH6.read_text(encoding="utf-8"))["cells"]
+
+
+def text(cell: dict) -> str:
+    source = cell["source"]
+    return "".join(source) if isinstance(source, list) else source
+
+
+def outputs(cell: dict) -> str:
+    parts = []
+    for output in cell.get("outputs", []):
+        if "text" in output:
+            parts.append("".join(output["text"]))
+        plain = output.get("data", {}).get("text/plain")
+        if plain:
+            parts.append("".join(plain))
+    return "\n".join(parts)
+
+
+def hidden(cell: dict) -> bool:
+    return "solution" in cell["metadata"].get("tags", [])
+
+
+def exercises_of_the_chapter() -> dict[int, list[dict]]:
+    """The cells of each exercise, from its '### Exercise N' heading to the next heading."""
+    found: dict[int, list[dict]] = {}
+    current = None
+    for cell in cells():
+        if cell["cell_type"] == "markdown":
+            heading = re.search(r"^### Exercise (\d+)", text(cell), re.MULTILINE)
+            if heading:
+                current = int(heading.group(1))
+            elif text(cell).lstrip().startswith("#"):
+                current = None
+        if current is not None:
+            found.setdefault(current, []).append(cell)
+    return found
+
+
+# What each exercise's fix looks like, in code or in words: none of it may show in an
+# attempt's output or in the markdown between the attempt and the folded solution.
+ANSWERS = {
+    1: [r"return (the|a|your) model", r"return net\s*$", r"in place", r"model itself"],
+    2: [r"save the config", r"beside the weights", r"make_mlp\(\*\*", r"['\"]config['\"]",
+        r"plain ints", r"store .*state_dict"],
+    3: [r"pick the keys", r"copy only", r"only the keys", r"split\(", r"startswith",
+        r"\{name: tensor", r"filter"],
+}
+
+
+def attempts_and_notes(number: int) -> tuple[list[dict], list[str]]:
+    """The attempt cells of one exercise and the visible markdown after its statement."""
+    cell_list = exercises_of_the_chapter()[number]
+    attempts = [c for c in cell_list if c["cell_type"] == "code" and not hidden(c)]
+    notes = [text(c) for c in cell_list if c["cell_type"] == "markdown" and not hidden(c)][1:]
+    return attempts, notes
+
+
+def test_the_chapter_has_three_exercises_each_with_one_attempt() -> None:
+    found = exercises_of_the_chapter()
+    assert sorted(found) == [1, 2, 3]
+    for number in found:
+        attempts, _ = attempts_and_notes(number)
+        assert len(attempts) == 1, number
+        assert re.search(r"^check_\w+\(", text(attempts[0]), re.MULTILINE), number
+
+
+@pytest.mark.parametrize("number", sorted(ANSWERS))
+def test_an_attempt_shows_which_check_fails_and_no_fix(number: int) -> None:
+    attempts, notes = attempts_and_notes(number)
+    shown = outputs(attempts[0])
+    assert "✗" in shown and "not met yet" in shown, shown  # which check fails, stored
+    for pattern in ANSWERS[number]:
+        for seen in [shown, *notes]:
+            assert not re.search(pattern, seen, re.MULTILINE | re.IGNORECASE), (
+                number, pattern, seen)
+
+
+@pytest.mark.parametrize("number", sorted(ANSWERS))
+def test_the_fix_is_folded_with_its_solution(number: int) -> None:
+    cell_list = exercises_of_the_chapter()[number]
+    solutions = [c for c in cell_list if hidden(c)]
+    assert [c["cell_type"] for c in solutions] == ["code", "markdown"]
+    code, why = solutions
+    assert code["metadata"]["jupyter"] == {"outputs_hidden": True, "source_hidden": True}
+    assert why["metadata"]["jupyter"]["source_hidden"] is True
+    assert text(why).startswith("*Why it works* (open it once you have tried)")
+    assert "all 5 checks pass" in outputs(code)
+
+
+def run_attempt(number: int) -> str:
+    """The attempt cell's functions run through its check now, as printed."""
+    attempt = text(attempts_and_notes(number)[0][0])
+    definitions, call = attempt.rsplit("\n\n", 1)
+    namespace: dict[str, object] = {"torch": torch, "make_mlp": exercises.make_mlp}
+    exec(definitions, namespace)
+    check = getattr(exercises, call.split("(", 1)[0])
+    names = re.findall(r"\w+", call.split("(", 1)[1])
+    return str(check(*(namespace[name] for name in names)))
+
+
+@pytest.mark.parametrize("number", sorted(ANSWERS))
+def test_the_checks_give_the_same_fix_free_hints_today(number: int) -> None:
+    report = run_attempt(number)
+    assert "✗" in report
+    assert report == outputs(attempts_and_notes(number)[0][0]).strip()
+    for pattern in ANSWERS[number]:
+        assert not re.search(pattern, report, re.MULTILINE | re.IGNORECASE), (number, pattern)
+
+
+def test_no_hint_of_the_checks_writes_a_fix() -> None:
+    hints = {key: value for key, value in catalogue("en").items()
+             if key.startswith("exercises.file_io.")}
+    assert hints
+    for key, value in hints.items():
+        for pattern in (pattern for patterns in ANSWERS.values() for pattern in patterns):
+            assert not re.search(pattern, value, re.IGNORECASE), (key, pattern, value)
