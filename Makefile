@@ -6,7 +6,7 @@ CHAPTER ?= chapters/01_layers_and_modules.ipynb
 NB ?= chapters/*.ipynb
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help book setup test execute benchmark pictures lint html
+.PHONY: help book setup test execute benchmark pictures lint html fuzz
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -33,6 +33,9 @@ execute: setup  ## re-run chapters top to bottom and store their outputs (NB=...
 
 benchmark: setup  ## print the speed figures (every tests/benchmarks/bench_*.py; BENCH=... for one)
 	for script in $(or $(BENCH),tests/benchmarks/bench_*.py); do $(BIN)/python $$script || exit 1; done
+
+fuzz: setup  ## many more hypothesis examples than CI runs, then the slowest refusal per widget
+	LAYERLAB_FUZZ=deep $(BIN)/python -m pytest tests/fuzz -p no:xdist -q -s
 
 lint: setup  ## ruff over the package, tests, chapters and the static export; import-linter's layer contracts
 	$(BIN)/ruff check widgets tests chapters web
