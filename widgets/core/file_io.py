@@ -29,6 +29,7 @@ import itertools
 import os
 import pickle
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,7 @@ import torch
 from torch import nn
 
 from ..text import plural, t
-from .checks import describe, missing_and_unknown
+from .checks import describe, missing_and_unknown, short_repr
 from .layers import is_custom
 from .mlp import MLPSpec, build_mlp
 
@@ -53,6 +54,12 @@ FILE_FIELDS = ("format", "version", "config", "state_dict")
 MAX_NAMES_SHOWN = 5
 
 PathLike = str | os.PathLike
+
+#: The most entries a torch.save archive may hold (a state_dict of a few thousand
+#: tensors has a few thousand), and the most bytes it may declare in all: the
+#: largest network the explorers build (8 hidden layers of 4096) is about 540 MB.
+MAX_ENTRIES = 100_000
+MAX_DECLARED_BYTES = 2**30
 
 
 # -- tensors and state_dicts ----------------------------------------------------------
@@ -83,6 +90,8 @@ def load_weights_only(path: PathLike) -> object:
     name = Path(path).name
     if Path(path).is_file() and Path(path).stat().st_size == 0:
         raise ValueError(t("file_io.empty", file=name))
+    if Path(path).is_file():
+        check_archive(path)
     try:
         return torch.load(path, weights_only=True)
     except OSError:
@@ -97,6 +106,43 @@ def load_weights_only(path: PathLike) -> object:
         detail = f": {_first_line(error)}" if str(error).strip() else ""
         raise ValueError(t("file_io.unparsable", file=name,
                            why=f"{type(error).__name__}{detail}")) from error
+
+
+def check_archive(path: PathLike) -> None:
+    """Refuse a file whose reading could take far more memory than the file's size.
+
+    ``torch.save`` writes a zip archive whose entries are stored, never compressed,
+    so the tensors take as many bytes in memory as in the file. A crafted archive
+    with a compressed entry could make a small file inflate to gigabytes before
+    any check runs, and the legacy (pre-1.6) format declares sizes that are
+    allocated before they are read. Only the zip directory is read here.
+
+    Raises:
+        ValueError: not a zip archive (the legacy format, or not torch.save at all),
+            more than :data:`MAX_ENTRIES` entries, a compressed entry, or more than
+            :data:`MAX_DECLARED_BYTES` declared.
+    """
+    name = Path(path).name
+    if not zipfile.is_zipfile(path):
+        raise ValueError(t("file_io.not_zip", file=name))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise ValueError(t("file_io.unparsable", file=name,
+                           why=f"{type(error).__name__}: {str(error)[:200]}")) from error
+    if len(entries) > MAX_ENTRIES:
+        raise ValueError(t("file_io.too_many_entries", file=name, count=len(entries),
+                           most=MAX_ENTRIES))
+    for entry in entries:
+        if entry.compress_type != zipfile.ZIP_STORED or entry.file_size != entry.compress_size:
+            raise ValueError(t("file_io.compressed", file=name,
+                               entry=short_repr(entry.filename, 80),
+                               size=entry.compress_size, inflated=entry.file_size))
+    declared = sum(entry.file_size for entry in entries)
+    if declared > MAX_DECLARED_BYTES:
+        raise ValueError(t("file_io.too_big", file=name, size=declared,
+                           most=MAX_DECLARED_BYTES))
 
 
 def save_state_dict(module: nn.Module, path: PathLike) -> Path:
@@ -326,7 +372,7 @@ def _check_state_dict(name: str, state: object) -> dict[str, torch.Tensor]:
         if not isinstance(key, str):
             raise ValueError(t("file_io.state_dict_key", file=name, got=describe(key)))
         if not isinstance(value, torch.Tensor):
-            raise ValueError(t("file_io.state_dict_value", file=name, key=repr(key),
+            raise ValueError(t("file_io.state_dict_value", file=name, key=short_repr(key),
                                got=describe(value)))
     return dict(state)
 
@@ -421,7 +467,7 @@ def weights_problem(state: object, reference: Mapping[str, torch.Tensor]) -> str
         return t("file_io.weights_type", got=describe(state))
     for key, value in state.items():
         if not isinstance(value, torch.Tensor):
-            return t("file_io.weights_value", key=repr(key), got=describe(value))
+            return t("file_io.weights_value", key=short_repr(key), got=describe(value))
     problem = _state_dict_mismatch(state, reference)
     if problem:
         return problem

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import torch
@@ -480,10 +480,19 @@ def _check_changes(changes: object, settings: PlaygroundSettings, epoch: int) ->
     return checked
 
 
-def replay(settings: PlaygroundSettings, epoch: int = 0,
-           changes: list[Change] | None = None) -> tuple[PlaygroundRun, TrainingReport]:
+#: Epochs a replay trains between two progress calls.
+REPLAY_CHUNK = 20
+
+
+def replay(settings: PlaygroundSettings, epoch: int = 0, changes: list[Change] | None = None,
+           progress: Callable[[int, int], None] | None = None,
+           ) -> tuple[PlaygroundRun, TrainingReport]:
     """Redo a run: start from the settings before ``changes``, apply each at its epoch,
-    and train to ``epoch``. The same state always gives the same run."""
+    and train to ``epoch``. The same state always gives the same run.
+
+    ``progress(done, total)`` is called every :data:`REPLAY_CHUNK` epochs; an
+    exception it raises (or an interrupt) stops the replay and propagates.
+    """
     changes = changes or []
     first: dict[str, object] = {}
     for change in changes:
@@ -491,16 +500,23 @@ def replay(settings: PlaygroundSettings, epoch: int = 0,
     current = settings.replace(**first)
     run = PlaygroundRun(current)
     trained = 0
-    for change in changes:
-        if change.epoch > run.epoch:
-            report = run.train(change.epoch - run.epoch)
+
+    def train_to(target: int) -> str:
+        nonlocal trained
+        while run.epoch < target:
+            report = run.train(min(REPLAY_CHUNK, target - run.epoch))
             trained += report.epochs_trained
             if report.stopped:
-                return run, run.report(trained, report.stopped)
+                return report.stopped
+            if progress is not None:
+                progress(run.epoch, epoch)
+        return ""
+
+    for change in changes:
+        stopped = train_to(change.epoch)
+        if stopped:
+            return run, run.report(trained, stopped)
         current = current.replace(**{change.field: change.new})
         run.update(current)
-    stopped = ""
-    if epoch > run.epoch:
-        report = run.train(epoch - run.epoch)
-        trained, stopped = trained + report.epochs_trained, report.stopped
+    stopped = train_to(epoch)
     return run, run.report(trained, stopped)

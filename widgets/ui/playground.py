@@ -27,6 +27,7 @@ from ..playground.settings import (
     PlaygroundSettings,
 )
 from ..playground.training import (
+    MAX_EPOCHS_PER_CALL,
     PlaygroundRun,
     TrainingReport,
     check_state,
@@ -45,6 +46,9 @@ REGULARIZATION_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 NEW_LAYER_WIDTH = 4
 #: Most frames per second while playing (each frame trains one epoch and redraws).
 MAX_FRAMES_PER_SECOND = 60
+#: The most characters a saved state may have: a state is settings, an epoch and the
+#: changes made while training, a few kilobytes even after thousands of changes.
+MAX_STATE_BYTES = 1_000_000
 
 
 class PlaygroundScript:
@@ -100,6 +104,10 @@ class Playground(LayerChoiceWidget):
 
     #: Playgrounds that have played in this kernel: one plays at a time.
     _players: ClassVar[weakref.WeakSet[Playground]] = weakref.WeakSet()
+
+    #: The most epochs :meth:`load` replays unless told otherwise (``max_epochs=``):
+    #: replaying is training again, about a second per 100 epochs of a small network.
+    max_replay_epochs: int = 2_000
 
     def __init__(self, **settings: object) -> None:
         start = PlaygroundSettings(**settings)
@@ -304,26 +312,42 @@ class Playground(LayerChoiceWidget):
                                error=error.strerror or error)) from None
         return path
 
-    def load(self, path: str | Path, replay_epochs: bool = True) -> TrainingReport:
+    def load(self, path: str | Path, replay_epochs: bool = True,
+             max_epochs: int | None = None) -> TrainingReport:
         """Load a state saved by :meth:`save` and (by default) retrain to its epoch.
 
         Every field is checked first; if one is wrong, the playground keeps its
-        current state and the error names the field.
+        current state and the error names the field. A state past ``max_epochs``
+        (default :attr:`max_replay_epochs`) is refused before any training: replaying
+        is training again, epoch by epoch. The message line shows the replay's
+        progress; interrupting the kernel stops it and keeps the current state.
         """
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            size = path.stat().st_size
         except OSError as error:
-            raise ValueError(t("playground_widget.cannot_read", path=repr(str(path)),
+            raise ValueError(t("playground_widget.cannot_read", path=short_repr(str(path)),
                                error=error.strerror or error)) from None
-        return self.load_json(text, replay_epochs, source=repr(str(path)))
+        if size > MAX_STATE_BYTES:
+            raise ValueError(t("playground_widget.state_too_big", source=short_repr(str(path)),
+                               size=size, most=MAX_STATE_BYTES))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ValueError(t("playground_widget.cannot_read", path=short_repr(str(path)),
+                               error=getattr(error, "strerror", None) or error)) from None
+        return self.load_json(text, replay_epochs, source=short_repr(str(path)),
+                              max_epochs=max_epochs)
 
     def load_json(self, text: str, replay_epochs: bool = True,
-                  source: str | None = None) -> TrainingReport:
+                  source: str | None = None, max_epochs: int | None = None) -> TrainingReport:
         """Load a state from JSON text (see :meth:`load`)."""
         source = t("playground_widget.the_json") if source is None else source
         if not isinstance(text, str):
             raise TypeError(t("playground_widget.json_type", got=type(text).__name__))
+        if len(text) > MAX_STATE_BYTES:
+            raise ValueError(t("playground_widget.state_too_big", source=source,
+                               size=len(text), most=MAX_STATE_BYTES))
         try:
             state = json.loads(text)
         except json.JSONDecodeError as error:
@@ -331,16 +355,31 @@ class Playground(LayerChoiceWidget):
                                error=error)) from None
         except RecursionError:
             raise ValueError(t("playground_widget.too_deep", source=source)) from None
-        return self.load_state(state, replay_epochs)
+        return self.load_state(state, replay_epochs, max_epochs=max_epochs)
 
-    def load_state(self, state: object, replay_epochs: bool = True) -> TrainingReport:
+    def load_state(self, state: object, replay_epochs: bool = True,
+                   max_epochs: int | None = None) -> TrainingReport:
         """Load a state as :meth:`state` returns it (see :meth:`load`)."""
         settings, epoch, changes = check_state(state)
         if not replay_epochs:
             epoch, changes = 0, []
+        cap = self.max_replay_epochs if max_epochs is None else check_int(
+            "max_epochs", max_epochs, 0, MAX_EPOCHS_PER_CALL)
+        last = max([epoch, *(change.epoch for change in changes)])
+        if last > cap:
+            raise ValueError(t("playground_widget.replay_too_long", epoch=last, cap=cap))
+
+        def progress(done: int, total: int) -> None:
+            self.show_message(t("playground_widget.replaying", done=done, total=total),
+                              kind="info")
+
         try:
-            run, report = replay(settings, epoch, changes)
+            run, report = replay(settings, epoch, changes, progress=progress)
+        except KeyboardInterrupt:
+            self.show_message(t("playground_widget.replay_interrupted"), kind="info")
+            raise
         except Exception as error:  # a reader's layer fails with these settings
+            self.show_message("")
             raise ValueError(t("playground_widget.not_rebuilt", kind=type(error).__name__,
                                error=error)) from error
         self.pause()
