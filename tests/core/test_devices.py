@@ -1,8 +1,10 @@
 """widgets.core.devices finds GPUs, falls back to the CPU, and times work; no test needs a GPU.
 
-CUDA and Apple's MPS are simulated by replacing the functions PyTorch asks
-(``torch.cuda.is_available``, ``torch.cuda.device_count``,
-``torch.backends.mps.is_available``, the ``synchronize`` functions).
+CUDA, Apple's MPS and other accelerators are simulated by replacing the functions
+PyTorch asks (``torch.cuda.is_available``, ``torch.cuda.device_count``,
+``torch.backends.mps.is_available``, ``torch.accelerator.current_accelerator``,
+the ``synchronize`` functions). Timings that need known numbers read a scripted
+clock instead of the real one.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from torch import nn
 
 from widgets.core import devices
 from widgets.core.devices import (
+    MIN_REPEATS,
     MatmulTiming,
     as_device,
     available_devices,
@@ -39,10 +42,40 @@ CPU = torch.device("cpu")
 
 @pytest.fixture
 def no_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A machine without CUDA and without an Apple GPU, whatever this one has."""
+    """A machine without CUDA, an Apple GPU or any other accelerator, whatever this one has."""
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    monkeypatch.setattr(torch.accelerator, "current_accelerator", lambda *a, **k: None)
+
+
+def intel_gpus(monkeypatch: pytest.MonkeyPatch, count: int) -> list[tuple]:
+    """Simulate ``count`` Intel GPUs seen through torch.accelerator; returns its sync calls."""
+    calls: list[tuple] = []
+    monkeypatch.setattr(torch.accelerator, "current_accelerator",
+                        lambda check_available=False: torch.device("xpu"))
+    monkeypatch.setattr(torch.accelerator, "device_count", lambda: count)
+    monkeypatch.setattr(torch.accelerator, "synchronize", lambda *a: calls.append(a))
+    return calls
+
+
+class ScriptedClock:
+    """A clock whose timed calls last the given seconds, in order.
+
+    ``timing`` reads a clock twice per timed call, before and after; the second
+    read of each pair moves this clock on by the next duration.
+    """
+
+    def __init__(self, durations: list[float]) -> None:
+        self.durations = list(durations)
+        self.now = 100.0
+        self.started = False
+
+    def __call__(self) -> float:
+        if self.started:
+            self.now += self.durations.pop(0)
+        self.started = not self.started
+        return self.now
 
 
 def cuda_with(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
@@ -104,6 +137,35 @@ def test_apple_gpu_is_found_only_as_gpu_zero(monkeypatch: pytest.MonkeyPatch) ->
     assert try_all_gpus() == [torch.device("mps")]
 
 
+@pytest.mark.usefixtures("no_gpu")
+def test_another_accelerator_is_found_through_torch_accelerator(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = intel_gpus(monkeypatch, 2)
+    assert devices.other_accelerator() == torch.device("xpu")
+    assert num_gpus() == 0 and try_gpu() == torch.device("xpu") and try_gpu(1) == CPU
+    assert try_all_gpus() == [torch.device("xpu")]
+    assert describe_device(try_gpu()) == "an Intel GPU (xpu)"
+    assert device_exists("xpu:1") and not device_exists("xpu:2") and not device_exists("hpu")
+    assert default_devices() == (CPU, torch.device("xpu"))
+    synchronize("xpu:1")
+    synchronize("hpu")  # not this machine's accelerator: nothing to wait for
+    assert calls == [(torch.device("xpu", 1),)]
+
+
+@pytest.mark.usefixtures("no_gpu")
+def test_cuda_seen_through_torch_accelerator_is_left_to_num_gpus(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CUDA build answers current_accelerator() with cuda even on a machine without a GPU."""
+    monkeypatch.setattr(torch.accelerator, "current_accelerator",
+                        lambda check_available=False: torch.device("cuda"))
+    assert devices.other_accelerator() is None and try_gpu() == CPU
+
+
+def test_on_this_machine_try_gpu_agrees_with_torch_accelerator() -> None:
+    found = torch.accelerator.current_accelerator(check_available=True)
+    assert try_gpu().type == (found.type if found is not None else "cpu")
+
+
 def test_synchronize_calls_the_right_backend(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[str, tuple]] = []
     monkeypatch.setattr(torch.cuda, "synchronize", lambda *a: calls.append(("cuda", a)))
@@ -141,7 +203,7 @@ def test_timing_on_mps_waits_for_the_queue(monkeypatch: pytest.MonkeyPatch) -> N
 @pytest.mark.parametrize(("device", "text"), [
     ("cpu", "the CPU"), ("cuda", "a GPU (cuda)"), ("cuda:3", "a GPU (cuda)"),
     (torch.device("mps"), "an Apple GPU (mps)"), ("meta", "the meta device (shapes only, no data)"),
-    ("xpu:0", "a xpu device"),
+    ("xpu:0", "an Intel GPU (xpu)"), ("hpu", "a hpu device"),
 ])
 def test_describe_device_names_the_kind_only(device: object, text: str) -> None:
     assert describe_device(device) == text
@@ -158,6 +220,13 @@ def test_timing_returns_the_median(monkeypatch: pytest.MonkeyPatch) -> None:
     ticks = iter([0.0, 1.0, 10.0, 13.0, 20.0, 22.0])  # calls take 1, 3 and 2 seconds
     monkeypatch.setattr(devices.time, "perf_counter", lambda: next(ticks))
     assert timing(lambda: None, repeats=3, warmup=0) == 2.0
+
+
+def test_timing_reads_the_clock_it_is_given_and_leaves_warmup_untimed() -> None:
+    clock = ScriptedClock([0.004, 0.250, 0.002, 0.003, 0.001])  # one call held up by 250 ms
+    calls: list[int] = []
+    assert timing(lambda: calls.append(1), repeats=5, warmup=2, clock=clock) == pytest.approx(0.003)
+    assert len(calls) == 7 and clock.durations == []
 
 
 # --- bad input -------------------------------------------------------------------------------
@@ -261,14 +330,69 @@ def test_time_matmuls_goes_device_by_device_small_sizes_first() -> None:
     assert [(t.device, t.size) for t in results] == [(CPU, 64), (CPU, 128)]
 
 
+def test_time_matmul_warms_up_then_takes_the_median_of_the_timed_calls() -> None:
+    # the warm-up call (30 ms: one-off costs) is left out; of the 5 timed calls, one was
+    # held up by other work on the machine, and the median leaves it out too
+    clock = ScriptedClock([0.030, 0.010, 0.011, 0.300, 0.009, 0.012])
+    t = time_matmul(64, "cpu", budget_s=0.6, max_repeats=5, clock=clock)
+    assert t.matmul_s == pytest.approx(0.011) and clock.durations == []
+
+
+def test_time_matmul_makes_at_least_the_minimum_number_of_timed_calls() -> None:
+    assert MIN_REPEATS == 3
+    clock = ScriptedClock([0.05, 0.04, 0.06, 0.05])  # the budget (0.1 s) allows one more call
+    assert time_matmul(64, "cpu", budget_s=0.3, clock=clock).matmul_s == pytest.approx(0.05)
+    assert clock.durations == []
+    clock = ScriptedClock([0.05, 0.04, 0.06])  # unless max_repeats is lower
+    assert time_matmul(64, "cpu", budget_s=0.3, max_repeats=2,
+                       clock=clock).matmul_s == pytest.approx(0.05)
+
+
+def test_time_matmul_times_the_cpu_on_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[int] = []
+    before = torch.get_num_threads()
+
+    def fake_timing(fn, device, **kwargs) -> float:
+        threads.append(torch.get_num_threads())
+        return 0.001
+
+    monkeypatch.setattr(devices, "timing", fake_timing)
+    time_matmul(64, "cpu")
+    assert threads and set(threads) == {1} and torch.get_num_threads() == before
+
+
+def test_the_cpu_is_timed_by_its_thread_time_where_that_clock_is_fine(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    fine = time.get_clock_info("thread_time").resolution <= 1e-6
+    assert devices.cpu_clock() is (time.thread_time if fine else time.perf_counter)
+    clocks: list[object] = []
+
+    def fake_timing(fn, device, **kwargs) -> float:
+        clocks.append(kwargs["clock"])
+        return 0.001
+
+    monkeypatch.setattr(devices, "timing", fake_timing)
+    time_matmul(64, "cpu")
+    assert clocks and set(clocks) == {devices.cpu_clock()}
+
+
+def test_time_matmuls_passes_the_clock_to_every_size() -> None:
+    clock = ScriptedClock([0.02] * 4 + [0.08] * 4)  # 64: warm-up + 3; 128: the same
+    results = time_matmuls([64, 128], [CPU], budget_s=0.3, max_repeats=3, clock=clock)
+    assert [t.matmul_s for t in results] == pytest.approx([0.02, 0.08])
+    assert clock.durations == []
+
+
 def test_matmul_timing_adds_the_copies() -> None:
     t = MatmulTiming(torch.device("cuda:0"), 100, 0.25, 0.5, 0.125)
     assert (t.copies_s, t.total_s, t.gflops) == (0.375, 0.875, 2 * 100 ** 3 / 0.5 / 1e9)
 
 
 @pytest.mark.parametrize(("seconds_per_call", "calls"), [
-    (1.0, [1]),         # one call overruns the budget: that call is the measurement
-    (0.04, [1, 1]),     # room for (0.1 - 0.04) / 0.04 = 1 more call
+    (1.0, [1]),         # the warm-up call alone takes the budget: that call is the measurement
+    (0.1, [1]),         # exactly the budget: the same
+    (0.04, [1, 3]),     # room for (0.1 - 0.04) / 0.04 = 1 more call, but 3 at least
+    (0.02, [1, 4]),     # room for 4 more
     (0.001, [1, 5]),    # room for 99 more, capped at max_repeats
 ])
 def test_repeats_are_capped_by_the_budget(monkeypatch: pytest.MonkeyPatch,
@@ -403,14 +527,24 @@ def test_check_time_once() -> None:
     assert [ok for ok, _ in end_only.points] == [True, True, True, True, False]
 
 
+def predict_on_cuda(net: nn.Module, X: torch.Tensor, device: torch.device) -> torch.Tensor:
+    return net.cuda()(X.cuda()).cpu()
+
+
 def test_checks_leave_torch_as_they_found_it() -> None:
-    before = (torch.cuda.synchronize, torch.mps.synchronize, torch.cuda.is_available,
-              torch.backends.mps.is_available)
+    def state() -> tuple:
+        return (torch.cuda.synchronize, torch.mps.synchronize, torch.cuda.is_available,
+                torch.cuda.device_count, torch.backends.mps.is_available,
+                torch.accelerator.is_available, torch.accelerator.current_accelerator,
+                torch.accelerator.device_count,
+                torch._C._len_torch_function_stack())  # no TorchFunctionMode left behind
+
+    before = state()
     check_time_once(time_once_right)
     check_train_epoch(epoch_on_device)
-    after = (torch.cuda.synchronize, torch.mps.synchronize, torch.cuda.is_available,
-             torch.backends.mps.is_available)
-    assert before == after
+    check_predict(predict_on_cuda)
+    check_predict(predict_right)
+    assert state() == before
     assert torch.is_grad_enabled()
 
 

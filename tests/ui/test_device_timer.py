@@ -2,8 +2,9 @@
 
 Most tests replace the measuring function with one that returns made-up timings
 at once and counts its calls, so they are fast and their numbers are known; a
-few measure for real on the CPU with small matrices. A GPU is simulated by
-replacing the functions PyTorch asks (``torch.cuda.is_available``,
+few measure for real on the CPU with small matrices, and some of those read a
+scripted clock, so that the real products run but every time is known. A GPU is
+simulated by replacing the functions PyTorch asks (``torch.cuda.is_available``,
 ``torch.cuda.device_count``), with made-up timings for it.
 """
 
@@ -33,7 +34,8 @@ class FakeMeasure:
         self.calls: list[tuple[tuple[int, ...], tuple[torch.device, ...]]] = []
 
     def __call__(self, sizes: Sequence[int], devices: Sequence[torch.device], *,
-                 budget_s: float, max_repeats: int) -> tuple[MatmulTiming, ...]:
+                 budget_s: float, max_repeats: int,
+                 clock: object = None) -> tuple[MatmulTiming, ...]:
         self.calls.append((tuple(sizes), tuple(devices)))
         results = []
         for device in devices:
@@ -102,8 +104,64 @@ def test_measure_on_the_cpu_for_real() -> None:
     view = timer.views["table"].value
     assert ">the CPU<" in view and ">no copy<" in view and ">128<" in view
     assert chart_ticks(timer) == ["64", "128"] and "<polyline" in timer.views["chart"].value
-    assert "cpu: A @ B" in timer.views["chart"].value and "copies" not in timer.views["chart"].value
+    assert "cpu, 1 thread: A @ B" in timer.views["chart"].value
+    assert "copies" not in timer.views["chart"].value
     assert timer.message == ""
+
+
+class ScriptedClock:
+    """A clock whose timed calls last the given seconds, in order (read twice per call)."""
+
+    def __init__(self, durations: Sequence[float]) -> None:
+        self.durations = list(durations)
+        self.now, self.started = 0.0, False
+
+    def __call__(self) -> float:
+        if self.started:
+            self.now += self.durations.pop(0)
+        self.started = not self.started
+        return self.now
+
+
+def cpu_line(timer: DeviceTimer) -> list[float]:
+    """The y values (milliseconds) the chart's CPU line is drawn from."""
+    return [t.matmul_s * 1e3 for t in timer.results if t.device.type == "cpu"]
+
+
+@pytest.mark.usefixtures("no_gpu")
+def test_each_point_is_the_median_after_a_warm_up_so_a_busy_moment_cannot_bend_the_line(
+) -> None:
+    # per size: a slow warm-up call (left out), then 5 timed calls of which one was held up
+    # by other work on the machine for 40 ms; the median keeps every point on the n^3 line
+    durations = []
+    for base in (0.0001, 0.0008, 0.0064):  # n = 64, 128, 256: eight times as long per doubling
+        durations += [0.004, base, base * 1.1, 0.040, base * 0.9, base * 1.05]
+    clock = ScriptedClock(durations)
+    timer = DeviceTimer(size=256, sizes=(64, 128), devices=["cpu"], budget_s=0.3, clock=clock)
+    timer.measure()
+    assert clock.durations == []  # every scripted call was made: 6 per size
+    assert cpu_line(timer) == pytest.approx([0.105, 0.84, 6.72])
+    assert cpu_line(timer)[1] / cpu_line(timer)[0] == pytest.approx(8)
+    assert ">6.72 ms<" in timer.views["table"].value
+
+
+@pytest.mark.usefixtures("no_gpu")
+def test_a_mean_would_have_bent_the_line() -> None:
+    """The same held-up call at n = 128, averaged in, would put 128 above 256."""
+    timed = [0.0008, 0.0008 * 1.1, 0.040, 0.0008 * 0.9, 0.0008 * 1.05]
+    assert sum(timed) / len(timed) > 0.0064 * 1.05  # the mean: above n = 256's slowest call
+    clock = ScriptedClock([0.004, *timed])
+    timer = DeviceTimer(size=128, sizes=(128,), devices=["cpu"], budget_s=0.3, clock=clock)
+    timer.measure()
+    assert cpu_line(timer) == pytest.approx([0.84])
+
+
+@pytest.mark.usefixtures("no_gpu")
+def test_a_product_that_takes_the_whole_budget_is_timed_once() -> None:
+    clock = ScriptedClock([2.5])  # far over a third of the budget: no second call
+    timer = DeviceTimer(size=64, sizes=(64,), devices=["cpu"], budget_s=0.3, clock=clock)
+    timer.measure()
+    assert clock.durations == [] and cpu_line(timer) == pytest.approx([2500])
 
 
 def test_measuring_leaves_the_global_random_state_alone() -> None:

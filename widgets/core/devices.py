@@ -2,10 +2,11 @@
 
 Everything here works on a machine without a GPU: :func:`try_gpu` then returns
 the CPU, and code written with it runs unchanged on a laptop, on Binder and on
-a GPU server. :func:`time_matmul` measures what a matrix product costs on a
-device, the copies to and from the CPU included (the numbers behind
-:class:`~widgets.DeviceTimer`). Nothing here imports ipywidgets or
-matplotlib.
+a GPU server. Besides CUDA, it knows every accelerator ``torch.accelerator``
+reports (Apple's ``mps``, Intel's ``xpu``, ...). :func:`time_matmul` measures
+what a matrix product costs on a device, the copies to and from the CPU
+included (the numbers behind :class:`~widgets.DeviceTimer`). Nothing here
+imports ipywidgets or matplotlib.
 
 Example:
     >>> X = torch.ones(2, 3, device=try_gpu())
@@ -32,6 +33,8 @@ __all__ = [
     "MAX_MATRIX_SIZE",
     "MAX_SIZES",
     "MIN_MATRIX_SIZE",
+    "MIN_REPEATS",
+    "Clock",
     "MatmulTiming",
     "as_device",
     "available_devices",
@@ -40,11 +43,13 @@ __all__ = [
     "check_devices",
     "check_matrix_size",
     "check_matrix_sizes",
+    "cpu_clock",
     "default_devices",
     "describe_device",
     "device_exists",
     "mps_available",
     "num_gpus",
+    "other_accelerator",
     "synchronize",
     "time_matmul",
     "time_matmuls",
@@ -57,10 +62,15 @@ __all__ = [
 MIN_MATRIX_SIZE, MAX_MATRIX_SIZE = 64, 4096
 #: Most sizes one :func:`time_matmuls` call (one chart) measures.
 MAX_SIZES = 8
+#: Fewest timed calls behind one measurement of :func:`time_matmul` (after its warm-up call),
+#: unless ``max_repeats`` is lower or one call takes the whole budget.
+MIN_REPEATS = 3
+#: A clock: seconds from some fixed moment, as ``time.perf_counter`` returns them.
+Clock = Callable[[], float]
 
 #: Device types :func:`describe_device` names in words (others are "a ... device").
-_KINDS = {"cuda": "devices.kind.cuda", "mps": "devices.kind.mps", "cpu": "devices.kind.cpu",
-          "meta": "devices.kind.meta"}
+_KINDS = {"cuda": "devices.kind.cuda", "mps": "devices.kind.mps", "xpu": "devices.kind.xpu",
+          "cpu": "devices.kind.cpu", "meta": "devices.kind.meta"}
 #: Seconds one measurement may take: ``budget_s`` of :func:`time_matmul`.
 _MIN_BUDGET_S, _MAX_BUDGET_S = 0.001, 60
 
@@ -113,6 +123,25 @@ def mps_available() -> bool:
     return bool(backend is not None and backend.is_available())
 
 
+def other_accelerator() -> torch.device | None:
+    """The accelerator other than CUDA that PyTorch can use here, or None.
+
+    Apple's GPU (``mps``) when it is usable; otherwise what
+    ``torch.accelerator.current_accelerator(check_available=True)`` names, such
+    as Intel's ``xpu``, unless that is CUDA (:func:`num_gpus` counts those).
+
+    Example:
+        >>> other_accelerator() is None or other_accelerator().type != "cuda"
+        True
+    """
+    if mps_available():
+        return torch.device("mps")
+    accelerator = torch.accelerator.current_accelerator(check_available=True)
+    if accelerator is None or accelerator.type in ("cuda", "cpu"):
+        return None
+    return accelerator
+
+
 def _check_index(i: object) -> int:
     if isinstance(i, bool) or not isinstance(i, numbers.Integral):
         raise TypeError(t("devices.gpu_index", field="i", got=describe(i)))
@@ -122,15 +151,16 @@ def _check_index(i: object) -> int:
 
 
 def try_gpu(i: int = 0) -> torch.device:
-    """GPU number ``i`` if it exists, else Apple's GPU (for ``i == 0``), else the CPU.
+    """GPU number ``i`` if it exists, else another accelerator (for ``i == 0``), else the CPU.
 
     Args:
         i: which CUDA GPU to ask for, counting from 0.
 
     Returns:
         ``torch.device(f"cuda:{i}")`` when PyTorch sees more than ``i`` CUDA GPUs;
-        ``torch.device("mps")`` when ``i == 0`` and there is no CUDA GPU but an
-        Apple GPU; otherwise ``torch.device("cpu")``.
+        when ``i == 0`` and there is no CUDA GPU, the accelerator
+        :func:`other_accelerator` finds (``mps`` on an Apple GPU, ``xpu`` on an
+        Intel one, ...); otherwise ``torch.device("cpu")``.
 
     Example:
         >>> try_gpu(999)  # no machine has 1,000 GPUs: the CPU it is
@@ -139,13 +169,15 @@ def try_gpu(i: int = 0) -> torch.device:
     i = _check_index(i)
     if i < num_gpus():
         return torch.device(f"cuda:{i}")
-    if i == 0 and num_gpus() == 0 and mps_available():
-        return torch.device("mps")
+    if i == 0 and num_gpus() == 0:
+        other = other_accelerator()
+        if other is not None:
+            return other
     return torch.device("cpu")
 
 
 def try_all_gpus() -> list[torch.device]:
-    """Every CUDA GPU; without one, ``[mps]`` on an Apple GPU, else ``[cpu]``.
+    """Every CUDA GPU; without one, ``[try_gpu(0)]``: another accelerator, or the CPU.
 
     The list is never empty, so ``for device in try_all_gpus()`` always runs.
 
@@ -195,8 +227,11 @@ def synchronize(device: torch.device | str) -> None:
     """Wait until every operation queued on ``device`` has finished.
 
     GPUs run asynchronously: a call such as ``A @ B`` on CUDA or MPS only queues
-    the work and returns at once. Call this before reading a clock. On the CPU,
-    where work finishes before the call returns, it does nothing.
+    the work and returns at once. Call this before reading a clock. CUDA and MPS
+    wait through ``torch.cuda`` and ``torch.mps``; another accelerator this
+    machine has, through ``torch.accelerator.synchronize``. On the CPU, where
+    work finishes before the call returns, it does nothing (and so on ``meta``,
+    or a device this machine lacks).
 
     Example:
         >>> synchronize("cpu")  # nothing queued on the CPU: returns at once
@@ -206,10 +241,14 @@ def synchronize(device: torch.device | str) -> None:
         torch.cuda.synchronize(device)
     elif device.type == "mps":
         torch.mps.synchronize()
+    elif device.type not in ("cpu", "meta"):
+        other = other_accelerator()
+        if other is not None and other.type == device.type:
+            torch.accelerator.synchronize(device)
 
 
 def timing(fn: Callable[[], object], device: torch.device | str = "cpu", *,
-           repeats: int = 5, warmup: int = 1) -> float:
+           repeats: int = 5, warmup: int = 1, clock: Clock | None = None) -> float:
     """Median seconds one call of ``fn`` takes on ``device``, waiting for queued work.
 
     The device is synchronized before the clock starts (so earlier work is not
@@ -221,6 +260,8 @@ def timing(fn: Callable[[], object], device: torch.device | str = "cpu", *,
         device: where the work runs; it decides which device to wait for.
         repeats: how many timed calls, from 1 to 1000; the median is returned.
         warmup: untimed calls made first, from 0 to 100.
+        clock: what reads the time (``time.perf_counter`` unless given); read
+            once before and once after each timed call.
 
     Returns:
         The median of the timed calls, in seconds (always > 0).
@@ -235,15 +276,16 @@ def timing(fn: Callable[[], object], device: torch.device | str = "cpu", *,
     device = as_device(device)
     repeats = check_int("repeats", repeats, 1, 1000)
     warmup = check_int("warmup", warmup, 0, 100)
+    clock = clock or time.perf_counter
     for _ in range(warmup):
         fn()
     seconds = []
     for _ in range(repeats):
         synchronize(device)
-        start = time.perf_counter()
+        start = clock()
         fn()
         synchronize(device)
-        seconds.append(time.perf_counter() - start)
+        seconds.append(clock() - start)
     return max(statistics.median(seconds), math.ulp(0.0))
 
 
@@ -279,8 +321,8 @@ def device_exists(device: torch.device | str) -> bool:
     Example:
         >>> device_exists("cpu"), device_exists("cpu:5"), device_exists("cuda:99")
         (True, True, False)
-        >>> device_exists("meta")
-        False
+        >>> device_exists("meta"), device_exists("xpu:7")
+        (False, False)
     """
     device = canonical_device(device)
     if device.type == "cpu":
@@ -289,7 +331,10 @@ def device_exists(device: torch.device | str) -> bool:
         return 0 <= (device.index or 0) < num_gpus()
     if device.type == "mps":
         return mps_available()
-    return False
+    other = other_accelerator()
+    if other is None or other.type != device.type:
+        return False  # meta, or an accelerator this machine lacks
+    return 0 <= (device.index or 0) < torch.accelerator.device_count()
 
 
 def available_devices() -> tuple[torch.device, ...]:
@@ -426,18 +471,41 @@ def check_budget(budget_s: object) -> float:
 
 
 def _time_within(fn: Callable[[], object], device: torch.device, budget_s: float,
-                 max_repeats: int) -> float:
-    """Median seconds of ``fn`` on ``device``, with as many calls as ``budget_s`` allows.
+                 max_repeats: int, clock: Clock | None = None) -> float:
+    """Median seconds of ``fn`` on ``device``: a warm-up call, then several timed calls.
 
-    The first call is timed on its own: it warms up, and tells how long a call
-    takes. When a second call would overrun the budget, the first one is the
-    measurement (for work that long, one-off setup costs are small beside it).
+    The warm-up call pays one-off costs (the first call at a new size allocates,
+    a GPU loads its kernels) and tells how long a call takes; it is not counted.
+    Then come as many timed calls as the rest of ``budget_s`` allows, at least
+    :data:`MIN_REPEATS` and at most ``max_repeats``, and their median is the
+    measurement: a call slowed down by other work on the machine moves it less
+    than it moves a mean. Only when the warm-up call alone takes the whole
+    budget is that one call the measurement (for work that long, one-off costs
+    are small beside it).
     """
-    first = timing(fn, device, repeats=1, warmup=0)
-    if 2 * first > budget_s:
+    first = timing(fn, device, repeats=1, warmup=0, clock=clock)
+    if first >= budget_s:
         return first
-    repeats = min(max_repeats, int((budget_s - first) / first))
-    return timing(fn, device, repeats=repeats, warmup=0)
+    affordable = int((budget_s - first) / first + 1e-9)  # 1e-9: (0.1 - 0.02) / 0.02 is 4
+    repeats = min(max_repeats, max(MIN_REPEATS, affordable))
+    return timing(fn, device, repeats=repeats, warmup=0, clock=clock)
+
+
+def cpu_clock() -> Clock:
+    """The clock for work on the CPU's calling thread: that thread's CPU time, where it is fine.
+
+    ``time.thread_time`` counts only the time this thread ran, so a product that
+    other programs held up for a while takes about as long by it as on an idle machine.
+    Where that clock ticks more coarsely than a microsecond (Windows counts in
+    steps of about 16 ms), ``time.perf_counter`` it is.
+
+    Example:
+        >>> cpu_clock() in (time.thread_time, time.perf_counter)
+        True
+    """
+    if time.get_clock_info("thread_time").resolution <= 1e-6:
+        return time.thread_time
+    return time.perf_counter
 
 
 def _warm_up(device: torch.device) -> None:
@@ -449,14 +517,19 @@ def _warm_up(device: torch.device) -> None:
 
 
 def time_matmul(size: int, device: torch.device | str = "cpu", *, budget_s: float = 0.2,
-                max_repeats: int = 5, seed: int = 0) -> MatmulTiming:
+                max_repeats: int = 5, seed: int = 0, clock: Clock | None = None) -> MatmulTiming:
     """Time copying two n x n matrices to ``device``, ``A @ B`` there, and the copy back.
 
     Each of the three is timed with :func:`timing` (the device synchronized
-    around every call) and takes the median of at most ``max_repeats`` calls,
-    fewer when they would take longer than a third of ``budget_s``; a call
-    longer than a sixth of it is made once. On the CPU nothing is copied, so
-    only the product is timed.
+    around every call): one warm-up call that is not counted, then the median
+    of :data:`MIN_REPEATS` to ``max_repeats`` calls, as many as a third of
+    ``budget_s`` allows; a call that alone takes that third is made once and
+    is the measurement. On the CPU nothing is copied, so only the product is
+    timed, and on one thread: with several, a product waits until every thread
+    has a core, and where other work shares the cores that wait can make a
+    small product slower than a large one. Its clock, unless ``clock`` is
+    given, is :func:`cpu_clock`: the CPU time of that one thread, which other
+    work on the machine can delay but not lengthen.
 
     Args:
         size: n, from 64 to 4096.
@@ -465,6 +538,8 @@ def time_matmul(size: int, device: torch.device | str = "cpu", *, budget_s: floa
             (a call longer than that is still made once), 0.001 to 60.
         max_repeats: most timed calls per measurement, 1 to 100.
         seed: seed of the random matrices (the global random state is left alone).
+        clock: what reads the time; unless given, :func:`cpu_clock` on the CPU
+            and ``time.perf_counter`` on any other device.
 
     Returns:
         A :class:`MatmulTiming`.
@@ -483,21 +558,23 @@ def time_matmul(size: int, device: torch.device | str = "cpu", *, budget_s: floa
     B_host = torch.rand(size, size, generator=generator)
     share = budget_s / 3
     if device.type == "cpu":
-        return MatmulTiming(device, size, None,
-                            _time_within(lambda: A_host @ B_host, device, share, max_repeats),
-                            None)
+        with one_thread():  # see the docstring
+            matmul_s = _time_within(lambda: A_host @ B_host, device, share, max_repeats,
+                                    clock or cpu_clock())
+        return MatmulTiming(device, size, None, matmul_s, None)
     _warm_up(device)
     to_device_s = _time_within(lambda: (A_host.to(device), B_host.to(device)), device, share,
-                               max_repeats)
+                               max_repeats, clock)
     A, B = A_host.to(device), B_host.to(device)
-    matmul_s = _time_within(lambda: A @ B, device, share, max_repeats)
+    matmul_s = _time_within(lambda: A @ B, device, share, max_repeats, clock)
     C = A @ B
-    to_cpu_s = _time_within(lambda: C.to(CPU), device, share, max_repeats)
+    to_cpu_s = _time_within(lambda: C.to(CPU), device, share, max_repeats, clock)
     return MatmulTiming(device, size, to_device_s, matmul_s, to_cpu_s)
 
 
 def time_matmuls(sizes: Sequence[int], devices: Sequence[torch.device | str], *,
-                 budget_s: float = 0.2, max_repeats: int = 5) -> tuple[MatmulTiming, ...]:
+                 budget_s: float = 0.2, max_repeats: int = 5,
+                 clock: Clock | None = None) -> tuple[MatmulTiming, ...]:
     """:func:`time_matmul` for every device and every size: device by device, small to large.
 
     Example:
@@ -510,9 +587,6 @@ def time_matmuls(sizes: Sequence[int], devices: Sequence[torch.device | str], *,
     max_repeats = check_int("max_repeats", max_repeats, 1, 100)
     results = []
     for device in devices:
-        if device.type == "cpu":  # the CPU's thread pool starts on its first product
-            A = torch.ones(64, 64)
-            A @ A
-        results.extend(time_matmul(n, device, budget_s=budget_s, max_repeats=max_repeats)
-                       for n in sizes)
+        results.extend(time_matmul(n, device, budget_s=budget_s, max_repeats=max_repeats,
+                                   clock=clock) for n in sizes)
     return tuple(results)

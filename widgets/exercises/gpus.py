@@ -3,7 +3,9 @@
 Every check prints the same lines on a machine with a GPU and on one without:
 device mistakes are caught on devices every machine has (the CPU, PyTorch's
 ``meta`` device, and a simulated GPU whose queue the check controls), and a
-real GPU, where there is one, only confirms what the CPU run found.
+real GPU, where there is one, only confirms what the CPU run found. Code that
+sends tensors to a GPU it was not given (``.cuda()``, ``.to("cuda:0")``) is
+stopped before the tensor moves, so it gets the same message everywhere.
 """
 
 from __future__ import annotations
@@ -43,6 +45,78 @@ class _OperandsApartError(Exception):
     """Raised by the check's hook to stop a forward pass whose operands are apart."""
 
 
+class _UnaskedDeviceError(Exception):
+    """Raised when the reader's code sends a tensor to an accelerator it was not given."""
+
+    def __init__(self, target: torch.device, how: str) -> None:
+        super().__init__(str(target))
+        self.target, self.how = target, how
+
+
+#: Tensor methods that send a tensor to one kind of accelerator, whatever the caller asked for.
+_ACCELERATOR_METHODS = {"cuda", "xpu", "mtia", "hpu", "ipu"}
+
+
+def _device_of(value: object) -> torch.device | None:
+    """The device ``value`` names as an argument of ``.to()`` or ``device=``, if it names one."""
+    if isinstance(value, torch.device):
+        return value
+    if isinstance(value, str):
+        with contextlib.suppress(RuntimeError):
+            return torch.device(value)
+    if isinstance(value, int) and not isinstance(value, bool):  # .to(0): GPU number 0
+        return torch.device("cuda", value)
+    return None
+
+
+class _StopUnaskedDevices(TorchFunctionMode):
+    """Stops any call that would put a tensor on an accelerator other than ``allowed``.
+
+    It sees ``.cuda()`` and the like, ``.to(...)`` with a device, and factory
+    functions given ``device=``; it raises before PyTorch runs them, so the
+    outcome is the same on a machine with that accelerator and on one without.
+    """
+
+    def __init__(self, allowed: set[str]) -> None:
+        super().__init__()
+        self.allowed = allowed
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = getattr(func, "__name__", "")
+        if name in _ACCELERATOR_METHODS:  # .cuda(), .cuda(1), .cuda("cuda:1")
+            which = args[1] if len(args) > 1 else kwargs.get("device")
+            target = _device_of(which)
+            index = target.index if target is not None and target.type == name else None
+            raise _UnaskedDeviceError(torch.device(name, index) if index is not None
+                                      else torch.device(name), f".{name}()")
+        for value in ([*args[1:], kwargs.get("device")] if name == "to"
+                      else [kwargs.get("device")]):
+            target = _device_of(value)
+            if target is not None and target.type not in self.allowed:
+                how = (f".to({str(target)!r})" if name == "to"
+                       else f"{name}(..., device={str(target)!r})")
+                raise _UnaskedDeviceError(target, how)
+        return func(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def _no_accelerator() -> Iterator[None]:
+    """Make this machine look like one without CUDA, MPS or any other accelerator, so that
+    code which picks a device for itself picks the CPU here as on every laptop."""
+    patches = [mock.patch.object(torch.cuda, "is_available", lambda: False),
+               mock.patch.object(torch.cuda, "device_count", lambda: 0),
+               mock.patch.object(torch.backends.mps, "is_available", lambda: False),
+               mock.patch.object(torch.accelerator, "is_available", lambda: False),
+               mock.patch.object(torch.accelerator, "device_count", lambda: 0),
+               mock.patch.object(torch.accelerator, "current_accelerator",
+                                 lambda *args, **kwargs: None)]
+    with contextlib.ExitStack() as stack:
+        for patch in patches:
+            stack.enter_context(patch)
+        yield
+
+
 def _small_model() -> tuple[nn.Module, torch.Tensor]:
     with torch.random.fork_rng(devices=[]):  # the reader's random state is left alone
         torch.manual_seed(0)
@@ -59,7 +133,11 @@ def check_predict(predict: Callable[[nn.Module, torch.Tensor, torch.device], obj
     the output must come back as a CPU tensor holding ``net(X)``'s values. The
     placement is tried on the ``meta`` device (shapes without data, present on
     every machine), the values on the CPU, and again on ``try_gpu()`` if that is
-    a GPU.
+    a GPU. During the ``meta`` and CPU runs the machine looks like one without
+    an accelerator, so code that picks a device for itself picks the CPU on
+    every machine; and during the ``meta`` run a tensor sent to an accelerator
+    (``.cuda()``, ``.to("cuda:0")``) is stopped and reported: ``predict`` must
+    use the device it is given.
     """
     report = CheckReport(f"check_predict({_name(predict)})")
     placed, copied_back = _try_on_meta(report, predict)
@@ -71,7 +149,10 @@ def check_predict(predict: Callable[[nn.Module, torch.Tensor, torch.device], obj
         net, X = _small_model()
         with torch.no_grad():
             expected = net(X)
-        out = report.attempt("predict(net, X, device)", lambda: predict(net, X, device))  # noqa: B023
+        # on the CPU, code that picks a device for itself picks the CPU, as on every laptop
+        with _no_accelerator() if device.type == "cpu" else contextlib.nullcontext():
+            out = report.attempt("predict(net, X, device)",
+                                 lambda: predict(net, X, device))  # noqa: B023
         if out is None:  # attempt recorded the error or the missing return
             return report
         if not isinstance(out, torch.Tensor):
@@ -104,13 +185,20 @@ def _try_on_meta(report: CheckReport, predict: Callable) -> tuple[bool | None, b
     what = t("exercises.gpus.operands_together", device=META.type)
     call = f"predict(net, X, {META.type!r})"
     try:
-        out = predict(net, X, META)
+        with _no_accelerator(), _StopUnaskedDevices({META.type, CPU.type}):
+            out = predict(net, X, META)
+    except _UnaskedDeviceError as error:
+        report.expect(False, what, t("exercises.gpus.assumes_gpu", target=str(error.target),
+                                     how=error.how, given=META.type))
+        return None, None
     except _OperandsApartError:
         inputs, params = seen[0]
-        report.expect(False, what, t("exercises.gpus.batch_apart" if params == {"meta"}
-                                     else "exercises.gpus.model_apart",
-                                     inputs=t("list.separator").join(sorted(inputs)),
-                                     params=t("list.separator").join(sorted(params))))
+        key = ("exercises.gpus.batch_apart" if params == {"meta"}
+               else "exercises.gpus.model_apart" if inputs == {"meta"}
+               else "exercises.gpus.both_apart")
+        report.expect(False, what, t(key, inputs=t("list.separator").join(sorted(inputs)),
+                                     params=t("list.separator").join(sorted(params)),
+                                     given=META.type))
         return False, None
     except NotImplementedError as error:
         if "Cannot copy out of meta tensor" not in str(error) or not seen:  # code

@@ -16,6 +16,7 @@ from ..core.devices import (
     MAX_MATRIX_SIZE,
     MAX_SIZES,
     MIN_MATRIX_SIZE,
+    Clock,
     MatmulTiming,
     available_devices,
     check_budget,
@@ -78,14 +79,15 @@ def milliseconds(seconds: float | None) -> str:
 def log_size_chart(timings: Sequence[MatmulTiming], devices: Sequence[torch.device]) -> str:
     """Milliseconds per call against n, both axes logarithmic, with a legend beside it.
 
-    Each device gets a line for the product; a device other than the CPU gets a
-    second one for its two copies together. A dot marks every measured size.
+    Each device gets a line for the product (the CPU's says it ran on one
+    thread); a device other than the CPU gets a second one for its two copies
+    together. A dot marks every measured size.
 
     Example:
         >>> chart = log_size_chart([MatmulTiming(torch.device("cpu"), 64, None, 1e-4, None),
         ...                         MatmulTiming(torch.device("cpu"), 256, None, 1e-3, None)],
         ...                        [torch.device("cpu")])
-        >>> ">64</text>" in chart and ">256</text>" in chart and "cpu: A @ B" in chart
+        >>> ">64</text>" in chart and ">256</text>" in chart and "cpu, 1 thread: A @ B" in chart
         True
     """
     sizes = sorted({t.size for t in timings})
@@ -94,7 +96,8 @@ def log_size_chart(timings: Sequence[MatmulTiming], devices: Sequence[torch.devi
     for device in devices:
         rows = [by_key.get((device, n)) for n in sizes]
         series.append([r.matmul_s * 1e3 if r else math.nan for r in rows])
-        labels.append(t("device_timer.product_line", device=device))
+        labels.append(t("device_timer.product_line_cpu" if device.type == "cpu"
+                        else "device_timer.product_line", device=device))
         if device.type != "cpu":
             series.append([r.copies_s * 1e3 if r and r.copies_s else math.nan for r in rows])
             labels.append(t("device_timer.copies_line", device=device))
@@ -140,13 +143,14 @@ class DeviceTimer(LiveWidget):
     timing each step with :func:`~widgets.timing` (the device is
     synchronized around every call). The table shows the three times at
     ``size``; the chart shows them for every size in ``sizes`` and ``size``.
-    On the CPU nothing is copied.
+    On the CPU nothing is copied, and the product runs on one thread, timed
+    by that thread's CPU time (see :func:`~widgets.core.devices.time_matmul`).
 
     Making the widget measures nothing; :meth:`measure`, the "measure" button,
     and every later change of ``size``, ``sizes`` or ``devices`` do. Each timed
-    step takes the median of up to ``max_repeats`` calls, fewer when the three
-    steps at one size would take longer than ``budget_s`` (a very large product
-    is timed once).
+    step makes one warm-up call, then takes the median of 3 to ``max_repeats``
+    calls, as many as ``budget_s`` allows for the three steps at one size (a
+    product that alone takes a third of it is timed once).
 
     Args:
         size: n of the matrices in the table, 64 to 4096.
@@ -156,6 +160,9 @@ class DeviceTimer(LiveWidget):
         budget_s: seconds the three steps at one size on one device aim to stay
             within, 0.001 to 60.
         max_repeats: most timed calls per step, 1 to 100.
+        clock: what reads the time; unless given, the CPU time of the thread
+            on the CPU and ``time.perf_counter`` elsewhere (tests pass a clock
+            of their own to know every time it reads).
 
     Example:
         >>> timer = DeviceTimer(size=64, sizes=(64,), devices=["cpu"], max_repeats=1)
@@ -169,10 +176,11 @@ class DeviceTimer(LiveWidget):
 
     def __init__(self, size: int = 512, sizes: Sequence[int] = DEFAULT_SIZES,
                  devices: Sequence[torch.device | str] | None = None, *,
-                 budget_s: float = 0.2, max_repeats: int = 5) -> None:
+                 budget_s: float = 0.2, max_repeats: int = 5, clock: Clock | None = None) -> None:
         spec = TimerSettings(size, sizes, default_devices() if devices is None else devices)
         self._budget_s = check_budget(budget_s)
         self._max_repeats = check_int("max_repeats", max_repeats, 1, 100)
+        self._clock = clock
         super().__init__()
         self._results: tuple[MatmulTiming, ...] = ()
         self._measured_size: int | None = None
@@ -230,7 +238,7 @@ class DeviceTimer(LiveWidget):
         try:
             with drawing():
                 return time_matmuls(sizes, spec.devices, budget_s=self._budget_s,
-                                    max_repeats=self._max_repeats)
+                                    max_repeats=self._max_repeats, clock=self._clock)
         finally:
             self._controls["measure"].disabled = False
 
