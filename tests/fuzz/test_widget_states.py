@@ -32,6 +32,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from torch import nn
 
 from widgets import (
+    DeviceTimer,
     InitExplorer,
     LazyInitViewer,
     MLPExplorer,
@@ -41,6 +42,7 @@ from widgets import (
     register_layer,
     unregister_layer,
 )
+from widgets.core.devices import MAX_SIZES
 
 settings.register_profile("ci", max_examples=15, stateful_step_count=12, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow], derandomize=True)
@@ -213,12 +215,12 @@ class MLPExplorerMachine(WidgetMachine):
 class Scale(nn.Module):
     """A reader's layer that multiplies; one that breaks on large batches too."""
 
-    def __init__(self, factor: float, breaks_on_grid: bool) -> None:
+    def __init__(self, factor: float, breaks_on_grid: bool, limit: int = 64) -> None:
         super().__init__()
-        self.factor, self.breaks_on_grid = factor, breaks_on_grid
+        self.factor, self.breaks_on_grid, self.limit = factor, breaks_on_grid, limit
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.breaks_on_grid and x.shape[0] > 64:
+        if self.breaks_on_grid and x.shape[0] > self.limit:
             raise RuntimeError("this layer only takes small batches")
         return x * self.factor
 
@@ -249,6 +251,23 @@ class PlaygroundMachine(WidgetMachine):
 
     def make(self) -> Playground:
         return Playground(num_samples=100)
+
+    @rule(breaks_on_grid=st.booleans())
+    def register_and_use_a_layer(self, breaks_on_grid: bool) -> None:
+        def factory() -> nn.Module:
+            return Scale(0.5, breaks_on_grid, limit=5_000)
+
+        self.refused(register_layer, "fuzzscale", factory)
+        self.refused(setattr, self.widget, "activations", "fuzzscale")
+
+    @rule()
+    def unregister_the_layer(self) -> None:
+        self.refused(unregister_layer, "fuzzscale")
+
+    def teardown(self) -> None:
+        with contextlib.suppress(ValueError):
+            unregister_layer("fuzzscale")
+        super().teardown()
 
     @rule(epochs=st.sampled_from([0, 1, 2, -1, 10**9, 2.5, "1"]))
     def step(self, epochs: object) -> None:
@@ -331,8 +350,31 @@ def print_slowest_refusals() -> object:
         print(f"\nslowest refusal, {name}: {seconds * 1000:.1f} ms")
 
 
+class DeviceTimerMachine(WidgetMachine):
+    values: ClassVar[dict[str, st.SearchStrategy]] = {
+        "size": st.sampled_from([64, 96, 128]),
+        "sizes": st.lists(st.sampled_from([64, 80, 96, 112, 128, 144, 160, 176, 192]),
+                          min_size=1, max_size=9).map(tuple),
+        "devices": st.sampled_from([("cpu",), (torch.device("cpu"),), ("cuda:7",), ()]),
+    }
+
+    def make(self) -> DeviceTimer:
+        return DeviceTimer(size=64, sizes=(64, 128), devices=["cpu"], budget_s=0.001,
+                           max_repeats=1)
+
+    @rule()
+    def measure(self) -> None:
+        with contextlib.redirect_stderr(self.stderr):
+            self.widget.measure()
+
+    @invariant()
+    def never_more_sizes_than_allowed(self) -> None:
+        if hasattr(self, "widget"):
+            assert len(self.widget.chart_sizes) <= MAX_SIZES
+
+
 MACHINES = [MLPExplorerMachine, InitExplorerMachine, PlaygroundMachine, InspectorMachine,
-            TreeMachine, LazyViewerMachine]
+            TreeMachine, LazyViewerMachine, DeviceTimerMachine]
 
 
 @pytest.mark.parametrize("machine", MACHINES, ids=lambda m: m.__name__)
