@@ -27,6 +27,8 @@ def test_spiral_budget_passes_a_solution() -> None:
     report = check_spiral_budget(SOLUTION, num_epochs=200)
     assert report.passed, repr(report)
     assert "(got 98%)" in repr(report)
+    assert "✓ the network has at most 60 parameters: it has 49 (Linear(4, 8): 40, " \
+           "Linear(8, 1): 9)" in " ".join(repr(report).split())
 
 
 def test_spiral_budget_refuses_section_8_3_s_recipe_shrunk() -> None:
@@ -37,7 +39,8 @@ def test_spiral_budget_refuses_section_8_3_s_recipe_shrunk() -> None:
     text = repr(report)
     assert not report.passed
     assert "✓ the network has at most 60 parameters" in text
-    assert "it cannot follow the arms yet" in " ".join(text.split()) and "sin(x1)" in text
+    assert "it cannot follow the arms yet" in " ".join(text.split())
+    assert "other input features" in text and "sin(x1)" not in text  # a hint, not the answer
 
 
 def test_spiral_budget_accepts_the_default_data_spelled_out() -> None:
@@ -66,7 +69,12 @@ def test_spiral_budget_reports_low_accuracy_with_a_hint() -> None:
     assert not report.passed
     assert "✓ the network has at most 60 parameters" in text
     assert "(got 62%): it reaches 59% on the training points" in text
-    assert "sin(x1)" in text
+    assert "other input features" in text
+
+
+def test_spiral_budget_suggests_features_only_without_the_sines() -> None:
+    with_sines = repr(check_spiral_budget({**SOLUTION, "hidden_sizes": (2,)}, num_epochs=5))
+    assert "cannot follow the arms" in with_sines and "other input features" not in with_sines
 
 
 def test_spiral_budget_fixes_the_data_and_the_epochs() -> None:
@@ -127,7 +135,7 @@ def test_l2_epoch_passes_the_playground_s_own_epoch() -> None:
     (lambda net, rate: rate * sum((w ** 2).sum() for w in _weights(net)),
      "they match a run with the penalty rate * sum(w ** 2), twice the playground's"),
     (lambda net, rate: rate / 2 * sum((p ** 2).sum() for p in net.parameters()),
-     "they match a penalty on every parameter, biases included"),
+     "they match a penalty on every parameter, biases included; section 8.6 says which"),
     (lambda net, rate: 0.0, "they match a run without any penalty"),
     (lambda net, rate: rate * sum(w.abs().sum() for w in _weights(net)),
      "they match a run with L1's penalty"),

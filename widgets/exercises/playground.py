@@ -100,8 +100,11 @@ def check_spiral_budget(settings: Mapping[str, object], num_epochs: int,
     if run is None:
         return report
     count = _count_parameters(run.net)
-    report.expect(count <= max_parameters,
-                  t("exercises.playground.max_parameters", count=max_parameters),
+    within = count <= max_parameters
+    report.expect(within, t("exercises.playground.max_parameters", count=max_parameters)
+                  if not within else t("exercises.playground.parameters_within",
+                                       count=max_parameters, got=count,
+                                       layers=_layer_counts(run.net)),
                   t("exercises.playground.too_many_parameters", count=count,
                     layers=_layer_counts(run.net)))
     if count > 10 * max_parameters:

@@ -1,0 +1,165 @@
+"""Chapter 8's stored text against its stored outputs: the counts and ratios the prose states are
+printed beside it, the seed table backs what §8.3 says about depth, and no first attempt's output
+writes out its fix.
+
+These tests read the executed notebook only (no kernel): nbval checks that a fresh run prints
+the same outputs, and these check that the words agree with them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+from widgets.exercises.playground import SPIRAL_DATA
+from widgets.playground.settings import PlaygroundSettings
+from widgets.playground.training import PlaygroundRun
+
+CHAPTER = Path(__file__).resolve().parents[2] / "chapters" / "08_playground.ipynb"
+
+
+@pytest.fixture(scope="module")
+def cells() -> list[dict]:
+    return json.loads(CHAPTER.read_text(encoding="utf-8"))["cells"]
+
+
+def text(cell: dict) -> str:
+    """A cell's source as one line of words (markdown wraps lines anywhere)."""
+    return " ".join("".join(cell["source"]).split())
+
+
+def output(cell: dict) -> str:
+    parts = []
+    for out in cell.get("outputs", []):
+        if "text" in out:
+            parts.append("".join(out["text"]))
+        parts.append("".join(out.get("data", {}).get("text/plain", "")))
+    return " ".join(" ".join(parts).split())
+
+
+def by_id(cells: list[dict], cell_id: str) -> dict:
+    return next(cell for cell in cells if cell["id"] == cell_id)
+
+
+def nearby_code(cells: list[dict], index: int, reach: int = 3) -> list[dict]:
+    """The code cells among the ``reach`` cells before and after ``index``."""
+    return [c for c in cells[max(0, index - reach):index + reach + 1] if c["cell_type"] == "code"]
+
+
+# -- counts stated in the prose ------------------------------------------------------------------
+
+
+def test_every_parameter_count_in_the_prose_is_printed_nearby(cells: list[dict]) -> None:
+    stated = [(i, int(count)) for i, cell in enumerate(cells) if cell["cell_type"] == "markdown"
+              for count in re.findall(r"(\d+) parameters", text(cell))]
+    assert (by_id_index(cells, "c92"), 49) in stated  # the solution's count is stated
+    for index, count in stated:
+        printed = " ".join(output(c) for c in nearby_code(cells, index))
+        assert re.search(rf"(?<![\d.]){count}(?![\d.])", printed), (cells[index]["id"], count)
+
+
+def by_id_index(cells: list[dict], cell_id: str) -> int:
+    return next(i for i, cell in enumerate(cells) if cell["id"] == cell_id)
+
+
+def test_the_solution_s_stated_count_is_the_network_s(cells: list[dict]) -> None:
+    """Exercise 1's explanation says 49; the solution's network has 49 parameters."""
+    solution = {"features": ("x1", "x2", "sin(x1)", "sin(x2)"), "hidden_sizes": (8,),
+                "activations": "tanh"}
+    run = PlaygroundRun(PlaygroundSettings(**SPIRAL_DATA, **solution))
+    count = sum(p.numel() for p in run.net.parameters())
+    assert count == 49
+    assert "(49 parameters)" in text(by_id(cells, "c92"))
+    assert "it has 49 (Linear(4, 8): 40, Linear(8, 1): 9)" in output(by_id(cells, "c91"))
+    assert "57 parameters" not in " ".join(text(c) for c in cells if c["cell_type"] == "markdown")
+
+
+# -- the loss beside TensorFlow Playground's ---------------------------------------------------
+
+
+def test_the_loss_is_twice_tf_playground_s_and_the_steps_match(cells: list[dict]) -> None:
+    demo = by_id(cells, "c10a")
+    assert "0.5 * (net(X) - y) ** 2" in "".join(demo["source"])
+    ours, theirs, same = re.fullmatch(r"\(tensor\(([\d.]+)\), tensor\(([\d.]+)\), (\w+)\)",
+                                      output(demo)).groups()
+    assert float(ours) == pytest.approx(2 * float(theirs), abs=1e-4) and same == "True"
+    prose = text(by_id(cells, "c10"))
+    assert r"\frac{1}{2}(\hat y - y)^2" in prose and "exactly twice" in prose
+    assert "step here at a rate of 0.03" in prose and "step at 0.06" in prose
+    assert "without regularization" in prose  # the penalties are not doubled
+    reading = text(by_id(cells, "c10b"))
+    assert "Our loss is twice TensorFlow Playground's" in reading and "(`True`)" in reading
+
+
+# -- §8.3: the seed table and what the prose makes of it -------------------------------------
+
+
+def stored_test_losses(cells: list[dict]) -> torch.Tensor:
+    rows = re.findall(r"\[([\d., ]+)\]", output(by_id(cells, "c26a")))
+    return torch.tensor([[float(x) for x in row.split(",")] for row in rows])
+
+
+def test_the_seed_table_backs_the_depth_claims(cells: list[dict]) -> None:
+    losses = stored_test_losses(cells)  # rows: seeds 0-4; columns: (8,), (8, 8), (8, 8, 8), (64,)
+    assert losses.shape == (5, 4)
+    assert bool((losses.argmax(dim=1) == 0).all())  # "the highest test loss on every seed"
+    assert bool((losses[:, 1:] < losses[:, :1]).all())  # "always helped it"
+    deeper_wins = int((losses[:, 2] < losses[:, 1]).sum())
+    summary = output(by_id(cells, "c26c"))
+    assert f"(8, 8, 8) below (8, 8) on {deeper_wins} of 5 seeds" in summary
+    means = losses.mean(dim=0)
+    for shape, mean in zip(["(8,)", "(8, 8)", "(8, 8, 8)", "(64,)"], means.tolist()):
+        assert re.search(rf"{re.escape(shape)} mean {mean:.3f}", summary), (shape, summary)
+    reading = text(by_id(cells, "c26d"))
+    assert deeper_wins == 2 and "the third layer helps on only two seeds of five" in reading
+    assert abs(means[1] - means[2]) < 0.02 and "differ by about 0.01" in reading
+    assert means[1] < means[3] and means[2] < means[3]  # "both do better on average than ... 64"
+
+
+def test_section_8_3_does_not_rest_a_ranking_on_one_seed(cells: list[dict]) -> None:
+    first_reading = text(by_id(cells, "c24"))
+    assert "in this draw" in first_reading and "one seed is one draw" in first_reading
+    assert "because each layer bends" not in first_reading
+    losses = stored_test_losses(cells)
+    seed_0 = output(by_id(cells, "c23"))  # row 0 is section 8.3's first run
+    for loss in losses[0].tolist():
+        assert f"test loss {loss:.4f}" in seed_0
+
+
+# -- exercises: a first attempt's output shows what fails, not the fix ------------------------
+
+
+#: Each attempt cell, then words of its solution that its stored output must not contain.
+ATTEMPTS = {
+    "c90": ("sin(x1)", "sin(x2)", "tanh", "(8,)"),
+    "c93": ("nn.Linear", "isinstance", "layer.weight", "weight of each"),
+    "c96": ("sigmoid", "swish", "tanh(", "PReLU"),
+}
+
+
+@pytest.mark.parametrize(("cell_id", "fixes"), ATTEMPTS.items())
+def test_an_attempt_s_output_does_not_write_the_fix(cells: list[dict], cell_id: str,
+                                                    fixes: tuple[str, ...]) -> None:
+    cell = by_id(cells, cell_id)
+    assert "# your answer" in "".join(cell["source"])
+    shown = output(cell)
+    assert "check not met yet" in shown  # the stored attempt fails, and says where
+    for words in fixes:
+        assert words not in shown, (cell_id, words)
+
+
+def test_every_attempt_is_listed_and_no_solution_line_is_in_its_output(cells: list[dict]) -> None:
+    attempts = [i for i, c in enumerate(cells)
+                if c["cell_type"] == "code" and "# your answer" in "".join(c["source"])]
+    assert [cells[i]["id"] for i in attempts] == list(ATTEMPTS)
+    for i in attempts:
+        solution = next(c for c in cells[i + 1:] if "solution" in c["metadata"].get("tags", []))
+        lines = [line.strip() for line in "".join(solution["source"]).splitlines()]
+        shown = output(cells[i])
+        for line in lines:
+            if len(line) > 12 and not line.startswith(("#", "check_", "def ", "class ")):
+                assert line not in shown, (cells[i]["id"], line)
