@@ -21,7 +21,9 @@ import contextlib
 import io
 import math
 import os
+import tempfile
 import time
+from pathlib import Path
 from typing import ClassVar
 
 import hypothesis.strategies as st
@@ -39,14 +41,16 @@ from widgets import (
     ModuleTree,
     ParameterInspector,
     Playground,
+    load_explorer,
     register_layer,
+    save_explorer,
     unregister_layer,
 )
 from widgets.core.devices import MAX_SIZES
 
 settings.register_profile("ci", max_examples=15, stateful_step_count=12, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow], derandomize=True)
-settings.register_profile("deep", max_examples=400, stateful_step_count=40, deadline=None,
+settings.register_profile("deep", max_examples=100, stateful_step_count=30, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("LAYERLAB_FUZZ", "ci"))
 
@@ -196,6 +200,19 @@ class MLPExplorerMachine(WidgetMachine):
     @rule()
     def unregister_the_layer(self) -> None:
         self.refused(unregister_layer, "fuzzscale")
+
+    @rule()
+    def save_and_load(self) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "explorer.pt"
+            if self.refused(save_explorer, self.widget, path):
+                return
+            try:
+                loaded = load_explorer(path)
+            except ValueError:  # a registered layer changed since: refused, named
+                return
+            assert torch.equal(loaded.output, self.widget.output)
+            loaded.close()
 
     @rule()
     def unregister_inside_a_batch(self) -> None:
