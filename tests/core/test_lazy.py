@@ -347,7 +347,7 @@ def test_check_first_layer_fixed() -> None:
     text = repr(all_lazy)
     assert not all_lazy.passed and "it is LazyLinear, which waits for data" in text
     assert ("✗ known_before: 1,344 is not how many numbers the network you built holds "
-            "before the dry run; it fits the network the exercise asks for") in text
+            "before the dry run; recount for the network you built") in text
     assert "✓ known_after: 3,754 numbers exist after the dry run" in text
     wrong_counts = repr(check_first_layer_fixed(fixed_first, 0, 1344))
     assert ("✗ known_before: 0 is not how many numbers the network you built holds before "

@@ -200,8 +200,53 @@ class ReturnsPair(ModuleListMLP):
         return Y, Y
 
 
+class ListedAndAdded(PlainList):  # a plain list, each item also registered by add_module
+    def __init__(self) -> None:
+        super().__init__()
+        for i, layer in enumerate(self.layers):
+            self.add_module(f"layer{i}", layer)
+
+
+class HalfRegistered(nn.Module):  # the first layer an attribute, the others in a plain list
+    def __init__(self) -> None:
+        super().__init__()
+        self.first = nn.Linear(20, 256)
+        self.rest = [nn.ReLU(), nn.Linear(256, 10)]
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        X = self.first(X)
+        for layer in self.rest:
+            X = layer(X)
+        return X
+
+
+class CopiesInForward(ModuleListMLP):  # each registered layer copied as forward runs
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers:
+            X = copy.deepcopy(layer)(X)
+        return X
+
+
+class ReluMadeInForward(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden, self.out = nn.Linear(20, 256), nn.Linear(256, 10)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.out(nn.ReLU()(self.hidden(X)))
+
+
+class TensorInList(nn.Module):  # a weight that is a plain tensor in a plain list
+    def __init__(self) -> None:
+        super().__init__()
+        self.weights = [torch.randn(20, 10, requires_grad=True)]
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X @ self.weights[0]
+
+
 @pytest.mark.parametrize("model_class", [ModuleListMLP, SequentialAttribute, AddModuleLoop,
-                                         ModuleDictMLP])
+                                         ModuleDictMLP, ListedAndAdded])
 def test_registration_accepts(model_class: type[nn.Module]) -> None:
     _verdict(check_registration(model_class), True, "checks pass", ".to() converts every layer",
              "forward returns a tensor of shape (2, 10)")
@@ -209,10 +254,24 @@ def test_registration_accepts(model_class: type[nn.Module]) -> None:
 
 @pytest.mark.parametrize(("model_class", "words"), [
     (PlainList, ["ran but are not registered (kept in a plain list?)",
-                 "state_dict() has an entry for each weight: it is empty"]),
+                 "state_dict() has an entry for every parameter forward uses: it is empty"]),
+    (HalfRegistered, ["Linear, ReLU ran but are not registered (kept in a plain list?)",
+                      "✗ state_dict() has an entry for every parameter forward uses: it lacks "
+                      "2,570 of their numbers, so saving would not store them"]),
+    (CopiesInForward, ["Linear, ReLU ran but the model does not hold them: forward made them, "
+                       "or copies of them, as it ran",
+                       "✗ state_dict() has an entry for every parameter forward uses: it lacks "
+                       "7,946 of their numbers"]),
+    (ReluMadeInForward, ["ReLU ran but the model does not hold it: forward made it, or a copy "
+                         "of it, as it ran"]),
+    (TensorInList, ["✗ parameters() holds the parameters forward uses: forward used no layer "
+                    "with parameters",
+                    "state_dict() has an entry for every parameter forward uses: it is empty"]),
+    (None, ["✗ builds an nn.Module: got None: did the code that makes it forget `return`?"]),
     (TupleLayers, ["ran but are not registered"]),
     (NoReturn, ["forward returned None: did you forget `return`?"]),
-    (Copies, ["ran but are not registered", "it lacks 7,946 of them: does forward call copies"]),
+    (Copies, ["ran but the model does not hold them: forward made them, or copies of them",
+              "it lacks 7,946 of them: does forward call copies"]),
     (NoSuperInit, ["building the model raised AttributeError",
                    "cannot assign module before Module.__init__() call"]),
     (WrongWidth, ["forward returns a tensor of shape (2, 10): got (2, 3)"]),
@@ -226,13 +285,22 @@ def test_registration_accepts(model_class: type[nn.Module]) -> None:
     (ReturnsPair, ["forward returns a tensor of shape (2, 10): got tuple"]),
     (ExtraDimension, ["got (2, 10, 1): 3 dimensions, where a batch of outputs has 2"]),
     (SkipsLayers, ["forward used no layer with parameters"]),
-    (ModuleListMLP(), ["got a ModuleListMLP instance: pass the class itself"]),
+    (ModuleListMLP(), ["check_registration(ModuleListMLP()):",
+                       "got a ModuleListMLP instance: pass the class (or the function) that "
+                       "builds it"]),
 ])
 def test_registration_rejects(model_class: type[nn.Module], words: list[str]) -> None:
     report = check_registration(model_class)
     _verdict(report, False, *words)
-    if model_class is Copies:  # the count is not claimed to hold for other tensors
-        assert "✓ parameters() holds" not in repr(report)
+    text = repr(report)
+    if model_class in (Copies, CopiesInForward):  # the count is not claimed for other tensors
+        assert "✓ parameters() holds" not in text
+    if model_class in (Copies, CopiesInForward, ReluMadeInForward):  # no list is involved
+        assert "plain list" not in text
+    assert "holds all 0" not in text
+    if model_class is not ReluMadeInForward and ("not registered" in text
+                                                 or "does not hold" in text):
+        assert "✓ state_dict()" not in text  # unregistered weights are not saved either
 
 
 def test_registration_blames_the_input_batch_only_when_the_first_layer_fails() -> None:
@@ -328,6 +396,11 @@ class ParallelDetached(Parallel):
             return super().forward(X)
 
 
+class ParallelFirstTwice(Parallel):  # net2 never runs
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.net1(X), self.net1(X)], dim=1)
+
+
 @pytest.mark.parametrize("parallel_class", [Parallel, ParallelHstack, ParallelModuleList,
                                             ParallelAddModule])
 def test_parallel_accepts(parallel_class: type[nn.Module]) -> None:
@@ -341,12 +414,19 @@ def test_parallel_accepts(parallel_class: type[nn.Module]) -> None:
     (ParallelOnlyFirst, ["output shape is (2, 3 + 5) = (2, 8): got (2, 3)"]),
     (ParallelSwapped, ["the values differ from torch.cat([net1(X), net2(X)], dim=1)"]),
     (ParallelUnregistered, ["both nets' 40 parameters are registered: parameters() holds 0"]),
-    (ParallelCopies, ["net1, net2 got no gradient: does Parallel run copies of them?"]),
+    (ParallelCopies, ["net1, net2 got no gradient: they did not run, or copies of them ran "
+                      "in their place"]),
+    (ParallelFirstTwice, ["got (2, 6)", "✗ gradients reach both nets: net2 got no gradient: "
+                          "it did not run, or a copy of it ran in its place"]),
+    (Parallel(nn.Linear(1, 1), nn.Linear(1, 1)), ["got a Parallel instance: pass the class"]),
+    (None, ["got None: did the code that makes it forget `return`?"]),
     (ParallelTemplate, ["Parallel(net1, net2) raised NotImplementedError"]),
     (ParallelDetached, ["it is detached"]),
 ])
 def test_parallel_rejects(parallel_class: type[nn.Module], words: list[str]) -> None:
-    _verdict(check_parallel(parallel_class), False, *words)
+    report = check_parallel(parallel_class)
+    _verdict(report, False, *words)
+    assert "missing 1 required positional argument" not in repr(report)
 
 
 # -- chapter 01, exercise 3: check_stack -----------------------------------------------
@@ -418,7 +498,25 @@ def stack_list_returned(make_block: Callable[[], nn.Module], num_blocks: int) ->
     return [make_block() for _ in range(num_blocks)]
 
 
-@pytest.mark.parametrize("stack", [stack_list, stack_loop, stack_module_list, stack_recursive])
+def stack_shared_activation(make_block: Callable[[], nn.Module], num_blocks: int) -> nn.Module:
+    act = nn.Tanh()  # one module without parameters between the blocks: nothing is tied
+    layers = []
+    for _ in range(num_blocks):
+        layers += [make_block(), act]
+    return nn.Sequential(*layers)
+
+
+def stack_copies(make_block: Callable[[], nn.Module], num_blocks: int) -> nn.Module:
+    block = make_block()
+    return nn.Sequential(*[copy.deepcopy(block) for _ in range(num_blocks)])
+
+
+def stack_one_copy_repeated(make_block: Callable[[], nn.Module], num_blocks: int) -> nn.Module:
+    return nn.Sequential(*[copy.deepcopy(make_block())] * num_blocks)
+
+
+@pytest.mark.parametrize("stack", [stack_list, stack_loop, stack_module_list, stack_recursive,
+                                   stack_shared_activation])
 def test_stack_accepts(stack: Callable) -> None:
     _verdict(check_stack(stack), True, "all 4 checks pass", "one independent set per block")
 
@@ -430,11 +528,16 @@ def test_stack_accepts(stack: Callable) -> None:
     (stack_plain_list, ["it holds 0: the blocks are not registered (kept in a plain list?)"]),
     (stack_raises, ["stack(make_block, 3) raised TypeError"]),
     (stack_list_returned, ["returns an nn.Module: got list"]),
+    (stack_copies, ["it was called once", "✗ holds 3 x 72 = 216 parameters: one independent "
+                    "set per block: it holds 216, of which 216 sit in blocks that make_block() "
+                    "did not return (copies of a block?)"]),
+    (stack_one_copy_repeated, ["it holds 72: one block object sits at several positions"]),
+    (None, ["✗ stack is a function: got None: did the code that makes it forget `return`?"]),
 ])
 def test_stack_rejects(stack: Callable, words: list[str]) -> None:
     report = check_stack(stack)
     _verdict(report, False, *words)
-    if stack in (stack_off_by_one, stack_plain_list):  # nothing is shared there
+    if stack in (stack_off_by_one, stack_plain_list, stack_copies):  # nothing is shared there
         assert "shared" not in repr(report)
 
 
@@ -493,23 +596,30 @@ def shapes_reversed(module: nn.Module) -> dict:
     return dict(reversed(list(shapes_comprehension(module).items())))
 
 
+def shapes_sorted(module: nn.Module) -> dict:  # another order: a dict is a dict
+    return dict(sorted(shapes_comprehension(module).items()))
+
+
 @pytest.mark.parametrize("parameter_shapes", [shapes_comprehension, shapes_state_dict,
-                                              shapes_by_hand, shapes_size])
+                                              shapes_by_hand, shapes_size, shapes_reversed,
+                                              shapes_sorted])
 def test_parameter_shapes_accepts(parameter_shapes: Callable) -> None:
-    _verdict(check_parameter_shapes(parameter_shapes), True, "all 5 checks pass",
+    _verdict(check_parameter_shapes(parameter_shapes), True, "all 4 checks pass",
              "names all 10 parameters")
 
 
 @pytest.mark.parametrize(("parameter_shapes", "words"), [
-    (shapes_not_recursive, ["missing 0.0.0.weight", "stop before the nested blocks"]),
-    (shapes_children, ["missing 0.0.0.weight", "stop before the nested blocks",
+    (shapes_not_recursive, ["missing 0.0.0.weight",
+                            "(all of them sit inside nested blocks, deeper than the function "
+                            "looks)"]),
+    (shapes_children, ["missing 0.0.0.weight", "sit inside nested blocks",
                        "✓ every shape given is right"]),
     (shapes_no_return, ["parameter_shapes(net) returned None: did you forget `return`?"]),
     (shapes_raises, ["parameter_shapes(net) raised"]),
     (shapes_weights_only, ["missing 0.0.0.bias"]),
     (shapes_transposed, ["wrong for 0.0.0.weight"]),
     (shapes_list, ["returns a dict: got list"]),
-    (shapes_reversed, ["the order differs"]),
+    (None, ["✗ parameter_shapes is a function: got None"]),
 ])
 def test_parameter_shapes_rejects(parameter_shapes: Callable, words: list[str]) -> None:
     report = check_parameter_shapes(parameter_shapes)
@@ -518,6 +628,7 @@ def test_parameter_shapes_rejects(parameter_shapes: Callable, words: list[str]) 
         assert "nested blocks" not in repr(report)
     if parameter_shapes is shapes_not_recursive:  # no name, so no shape was judged
         assert "every shape given is right" not in repr(report)
+    assert "order" not in repr(report)  # a dict's order is not part of the answer
 
 
 # -- chapter 02, exercise 2: check_tied_mlp --------------------------------------------
@@ -866,7 +977,12 @@ class ReductionBilinear(nn.Module):
         return F.bilinear(X, X, self.weight.permute(2, 0, 1))
 
 
-class ReductionData(ReductionEinsum):  # the chapter's first attempt
+class ReductionTemplate(ReductionEinsum):  # the chapter's first attempt: forward to write
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError("compute y for each row of X")
+
+
+class ReductionData(ReductionEinsum):
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         return torch.einsum("bi,bj,ijk->bk", X, X, self.W.data)
 
@@ -901,6 +1017,11 @@ class ReductionLinearOnly(ReductionEinsum):
         return torch.einsum("bi,ijk->bk", X, self.W)
 
 
+class ReductionSeveredFromW(ReductionEinsum):  # a history, but W's part in it is cut off
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.einsum("bi,bj,ijk->bk", X, X, self.W.detach()) + 0 * self.W.sum()
+
+
 class ReductionWrongShape(nn.Module):
     def __init__(self, in_features: int, out_features: int) -> None:
         super().__init__()
@@ -917,18 +1038,28 @@ def test_tensor_reduction_accepts(layer_class: type[nn.Module]) -> None:
 
 
 @pytest.mark.parametrize(("layer_class", "words"), [
-    (ReductionData, ["W.grad is None: autograd tracks W, not W.data",
-                     "look at how forward reads W", "✓ y_k = sum_ij W_ijk x_i x_j"]),
-    (ReductionNoGrad, ["✗ gradients reach W: W.grad is None", "torch.no_grad()"]),
+    (ReductionTemplate, ["✓ holds one parameter W of shape (3, 3, 2)",
+                         "forward on a (4, 3) batch raised NotImplementedError"]),
+    (ReductionData, ["W.grad is None: the output has no gradient history at all",
+                     "look at how forward computes it (section 5.3)",
+                     "✓ y_k = sum_ij W_ijk x_i x_j"]),
+    (ReductionNoGrad, ["✗ gradients reach W: W.grad is None", "no gradient history at all"]),
+    (ReductionSeveredFromW, ["the output has a gradient history, but it does not lead back to "
+                             "W: look at how forward reads W"]),
     (ReductionNoReturn, ["forward on a (4, 3) batch returned None: did you forget `return`?"]),
     (ReductionRaises, ["forward on a (4, 3) batch raised RuntimeError"]),
-    (ReductionPlainTensor, ["use nn.Parameter"]),
+    (ReductionPlainTensor, ["it holds no parameters: parameters() is empty (section 5.2"]),
+    (ReductionEinsum(3, 2), ["check_tensor_reduction(ReductionEinsum()):",
+                             "got a ReductionEinsum instance: pass the class"]),
+    (None, ["got None: did the code that makes it forget `return`?"]),
     (ReductionLinearOnly, ["first row"]),
     (ReductionWrongShape, ["its parameters have shapes [(2, 3, 3)]"]),
     (lambda i, o: 1 / 0, ["layer_class(3, 2) raised ZeroDivisionError"]),
 ])
 def test_tensor_reduction_rejects(layer_class: Callable, words: list[str]) -> None:
-    _verdict(check_tensor_reduction(layer_class), False, *words)
+    report = check_tensor_reduction(layer_class)
+    _verdict(report, False, *words)
+    assert "shapes none" not in repr(report)
 
 
 # -- chapter 05, exercise 2: check_fourier_half ----------------------------------------
@@ -985,6 +1116,11 @@ class HalfFullSpectrum(nn.Module):
         return torch.fft.fft(X)
 
 
+class HalfOneTooManyShifted(nn.Module):  # n // 2 + 1 columns, but not the first ones
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.fft.fft(X)[..., 1: X.shape[-1] // 2 + 2]
+
+
 @pytest.mark.parametrize("layer", [HalfFft, HalfRfft, HalfRoundUp, HalfNarrow])
 def test_fourier_half_accepts(layer: type[nn.Module]) -> None:
     _verdict(check_fourier_half(layer), True, "all 7 checks pass",
@@ -997,7 +1133,10 @@ def test_fourier_half_names_the_count_it_accepted() -> None:
 
 
 @pytest.mark.parametrize(("layer", "words"), [
-    (FullRfft, ["got shape (2, 5) (rfft keeps n // 2 + 1 coefficients)"]),
+    (FullRfft, ["got shape (2, 5): the first 5 coefficients, one more than the first half"]),
+    (HalfOneTooManyShifted, ["✗ 8 inputs give 4 coefficients per row: got shape (2, 5)"]),
+    (HalfFft(), ["check_fourier_half(HalfFft()):", "got a HalfFft instance: pass the class"]),
+    (None, ["got None: did the code that makes it forget `return`?"]),
     (HalfMagnitudes, ["the values are real, and DFT coefficients should be complex numbers"]),
     (HalfNoReturn, ["forward on a (2, 8) batch returned None: did you forget `return`?"]),
     (HalfRaises, ["forward on a (2, 8) batch raised TypeError"]),
@@ -1007,7 +1146,10 @@ def test_fourier_half_names_the_count_it_accepted() -> None:
     (lambda: "layer", ["builds an nn.Module: got str"]),
 ])
 def test_fourier_half_rejects(layer: Callable, words: list[str]) -> None:
-    _verdict(check_fourier_half(layer), False, *words)
+    report = check_fourier_half(layer)
+    _verdict(report, False, *words)
+    if layer is HalfOneTooManyShifted:  # the values are not the first ones: no such claim
+        assert "one more than the first half" not in repr(report)
 
 
 # -- hints name the mistake and where to look, never the line to write -------------------
@@ -1018,8 +1160,13 @@ def test_fourier_half_rejects(layer: Callable, words: list[str]) -> None:
                                        "shared = nn.Linear"]),
     (check_tied_mlp, tied_weight_only, ["put one layer object", "net[4].bias ="]),
     (check_tensor_reduction, ReductionData, ["must use the parameter itself", "self.W)",
-                                             "use W instead"]),
+                                             "use W instead", "W.data", ".detach()"]),
+    (check_tensor_reduction, ReductionPlainTensor, ["nn.Parameter"]),
+    (check_tensor_reduction, ReductionTemplate, ["einsum", "x_i x_j"]),
     (check_fourier_half, HalfWrongEnd, ["fft(X)[", "[:, :n // 2]", "[..., :"]),
+    (check_fourier_half, FullRfft, ["rfft", "n // 2 + 1", "[..., :", "drop the last"]),
+    (check_parameter_shapes, shapes_not_recursive, ["recurse", "children()"]),
+    (check_parallel, ParallelFirstTwice, ["self.net2(X)", "torch.cat("]),
     (check_registration, OneLayerToThree, ["nn.Linear(256, 10)", "nn.Linear(20, 256)"]),
 ])
 def test_hints_name_the_mistake_not_the_fix(check: Callable, answer: Callable,

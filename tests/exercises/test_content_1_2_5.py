@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -26,11 +27,13 @@ GIVEAWAYS = {
     "01_layers_and_modules": ["ModuleList(", "torch.cat(", "self.net1 =", "for _ in range",
                               "make_block() for", "call make_block inside"],
     "02_parameter_management": ["recurse=True", "drop recurse", "without recurse",
+                                "recurse=False", "children()",
                                 "build one layer", "put it at both positions", "id(p)",
                                 "data_ptr", "group the names by", "('0.weight', '3.weight')",
                                 "0.weight, 3.weight", "1972", "1,972"],
     "05_custom_layers": ["must use the parameter itself", "self.W)", "use W instead",
-                         "fft(X)[", "[:, :n // 2]", "[..., :", "drop the last"],
+                         "fft(X)[", "[:, :n // 2]", "[..., :", "drop the last", "einsum",
+                         "W.data", "nn.Parameter(", "rfft keeps", "n // 2 + 1"],
 }
 
 
@@ -162,3 +165,44 @@ def test_chapter_02_exercise_3_still_asks_for_work() -> None:
     # the section before it never lists which names share a tensor
     before = "\n".join(_output_text(cell) for cell in nb.cells[:_first(nb, "### Exercise 3")])
     assert "0.weight', '3.weight" not in before
+
+
+# -- exercises are not announced or answered in the prose before them -------------------
+
+
+def _markdown_before(nb: nbformat.NotebookNode, fragment: str) -> list[str]:
+    return [cell.source for cell in nb.cells[:_first(nb, fragment)]
+            if cell.cell_type == "markdown"]
+
+
+def test_chapter_01_prose_does_not_point_to_the_exercises_answers() -> None:
+    nb = _notebook("01_layers_and_modules")
+    before = _markdown_before(nb, "## Exercises")
+    assert not any(re.search(r"[Ee]xercise \d", text) for text in before)
+    statement = nb.cells[_first(nb, "### Exercise 1")].source
+    assert "ModuleList" not in statement and "section 1.5" in statement
+    # the attempt's stored output names what fails, so the prose does not ask for a guess
+    assert "before you run it" not in nb.cells[_first(nb, "### Exercise 3")].source
+
+
+def test_chapter_01_defines_the_dry_run_before_using_the_words() -> None:
+    nb = _notebook("01_layers_and_modules")
+    first_use = _first(nb, "dry run")
+    assert first_use >= _first(nb, "## 1.9 "), nb.cells[first_use].source
+
+
+def test_chapter_05_summary_and_exercises_have_cells_and_headings_of_their_own() -> None:
+    nb = _notebook("05_custom_layers")
+    for heading in ("## Summary", "## Exercises", "### Exercise 1: ", "### Exercise 2: "):
+        cell = nb.cells[_first(nb, heading)]
+        assert cell.cell_type == "markdown" and cell.source.startswith(heading), heading
+    assert not any(re.match(r"\*\*\d+\.", cell.source) for cell in nb.cells)
+    assert all(len(cell.source.splitlines()) <= 20 for cell in nb.cells
+               if cell.cell_type == "markdown")
+
+
+def test_chapter_05_first_exercise_leaves_forward_to_the_reader() -> None:
+    nb = _notebook("05_custom_layers")
+    attempt = next(cell for _, cell, _ in _attempts(nb) if "class TensorReduction(" in cell.source)
+    assert "einsum" not in attempt.source and "NotImplementedError" in attempt.source
+    assert "✗ forward on a (4, 3) batch raised NotImplementedError" in _output_text(attempt)

@@ -183,3 +183,17 @@ def test_chapter_4_shares_a_trunk_across_input_widths() -> None:
         assert claim in varies
     assert "(torch.Size([2, 10]), torch.Size([3, 10]))" in varies
     assert "mat1 and mat2 shapes cannot be multiplied (2x8 and 20x256)" in varies
+
+
+def test_chapter_3_summary_names_the_stack_behind_its_gradient_figures() -> None:
+    summary = next(text(c) for c in cells(CH3) if text(c).startswith("## Summary"))
+    assert "in the 256-wide stack of section 3.5 the gradient then grows about 1.1-fold" in (
+        " ".join(summary.split()))
+
+
+def test_chapter_4_pools_a_batch_with_a_channel_dimension() -> None:
+    varies = " ".join(sections(CH4)["4.5"].split())
+    assert "unsqueeze(1)" in varies and "(batch, channels, length)" in varies
+    assert ("([(2, 1, 16), (2, 1, 16), (2, 1, 16)], torch.Size([2, 16]), tensor([[[0., 0., "
+            "1., 1.,") in varies
+    assert "pool(torch.rand(2, width))" not in varies  # a 2-D input reads as (channels, length)

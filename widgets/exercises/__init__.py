@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from torch import nn
+
 from ..text import plural, t, wrap
 
 T = TypeVar("T")
@@ -56,6 +58,40 @@ class CheckReport:
             self.points.append((False, t("exercises.report.returned_none", what=what)))
         return result
 
+    def expect_given(self, value: object, what: str) -> bool:
+        """Record a miss and return False if ``value`` is None, which is what a function
+        without ``return`` gives; otherwise record nothing and return True."""
+        if value is not None:
+            return True
+        return self.expect(False, what, t("exercises.report.got_none"))
+
+    def expect_callable(self, value: object, what: str, *, builds_module: bool = False) -> bool:
+        """Record a miss and return False unless ``value`` can be called.
+
+        With ``builds_module``, ``value`` is a class or a function that builds a
+        module, so a module instance (callable, but through its ``forward``) is a
+        miss as well. None, an instance and anything else each get their own hint.
+        Nothing is recorded when ``value`` is fine, so the check's own points follow.
+        """
+        instance = builds_module and isinstance(value, nn.Module)
+        if callable(value) and not instance:
+            return True
+        hint = (t("exercises.report.got_none") if value is None
+                else t("exercises.report.instance_given", name=type(value).__name__) if instance
+                else t("exercises.report.got_type", value=type(value).__name__))
+        return self.expect(False, what, hint)
+
+    def expect_module(self, value: object, what: str) -> bool:
+        """Record whether ``value`` is a module instance (a network the reader built); for
+        None, a class or a function that builds one, or anything else, say which it is."""
+        if isinstance(value, nn.Module):
+            return self.expect(True, what)
+        hint = (t("exercises.report.got_none") if value is None
+                else t("exercises.report.builder_given", name=answer_name(value))
+                if callable(value)
+                else t("exercises.report.got_type", value=type(value).__name__))
+        return self.expect(False, what, hint)
+
     @property
     def passed(self) -> bool:
         """True when there is at least one point and every point holds."""
@@ -81,3 +117,19 @@ class CheckReport:
 
     def _repr_pretty_(self, printer: object, cycle: bool) -> None:
         printer.text(str(self))  # type: ignore[attr-defined]
+
+
+def answer_name(value: object) -> str:
+    """How a report's title names the reader's answer: its ``__name__``, ``Net()`` for a
+    module instance, ``None``, or else its type.
+
+    Example:
+        >>> answer_name(len), answer_name(nn.ReLU()), answer_name(None), answer_name(3)
+        ('len', 'ReLU()', 'None', 'int')
+    """
+    if value is None:
+        return "None"
+    if isinstance(value, nn.Module):
+        return f"{type(value).__name__}()"
+    name = getattr(value, "__name__", None)
+    return name if isinstance(name, str) else type(value).__name__

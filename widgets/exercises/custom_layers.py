@@ -8,11 +8,7 @@ import torch
 from torch import nn
 
 from ..text import t
-from . import CheckReport
-
-
-def _name(obj: object) -> str:
-    return getattr(obj, "__name__", type(obj).__name__)
+from . import CheckReport, answer_name
 
 
 def check_tensor_reduction(layer_class: Callable[[int, int], nn.Module]) -> CheckReport:
@@ -22,7 +18,10 @@ def check_tensor_reduction(layer_class: Callable[[int, int], nn.Module]) -> Chec
     ``(in_features, in_features, out_features)`` and map ``(batch, in_features)``
     to ``(batch, out_features)``, with gradients reaching ``W``.
     """
-    report = CheckReport(f"check_tensor_reduction({_name(layer_class)})")
+    report = CheckReport(f"check_tensor_reduction({answer_name(layer_class)})")
+    if not report.expect_callable(layer_class, t("exercises.custom_layers.builds_module"),
+                                  builds_module=True):
+        return report
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         layer = report.attempt("layer_class(3, 2)", lambda: layer_class(3, 2))
@@ -58,7 +57,8 @@ def check_tensor_reduction(layer_class: Callable[[int, int], nn.Module]) -> Chec
         report.attempt("backward", lambda: Y.sum().backward(), returns=False)
     report.expect(W.grad is not None and bool(W.grad.abs().sum() > 0),
                   t("exercises.custom_layers.gradients_reach"),
-                  t("exercises.custom_layers.no_gradient"))
+                  t("exercises.custom_layers.no_gradient" if Y.requires_grad
+                    else "exercises.custom_layers.no_history"))
     return report
 
 
@@ -69,7 +69,10 @@ def check_fourier_half(layer: Callable[[], nn.Module]) -> CheckReport:
     coefficients; the layer must return the first ``n // 2`` (for odd ``n``,
     ``n // 2`` or ``(n + 1) // 2`` both count), as complex numbers.
     """
-    report = CheckReport(f"check_fourier_half({_name(layer)})")
+    report = CheckReport(f"check_fourier_half({answer_name(layer)})")
+    if not report.expect_callable(layer, t("exercises.custom_layers.builds_module"),
+                                  builds_module=True):
+        return report
     module = report.attempt(t("exercises.custom_layers.building_layer"), layer)
     if module is None:
         return report
@@ -88,8 +91,9 @@ def check_fourier_half(layer: Callable[[], nn.Module]) -> CheckReport:
         got = Y.shape[-1] if isinstance(Y, torch.Tensor) and Y.dim() == 2 else None
         if not isinstance(Y, torch.Tensor):
             hint = t("exercises.custom_layers.got_repr", value=Y)
-        elif got == n // 2 + 1 and n % 2 == 0:
-            hint = t("exercises.custom_layers.got_rfft_shape", shape=tuple(Y.shape))
+        elif (got == n // 2 + 1 and n % 2 == 0 and Y.shape[0] == 2 and Y.is_complex()
+              and torch.allclose(Y, full[:, :got], atol=1e-5)):  # the first n // 2 + 1
+            hint = t("exercises.custom_layers.one_too_many", shape=tuple(Y.shape), count=got)
         else:
             hint = t("exercises.custom_layers.got_shape", shape=tuple(Y.shape))
         if not report.expect(got in sizes and Y.shape[0] == 2,

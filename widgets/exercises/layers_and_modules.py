@@ -16,7 +16,7 @@ from ..core.introspection import (
     trace_forward,
 )
 from ..text import plural, t
-from . import CheckReport
+from . import CheckReport, answer_name
 
 
 def check_registration(model_class: type[nn.Module], in_features: int = 20,
@@ -28,13 +28,9 @@ def check_registration(model_class: type[nn.Module], in_features: int = 20,
     forward pass: every module called must be registered, so ``parameters()``,
     ``state_dict()`` and ``.to()`` all reach it.
     """
-    name = (f"{type(model_class).__name__}()" if isinstance(model_class, nn.Module)
-            else getattr(model_class, "__name__", model_class))
-    report = CheckReport(f"check_registration({name})")
-    if isinstance(model_class, nn.Module):  # an instance where the class was asked for
-        report.expect(False, t("exercises.layers_and_modules.builds_module"),
-                      t("exercises.layers_and_modules.instance_given",
-                        name=type(model_class).__name__))
+    report = CheckReport(f"check_registration({answer_name(model_class)})")
+    if not report.expect_callable(model_class, t("exercises.layers_and_modules.builds_module"),
+                                  builds_module=True):
         return report
     net = report.attempt(t("exercises.layers_and_modules.building_model"), model_class)
     if net is None or not report.expect(isinstance(net, nn.Module),
@@ -56,22 +52,35 @@ def check_registration(model_class: type[nn.Module], in_features: int = 20,
         report.expect(isinstance(out, torch.Tensor) and tuple(out.shape) == shape,
                       t("exercises.layers_and_modules.returns_shape", shape=shape),
                       _output_shape_hint(out, shape))
-    hidden = sorted({c.type_name for c in trace.calls if not c.registered})
+    called = _called_modules(net, X)
+    paths = module_paths(net)
+    hidden = [m for m in called if id(m) not in paths]
+    names = t("list.separator").join(sorted({type(m).__name__ for m in hidden}))
+    kept = _kept_in_containers(net)
     report.expect(not hidden, t("exercises.layers_and_modules.all_registered"),
-                  plural("exercises.layers_and_modules.not_registered", len(hidden),
-                         modules=t("list.separator").join(hidden)))
-    used = _used_parameters(net, X)
+                  plural("exercises.layers_and_modules.not_registered"
+                         if any(id(m) in kept for m in hidden)
+                         else "exercises.layers_and_modules.not_registered_made",
+                         len({type(m).__name__ for m in hidden}), modules=names))
+    used = list({id(p): p for m in called for p in m.parameters(recurse=False)}.values())
     registered = {id(p) for p in net.parameters()}
     missing = [p for p in used if id(p) not in registered]
     used_count = count_tensors(used).known
-    report.expect(bool(used) and not missing,
-                  t("exercises.layers_and_modules.holds_used", count=used_count),
-                  t("exercises.layers_and_modules.misses_used",
-                    missing=count_tensors(missing).known, count=used_count) if used
-                  else t("exercises.layers_and_modules.uses_none"))
-    report.expect(len(net.state_dict()) > 0,
+    if used:
+        report.expect(not missing, t("exercises.layers_and_modules.holds_used", count=used_count),
+                      t("exercises.layers_and_modules.misses_used",
+                        missing=count_tensors(missing).known, count=used_count))
+    else:
+        report.expect(False, t("exercises.layers_and_modules.holds_used_any"),
+                      t("exercises.layers_and_modules.uses_none"))
+    saved = net.state_dict(keep_vars=True)  # the tensors themselves, not detached views
+    saved_ids = {id(value) for value in saved.values()}
+    unsaved = [p for p in used if id(p) not in saved_ids]
+    report.expect(bool(saved) and not unsaved,
                   t("exercises.layers_and_modules.state_dict_entries"),
-                  t("exercises.layers_and_modules.state_dict_empty"))
+                  t("exercises.layers_and_modules.state_dict_empty") if not saved
+                  else t("exercises.layers_and_modules.state_dict_lacks",
+                         missing=count_tensors(unsaved).known))
     failures = len(report.points)
     report.attempt(t("exercises.layers_and_modules.to_float64"),
                    lambda: net.to(torch.float64)(X.double()), returns=False)
@@ -104,8 +113,8 @@ def _output_shape_hint(out: object, shape: tuple[int, int]) -> str:
     return t("exercises.layers_and_modules.got_batch", shape=got, batch=shape[0])
 
 
-def _used_parameters(net: nn.Module, X: torch.Tensor) -> list[torch.Tensor]:
-    """The parameters held by the modules a forward pass calls, registered or not."""
+def _called_modules(net: nn.Module, X: torch.Tensor) -> list[nn.Module]:
+    """The modules a forward pass of ``net`` calls, registered or not, each once."""
     called: dict[int, nn.Module] = {}
 
     def hook(module: nn.Module, args: tuple) -> None:
@@ -117,8 +126,34 @@ def _used_parameters(net: nn.Module, X: torch.Tensor) -> list[torch.Tensor]:
             net(X)
     finally:
         handle.remove()
-    unique = {id(p): p for m in called.values() for p in m.parameters(recurse=False)}
-    return list(unique.values())
+    return list(called.values())
+
+
+#: The attributes every ``nn.Module`` has: PyTorch's own bookkeeping, not the reader's.
+_MODULE_INTERNALS = frozenset(vars(nn.Module()))
+
+
+def _kept_in_containers(net: nn.Module, limit: int = 10_000) -> set[int]:
+    """The ids of modules that ``net`` or its submodules keep in plain Python attributes
+    (lists, tuples, sets, dicts, nested a few levels), where registration does not see them.
+
+    The walk looks at no more than ``limit`` values, whatever the model holds.
+    """
+    found: set[int] = set()
+    pending: list[tuple[object, int]] = [
+        (value, 0) for module in net.modules() for key, value in vars(module).items()
+        if key not in _MODULE_INTERNALS]
+    seen = 0
+    while pending and seen < limit:
+        value, depth = pending.pop()
+        seen += 1
+        if isinstance(value, nn.Module):
+            found.update(id(m) for m in value.modules())
+        elif depth < 4 and isinstance(value, (list, tuple, set, frozenset)):
+            pending.extend((item, depth + 1) for item in value)
+        elif depth < 4 and isinstance(value, dict):
+            pending.extend((item, depth + 1) for item in value.values())
+    return found
 
 
 def check_parallel(parallel_class: type[nn.Module]) -> CheckReport:
@@ -127,7 +162,11 @@ def check_parallel(parallel_class: type[nn.Module]) -> CheckReport:
     ``parallel_class(net1, net2)(X)`` must equal ``torch.cat([net1(X), net2(X)], dim=1)``,
     and both nets' parameters must be registered and receive gradients.
     """
-    report = CheckReport(f"check_parallel({getattr(parallel_class, '__name__', parallel_class)})")
+    report = CheckReport(f"check_parallel({answer_name(parallel_class)})")
+    if not report.expect_callable(parallel_class,
+                                  t("exercises.layers_and_modules.builds_module"),
+                                  builds_module=True):
+        return report
     with torch.random.fork_rng(devices=[]):  # the reader's random state is left alone
         torch.manual_seed(0)
         net1, net2 = nn.Linear(4, 3), nn.Sequential(nn.Linear(4, 5), nn.Tanh())
@@ -172,7 +211,9 @@ def check_stack(stack: Callable[[Callable[[], nn.Module], int], nn.Module]) -> C
     Each block must be a new instance with parameters of its own: repeating one
     block object would make every position share the same weights.
     """
-    report = CheckReport(f"check_stack({getattr(stack, '__name__', stack)})")
+    report = CheckReport(f"check_stack({answer_name(stack)})")
+    if not report.expect_callable(stack, t("exercises.layers_and_modules.stack_is_function")):
+        return report
     made: list[nn.Module] = []
 
     def make_block() -> nn.Module:
@@ -199,16 +240,22 @@ def check_stack(stack: Callable[[Callable[[], nn.Module], int], nn.Module]) -> C
     count = count_parameters(net).known
     paths = module_paths(net)
     held = [block for block in made if id(block) in paths]
-    shared = any(len(paths[id(block)]) > 1 for block in held)
+    # a module with parameters at several positions, a block or a copy of one
+    shared = any(len(paths[id(m)]) > 1 and any(True for _ in m.parameters())
+                 for m in net.modules())
+    from_blocks = {id(p) for block in held for p in block.parameters()}
+    others = count_tensors([p for p in net.parameters() if id(p) not in from_blocks]).known
     if count == 0:
         hint = t("exercises.layers_and_modules.stack_unregistered")
     elif shared:
         hint = t("exercises.layers_and_modules.stack_shared", count=count)
+    elif others:  # blocks in the network that no make_block() call returned
+        hint = t("exercises.layers_and_modules.stack_copies", count=count, others=others)
     elif count == 72 * len(held):
         hint = plural("exercises.layers_and_modules.stack_blocks", len(held), total=count)
     else:
         hint = t("exercises.layers_and_modules.stack_holds", count=count)
-    report.expect(count == 3 * 72 and len(held) == 3 and not shared,
+    report.expect(count == 3 * 72 and len(held) == 3 and not shared and not others,
                   t("exercises.layers_and_modules.stack_count", blocks=3, per_block=72,
                     total=3 * 72), hint)
     return report

@@ -10,21 +10,12 @@ from torch import nn
 
 from ..core.init import InitSpec, check_scale, compute_stats
 from ..text import t
-from . import CheckReport
-
-
-def _name(thing: object) -> str:
-    return getattr(thing, "__name__", repr(thing))
+from . import CheckReport, answer_name
 
 
 def _is_function(report: CheckReport, init_fn: object) -> bool:
     """Record a miss unless ``init_fn`` can be called (None: a factory forgot ``return``)."""
-    if callable(init_fn):
-        return True
-    return report.expect(False, t("exercises.parameter_initialization.is_function"),
-                         t("exercises.parameter_initialization.got_none" if init_fn is None
-                           else "exercises.parameter_initialization.got",
-                           value=type(init_fn).__name__))
+    return report.expect_callable(init_fn, t("exercises.parameter_initialization.is_function"))
 
 
 def _apply(report: CheckReport, what: str, net: nn.Module, init_fn: Callable) -> bool:
@@ -57,7 +48,7 @@ def check_xavier_init(init_fn: Callable[[nn.Module], object]) -> CheckReport:
     layer must end with weights uniform in ±√(6/(fan_in+fan_out)) (as
     ``nn.init.xavier_uniform_`` draws them) and zero biases.
     """
-    report = CheckReport(f"check_xavier_init({_name(init_fn)})")
+    report = CheckReport(f"check_xavier_init({answer_name(init_fn)})")
     if not _is_function(report, init_fn):
         return report
     with torch.random.fork_rng(devices=[]):  # the reader's random state is left alone
@@ -139,6 +130,9 @@ def check_tanh_scale(scale: float) -> CheckReport:
     """
     report = CheckReport(t("exercises.parameter_initialization.tanh_title",
                            function="check_tanh_scale"))
+    if not report.expect_given(scale, t("exercises.parameter_initialization.std_range",
+                                        low=0, high=100)):
+        return report
     try:
         scale = check_scale("scale", scale)
         spec = InitSpec(**TANH_STACK, schemes="normal", scales=scale)
@@ -195,13 +189,15 @@ def check_he_init(init_fn: Callable[[nn.Module], object]) -> CheckReport:
     128 initialized with it must keep its signal: the output std at layer 30 within
     a factor of 10 of layer 1's.
     """
-    report = CheckReport(f"check_he_init({_name(init_fn)})")
+    report = CheckReport(f"check_he_init({answer_name(init_fn)})")
     if not _is_function(report, init_fn):
         return report
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
+        # 64 in, 48 out: with 32 outputs, the slip 2/√64 would equal √(2/32) and read
+        # as the fan_out slip
         net = nn.Sequential(nn.LazyLinear(512), nn.ReLU(), nn.Linear(512, 64), nn.ReLU(),
-                            nn.Sequential(nn.LazyLinear(32)))
+                            nn.Sequential(nn.LazyLinear(48)))
         net(torch.rand(2, 16))  # the dry run
         before = {name: p.detach().clone() for name, p in net.named_parameters()}
         if not _apply(report, "net.apply(init_fn)", net, init_fn):

@@ -52,11 +52,13 @@ def test_check_xavier_init() -> None:
     (0.025, False, "it shrinks every layer, so try a larger std"),
     (1.0, False, "% do: the std is too large"),
     (-1, False, "the std is a number from 0 to 100: scale must be a number from 0 to 100, got -1"),
-    (None, False, "scale must be a number"),
+    (None, False, "the std is a number from 0 to 100: got None: did the code that makes it "
+                  "forget `return`?"),
+    ("1/32", False, "scale must be a number"),
 ])
 def test_check_tanh_scale(scale: object, passed: bool, hint: str) -> None:
     report = check_tanh_scale(scale)  # type: ignore[arg-type]
-    assert report.passed is passed and hint in repr(report)
+    assert report.passed is passed and hint in " ".join(repr(report).split())
     assert repr(report).startswith("check_tanh_scale(your std): ")  # the value is not echoed
 
 
@@ -106,10 +108,13 @@ def test_check_he_init() -> None:
             nn.init.zeros_(module.bias)
 
     assert check_he_init(with_nn_init).passed
-    lecun = repr(check_he_init(lecun_init))
+    lecun = " ".join(repr(check_he_init(lecun_init)).split())
     assert ("layer 0: weight std is He's for its fan_in: it is 0.2" in lecun
-            and "= √(1/16): the factor 2 for ReLU is missing" in lecun)
-    assert "√(2/16)" not in lecun and "0.354" not in lecun  # the answer is not printed
+            and "smaller than the exercise's formula gives for 16 inputs, by the same factor "
+                "in every layer: compare your formula with the exercise's" in lecun)
+    # the hint names the symptom, not the answer nor the missing factor
+    for fix in ("√(2/16)", "0.354", "factor 2", "√2", "ReLU is missing"):
+        assert fix not in lecun, fix
     assert "std at layer 30 within ×10 of layer 1: it is" in lecun
 
     def uniform(module: nn.Module) -> None:
@@ -121,6 +126,30 @@ def test_check_he_init() -> None:
     assert "weights are normal, not uniform: 0.0% lie beyond 2 std" in repr(report)
     assert "raised ZeroDivisionError" in repr(check_he_init(lambda m: 1 / 0))
     assert "biases are 0: set them" in repr(check_he_init(xavier_normal_with_default_bias))
+
+
+def test_check_he_init_names_no_false_slip_for_the_nested_layer() -> None:
+    """2/√fan_in is no slip the check knows: it must not read as √(2/fan_out), which it
+    equalled for a nested layer of 64 inputs and 32 outputs."""
+    def two_over_root(module: nn.Module) -> None:
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, 0, 2 / module.in_features ** 0.5)
+            nn.init.zeros_(module.bias)
+
+    text = " ".join(repr(check_he_init(two_over_root)).split())
+    assert not check_he_init(two_over_root).passed
+    assert "from the layer's" not in text  # no fan_out diagnosis for any layer
+    assert "layer 4.0: weight std is He's for its fan_in: it is 0.25" in text
+
+    def fan_out(module: nn.Module) -> None:
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, 0, (2 / module.out_features) ** 0.5)
+            nn.init.zeros_(module.bias)
+
+    text = " ".join(repr(check_he_init(fan_out)).split())
+    for layer, outputs in (("0", 512), ("2", 64), ("4.0", 48)):
+        assert f"layer {layer}: weight std is He's for its fan_in: it is" in text
+        assert f"from the layer's {outputs} outputs" in text
 
 
 def test_checks_leave_the_global_random_state_alone() -> None:
