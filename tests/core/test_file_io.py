@@ -464,6 +464,8 @@ def test_a_forbidden_global_is_refused_and_never_runs(tmp_path: Path,
                                          "widgets.core.file_io.run_payload"
                                          " was not an allowed global by default.")
     message = r"crafted\.pt: refused to load: Unsupported global: GLOBAL widgets\.core\.file_io"
+    if write is crafted_pickle_file:  # a bare pickle is not a zip: refused before unpickling
+        message = r"crafted\.pt is not a file written by torch\.save \(since PyTorch 1\.6"
     with pytest.raises(ValueError, match=message):
         load_weights_only(path)
     with pytest.raises(ValueError, match=message):
@@ -586,7 +588,7 @@ def test_checkpoint_check() -> None:
         return torch.load(path, weights_only=True)["net"]
 
     refused = repr(check_checkpoint(save_object, load_object))
-    assert "weights_only=True refuses pickled objects" in refused
+    assert "a pickled module object needs its class's code" in refused
     assert "✓" not in refused.split("\n", 1)[1].replace("✓ torch.load is called", "")
 
 

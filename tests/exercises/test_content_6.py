@@ -139,3 +139,25 @@ def test_no_hint_of_the_checks_writes_a_fix() -> None:
     for key, value in hints.items():
         for pattern in (pattern for patterns in ANSWERS.values() for pattern in patterns):
             assert not re.search(pattern, value, re.IGNORECASE), (key, pattern, value)
+
+
+# How exercise 2 is solved, in the words the chapter used before it asked: neither the
+# sections before the exercises nor its statement may say it.
+EXERCISE_2_WAY_OUT = [r"the way out", r"save the few", r"numbers that choose the architecture",
+                      r"settings that choose the architecture"]
+
+
+def test_exercise_2_is_asked_before_it_is_answered() -> None:
+    statement = text(exercises_of_the_chapter()[2][0])
+    assert statement.rstrip().endswith("The check tries two different configurations.")
+    assert "?" in statement  # the question stays
+    before = []
+    for cell in cells():
+        if cell["cell_type"] == "markdown" and re.search(r"^### Exercise 2", text(cell),
+                                                         re.MULTILINE):
+            break
+        if cell["cell_type"] == "markdown":
+            before.append(text(cell))
+    for pattern in EXERCISE_2_WAY_OUT:
+        for seen in [statement, *before]:
+            assert not re.search(pattern, seen, re.IGNORECASE), (pattern, seen)

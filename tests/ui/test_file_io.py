@@ -6,6 +6,7 @@ Every file is written under pytest's ``tmp_path``.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,7 @@ def test_a_new_architecture_drops_the_loaded_weights_and_says_so(saved) -> None:
     loaded = load_explorer(path)
     loaded.hidden_sizes = (16, 4)
     assert loaded.loaded_from is None and "weights:" not in header(loaded)
-    assert ("The weights loaded from trained.pt were dropped: the network changed, so its "
+    assert ("The weights loaded from trained.pt were dropped: the layers changed, so its "
             "weights are drawn from seed 3 again.") == loaded.message
     fresh = MLPExplorer(hidden_sizes=(16, 4), activations=("tanh", "relu"), seed=3)
     assert torch.equal(loaded.output, fresh.output)
@@ -102,7 +103,20 @@ def test_moving_a_control_drops_them_too(saved) -> None:
     again = load_explorer(path)
     again.controls["seed"].value = 4
     assert again.seed == 4 and again.loaded_from is None
-    assert "drawn from seed 4 again" in again.message
+    assert "dropped: the seed changed, so its weights are drawn from seed 4 again" in again.message
+
+
+def test_the_drop_message_names_what_changed(saved) -> None:
+    path, _, _ = saved
+    changes = {"the layers changed": {"activations": ("relu", "relu")},
+               "the seed changed": {"seed": 5},
+               "the layers and the seed changed": {"hidden_sizes": (16,),
+                                                   "activations": ("tanh",), "seed": 5}}
+    for said, change in changes.items():
+        loaded = load_explorer(path)
+        loaded.configure(**change)
+        assert loaded.loaded_from is None
+        assert f"were dropped: {said}, so its weights" in loaded.message, (said, loaded.message)
 
 
 def test_a_refused_value_keeps_the_loaded_weights(saved) -> None:
@@ -141,3 +155,39 @@ def test_saving_a_loaded_explorer_writes_the_weights_it_shows(saved, tmp_path: P
     copy = load_explorer(save_explorer(load_explorer(path), tmp_path / "copy.pt"))
     with torch.no_grad():
         assert torch.equal(copy.output, trained(copy.X))
+
+
+def with_values(net: nn.Sequential, count: int, value: float) -> nn.Sequential:
+    """``net`` with the first ``count`` weights of its first layer set to ``value``."""
+    with torch.no_grad():
+        net[0].weight.view(-1)[:count] = value
+    return net
+
+
+def test_weights_that_are_not_finite_load_with_a_note(saved, tmp_path: Path) -> None:
+    _, trained, explorer = saved
+    total = sum(tensor.numel() for tensor in trained.state_dict().values())
+    diverged = with_values(copy.deepcopy(trained), 3, float("nan"))
+    path = save_explorer(explorer, tmp_path / "diverged.pt", net=diverged)
+    loaded = load_explorer(path)  # a diverged run is worth looking at: not refused
+    assert loaded.loaded_from == "diverged.pt"
+    assert loaded.message == (f"Note: 3 of the {total} numbers loaded from diverged.pt are NaN "
+                              "or infinite, so outputs computed through them can be NaN or "
+                              "infinite too.")
+    assert "ll-info" in loaded.views["message"].value
+    assert torch.isnan(loaded.output).all()  # every hidden unit of layer 0 feeds every output
+    loaded.refresh()  # still computing with them: still said
+    assert "3 of the" in loaded.message
+    loaded.seed = 4  # dropped: the drop is what the line says now
+    assert loaded.message.startswith("The weights loaded from diverged.pt were dropped")
+    assert torch.isfinite(loaded.output).all()
+
+
+def test_one_infinite_number_is_counted_and_finite_weights_get_no_note(saved) -> None:
+    _, trained, _ = saved
+    one = MLPExplorer(hidden_sizes=(16, 8), activations=("tanh", "relu"), seed=3)
+    one.load_state_dict(with_values(copy.deepcopy(trained), 1, float("inf")).state_dict())
+    assert one.message.startswith("Note: 1 of the ")
+    assert "from a state_dict is NaN or infinite, so outputs computed through it" in one.message
+    one.load_state_dict(trained.state_dict(), source="trained.pt")  # all finite: no note
+    assert one.message == "" and one.loaded_from == "trained.pt"

@@ -29,7 +29,7 @@ from ..core.mlp import (
 )
 from ..render.charts import line_chart
 from ..render.html import output_table, parameter_table, preformatted
-from ..text import t
+from ..text import plural, t
 from .base import InvalidValueError, LayerChoiceWidget, Snapshot, drawing
 from .controls import HiddenLayersControl, control_for, labelled
 
@@ -62,6 +62,8 @@ class _Weights:
     spec: MLPSpec
     state: dict[str, torch.Tensor]
     source: str
+    #: How many of the loaded numbers are NaN or infinite (a diverged run's, say).
+    not_finite: int = 0
 
 
 class MLPExplorer(LayerChoiceWidget):
@@ -156,7 +158,9 @@ class MLPExplorer(LayerChoiceWidget):
         nothing here. The header names ``source`` (a file's name, say). The
         weights hold until the layers or the seed change: the explorer then
         draws its weights from the seed again and its message line says that the
-        loaded ones were dropped.
+        loaded ones were dropped. Weights that are not all finite are computed
+        with as they are (a diverged training run is worth looking at), and the
+        message line notes how many numbers are NaN or infinite.
 
         Raises:
             ValueError: a tensor is missing, extra, or of another shape or dtype
@@ -176,9 +180,10 @@ class MLPExplorer(LayerChoiceWidget):
         state = {key: tensor.detach().to("cpu").clone(memory_format=torch.contiguous_format)
                  for key, tensor in state_dict.items()}
         before = self._weights
+        not_finite = sum(int((~torch.isfinite(tensor)).sum()) for tensor in state.values())
         self._weights = _Weights(self._state, state,
                                  t("file_io_widget.a_state_dict") if source is None
-                                 else str(source))
+                                 else str(source), not_finite)
         try:
             content = self._prepare_or_raise(self._state)
         except Exception:  # shown in the message line: the weights shown before stay
@@ -245,15 +250,30 @@ class MLPExplorer(LayerChoiceWidget):
         return text
 
     def _commit(self, spec: MLPSpec, content: object) -> None:
-        """Commit ``spec``; loaded weights made for another spec are dropped, with a message."""
+        """Commit ``spec``; loaded weights made for another spec are dropped, with a message.
+
+        While loaded weights that are not all finite stay in use, the message line
+        says so after every commit.
+        """
         dropped = self._weights if (self._weights is not None
                                     and self._weights.spec != spec) else None
         if dropped is not None:
             self._weights = None
         super()._commit(spec, content)
         if dropped is not None:
+            layers_changed = (dropped.spec.hidden_sizes != spec.hidden_sizes
+                              or dropped.spec.activations != spec.activations)
+            change = ("file_io_widget.changed_both" if layers_changed
+                      and dropped.spec.seed != spec.seed
+                      else "file_io_widget.changed_layers" if layers_changed
+                      else "file_io_widget.changed_seed")
             self.show_message(t("file_io_widget.weights_dropped", source=dropped.source,
-                                seed=spec.seed), kind="info")
+                                change=t(change), seed=spec.seed), kind="info")
+        elif self._weights is not None and self._weights.not_finite:
+            total = sum(tensor.numel() for tensor in self._weights.state.values())
+            self.show_message(plural("file_io_widget.weights_not_finite",
+                                     self._weights.not_finite, total=total,
+                                     source=self._weights.source), kind="info")
 
     # -- controls -----------------------------------------------------------------
 
