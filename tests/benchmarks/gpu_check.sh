@@ -4,7 +4,11 @@
 # torch==2.13.0` from the CUDA index), says what it sees, runs chapters/07_gpus.ipynb with
 # nbclient into a copy in DIR (default $OUT, else /tmp), never in place, and prints each code
 # cell whose output differs from the stored one, saying whether nbval ignores it.
-# Exit status: 1 if any cell raised, else 0. It takes well under 5 minutes.
+# Then it runs chapter 7's checker tests, which on a GPU also take the checks' GPU runs (each
+# answer must get the verdict it gets without a GPU), and probes the rule the meta run of
+# exercise 2 copies from PyTorch: a CPU scalar may join GPU tensors as an input, never as
+# the output, nor inside a list. Exit status: 1 if any cell raised or a test failed, else 0.
+# It takes about 5 minutes at most.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python; [ -x "$PY" ] || PY=python3
@@ -56,4 +60,19 @@ for number, (old, new) in enumerate(zip(stored.cells, run.cells)):
 print(f"{time.perf_counter() - start:.0f} s; {differ} cells differ ({compared} compared by nbval);"
       f" {errors} raised; executed copy: {target}")
 sys.exit(1 if errors else 0)
+PYTHON
+timeout 240 "$PY" -m pytest tests/exercises/test_checkers_7.py -q -p no:xdist -p no:cacheprovider
+"$PY" - <<'PYTHON'
+import torch
+
+if torch.cuda.is_available():
+    gpu, cpu_zero = torch.ones((), device="cuda"), torch.zeros(())
+    print("cpu scalar + gpu ->", (cpu_zero + gpu).device, "(the check allows it too)")
+    for name, mix in [("cpu scalar += gpu", lambda: cpu_zero.add_(gpu)),
+                      ("stack([cpu scalar, gpu])", lambda: torch.stack([cpu_zero, gpu]))]:
+        try:
+            mix()
+            print(name, "-> no error: the check's meta run is stricter than this GPU")
+        except RuntimeError as error:
+            print(name, "-> RuntimeError (the check refuses it too):", error)
 PYTHON

@@ -9,6 +9,7 @@ clock instead of the real one.
 
 from __future__ import annotations
 
+import sys
 import time
 
 import numpy as np
@@ -455,7 +456,9 @@ def test_check_predict() -> None:
     text = repr(check_predict(predict_x_left_behind))
     assert "✗ forward runs" in text and "returns a moved copy" in text
     assert "X = X.to(device)" not in text  # the message explains; it does not write the fix
-    assert "move the model with net.to(device)" in repr(check_predict(predict_model_left_behind))
+    text = repr(check_predict(predict_model_left_behind))
+    assert "the batch reached the device and the model did not" in text
+    assert "net.to(device)" not in text  # a symptom and where to look, not the fix
     text = repr(check_predict(predict_output_left_on_device))
     assert "✗ brings the output back to the CPU" in text
     text = repr(check_predict(lambda net, X, device: None))
@@ -536,7 +539,8 @@ def test_checks_leave_torch_as_they_found_it() -> None:
         return (torch.cuda.synchronize, torch.mps.synchronize, torch.cuda.is_available,
                 torch.cuda.device_count, torch.backends.mps.is_available,
                 torch.accelerator.is_available, torch.accelerator.current_accelerator,
-                torch.accelerator.device_count,
+                torch.accelerator.device_count, torch.accelerator.synchronize, nn.Module.to,
+                time.thread_time, time.process_time, sys.getprofile(),
                 torch._C._len_torch_function_stack())  # no TorchFunctionMode left behind
 
     before = state()

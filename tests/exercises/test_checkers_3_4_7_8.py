@@ -140,9 +140,11 @@ def pick_std_no_return() -> None:
     (1.2 / 1024 ** 0.5, True, ("all 3 checks pass",)),
     (0.04, True, ("all 3 checks pass",)),
     (1 / 16, False, ("it grows on the way down, so try a smaller std",)),
+    (5 / 3 / 32, False, ("your std carries tanh's gain 5/3", "(section 3.5)")),  # §3.5 shows it
     (0.02, False, ("it shrinks every layer, so try a larger std",)),
     (1.0, False, ("the std is too large, tanh is flat out there",)),
-    (pick_std_no_return(), False, ("scale must be a number",)),  # a helper without return
+    (pick_std_no_return(), False,  # a helper without return
+     ("the std is a number from 0 to 100: got None: did the code that makes it forget",)),
     ("0.035", False, ("scale must be a number",)),
     (pick_std_no_return, False, ("scale must be a number",)),  # the function, not its value
 ])
@@ -205,7 +207,11 @@ def he_helper_no_return(m: nn.Module) -> None:
     (he_kaiming, True, ("all 13 checks pass",), ()),
     (he_by_hand, True, ("all 13 checks pass",), ()),
     (he_std(lambda m: (1 / m.in_features) ** 0.5), False,
-     ("the factor 2 for ReLU is missing",), ("√(2/16)", "0.354")),
+     ("smaller than the exercise's formula gives for 16 inputs, by the same factor in every "
+      "layer",), ("√(2/16)", "0.354", "factor 2", "ReLU is missing")),
+    (he_std(lambda m: 2 / m.in_features ** 0.5), False,  # no fan_out slip for layer 4.0 either
+     ("layer 4.0: weight std is He's for its fan_in: it is 0.25",), ("from the layer's",)),
+    (None, False, ("init_fn is a function: got None: did the code that makes it forget",), ()),
     (he_std(lambda m: 2 / m.in_features), False,
      ("= 2/16: that is a variance; the std is its square root",), ("0.354",)),
     (he_std(lambda m: (2 / m.out_features) ** 0.5), False,
@@ -264,13 +270,22 @@ def first_fixed_raises() -> nn.Module:
     (first_fixed, 1344, 3754, True, ("known_after: 3,754 numbers exist",), ()),
     (first_fixed_nested, 20 * 64 + 64, 21 * 64 + 65 * 32 + 33 * 10, True, (), ()),
     (FirstFixed, 1344.0, 3754, True, (), ()),  # a float that is a whole number is fine
-    (all_lazy, 1344, 3754, False,
-     ("it is LazyLinear, which waits for data",
-      "it fits the network the exercise asks for"), ("recount",)),
+    (all_lazy, 1344, 3754, False,  # the count of the network asked for is not confirmed
+     ("it is LazyLinear, which waits for data", "1,344 is not how many numbers the network "
+      "you built holds before the dry run; recount for the network you built"),
+     ("fits", "asks for", "nn.Linear(20, 64)")),
+    (first_fixed, torch.tensor(1344).numpy()[()], torch.tensor(3754), True,  # np.int64, tensor
+     ("known_before: 1,344 numbers exist",), ("give a whole number",)),
+    (first_fixed, "1344", 3754, False, ("known_before: '1344' is not how many",
+                                        "give a whole number"), ()),
+    (None, 1344, 3754, False, ("got None: did the code that makes it forget",), ()),
     (first_fixed, 0, 1344, False,
      ("known_before: 0 is not how many numbers", "each layer holds (inputs + 1) x outputs"),
      ("1,344 numbers exist", "3,754")),
     (first_fixed, None, None, False, ("write your prediction",), ()),
+    (lambda: nn.Sequential(nn.Linear(20, 32), nn.ReLU(), nn.LazyLinear(32), nn.ReLU(),
+                           nn.LazyLinear(10)), None, None, False,
+     ("it is Linear with (in, out) = (20, 32); the network takes 20 inputs into 64",), ()),
     (first_fixed_no_return, 1344, 3754, False, ("make_net() " + FORGOT_RETURN,), ()),
     (first_fixed_raises, 1344, 3754, False, ("make_net() raised TypeError",), ()),
 ])
@@ -311,7 +326,17 @@ class Broken(nn.Module):
      ("'2' is the one", "32 input", "32 features")),
     ("2", 64, 32, repaired(), False, ("you said 64", "you said 32"), ("expects 32",)),
     ("2", "32", 64, repaired(), False, ("you said '32'; give a number",), ()),
-    ("2", 32, 64, repaired_no_return(), False, ("fixed is an nn.Module: got NoneType",), ()),
+    (None, None, None, repaired(), False, ("a name from named_modules()", "write your answer, "
+                                           "a number"), ("'2'", "32 input", "gets 64")),
+    ("2", 32, 64, repaired_no_return(), False,
+     ("fixed is an nn.Module: got None: did the code that makes it forget `return`?",), ()),
+    ("2", 32, 64, repaired, False,
+     ("fixed is an nn.Module: got repaired, which builds a module: pass the module it builds",),
+     ("got function",)),
+    (torch.tensor(2).numpy()[()], torch.tensor(32), 64.0, repaired(), True,  # np.int64, tensor
+     ("layer '2' is the one that raises",), ()),
+    (nn.Linear(32, 10), 32, 64, repaired(), False,  # the layer object, not its name
+     ("you gave a Linear module; write its name instead",), ("'2'", "follow the widths")),
     ("2", 32, 64, Broken(), False, ("the fixed network runs on 20 inputs", "not written yet"),
      ()),
 ])
@@ -379,6 +404,10 @@ def materialize_tensor(net: nn.Module, input_shape: tuple[int, ...]) -> torch.Te
                                     "its batch dimension",)),
     (materialize_tensor, False, ("got tensor(1002): the right number, as a tensor; return an "
                                  "int",)),
+    (lambda net, shape: (materialize_solution(net, shape), len(list(net.parameters())))[1],
+     False, ("✗ a second call, on a model already materialized, still returns its parameter "
+             "count: got 2",)),  # two tensors, the same answer twice: still not the count
+    (None, False, ("✗ materialize is a function: got None",)),
 ])
 def test_materialize(materialize: Callable, passed: bool, present: tuple) -> None:
     verdict(check_materialize(materialize), passed, present)
@@ -436,13 +465,91 @@ def predict_raises(net: nn.Module, X: torch.Tensor, device: torch.device) -> tor
     (predict_to_cpu, True, ("all 3 checks pass",)),
     (predict_no_grad, True, ("all 3 checks pass",)),
     (predict_template, False, ("returns a moved copy", "what does your function do")),
-    (predict_model_behind, False, ("move the model with net.to(device)",)),
-    (predict_stays, False, ("brings the output back to the CPU: it stayed on the device",)),
+    (predict_model_behind, False, ("the batch reached the device and the model did not",)),
+    (predict_stays, False, ("brings the output back to the CPU: the tensor it returned is "
+                            "still on the device",)),
     (predict_no_return, False, ("predict(net, X, device) " + FORGOT_RETURN,)),
     (predict_raises, False, ("raised AttributeError",)),
 ])
 def test_predict(predict: Callable, passed: bool, present: tuple) -> None:
     verdict(check_predict(predict), passed, present)
+
+
+def predict_accelerator_default(net: nn.Module, X: torch.Tensor,
+                                device: torch.device | None = None) -> torch.Tensor:
+    if device is None:  # called without a device: the accelerator, else the CPU
+        device = torch.accelerator.current_accelerator(check_available=True) or "cpu"
+    net.to(device)
+    return net(X.to(device)).cpu()
+
+
+def predict_cuda_fallback(net: nn.Module, X: torch.Tensor,
+                          device: str | torch.device | None = None) -> torch.Tensor:
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = torch.device(device)
+    return net.to(device=device)(X.to(device=device)).detach().to("cpu")
+
+
+def predict_inference_mode(net: nn.Module, X: torch.Tensor, device: torch.device) -> torch.Tensor:
+    model, batch = net.to(device), X.to(device, non_blocking=True)
+    with torch.inference_mode():
+        return model(batch).cpu()
+
+
+def predict_hard_coded_cuda(net: nn.Module, X: torch.Tensor, device: torch.device) -> torch.Tensor:
+    net.cuda()
+    return net(X.cuda()).cpu()
+
+
+def predict_cuda_string(net: nn.Module, X: torch.Tensor, device: torch.device) -> torch.Tensor:
+    net.to(device)
+    return net(X.to("cuda:0")).cpu()
+
+
+def predict_input_not_moved(net: nn.Module, X: torch.Tensor, device: torch.device) -> torch.Tensor:
+    net.to(device)
+    return net(X).cpu()
+
+
+def predict_picks_its_own(net: nn.Module, X: torch.Tensor, device: torch.device) -> torch.Tensor:
+    device = "cuda" if torch.cuda.is_available() else "cpu"  # the argument is ignored
+    return net.to(device)(X.to(device)).cpu()
+
+
+ASSUMES_GPU = ("must not assume a GPU", "use the device it receives", "try_gpu()",
+               "torch.accelerator")
+
+
+@pytest.mark.parametrize(("predict", "passed", "present", "absent"), [
+    (predict_accelerator_default, True, ("all 3 checks pass",), ()),
+    (predict_cuda_fallback, True, ("all 3 checks pass",), ()),
+    (predict_inference_mode, True, ("all 3 checks pass",), ()),
+    (predict_hard_coded_cuda, False, ("it sent a tensor to cuda with .cuda()", *ASSUMES_GPU),
+     ("Torch not compiled", "raised", "X.to(device)", "net.to(device)")),
+    (predict_cuda_string, False, ("it sent a tensor to cuda:0 with .to('cuda:0')",
+                                  "the check asked for 'meta'", *ASSUMES_GPU),
+     ("Torch not compiled", "raised", "X.to(device)")),
+    (predict_input_not_moved, False, ("the batch was on cpu and the model on meta",
+                                      "returns a moved copy"),
+     ("assume a GPU", "X = X.to(device)")),
+    (predict_picks_its_own, False, ("neither on 'meta', the device predict was given",
+                                    "not pick one of its own"), ("assume a GPU",)),
+])
+def test_predict_device_choices(predict: Callable, passed: bool, present: tuple,
+                                absent: tuple) -> None:
+    verdict(check_predict(predict), passed, present, absent)
+
+
+@pytest.mark.parametrize("predict", [predict_hard_coded_cuda, predict_cuda_string,
+                                     predict_picks_its_own])
+def test_predict_reports_a_device_choice_alike_with_a_gpu(
+        predict: Callable, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stopped before any tensor moves, a hard-coded GPU reads the same where CUDA exists."""
+    without = repr(check_predict(predict))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert repr(check_predict(predict)) == without
 
 
 # -- chapter 7, exercise 2: one read per epoch ------------------------------------------------
@@ -537,13 +644,13 @@ def epoch_raises(net, batches, loss, trainer) -> float:
 
 
 @pytest.mark.parametrize(("train_epoch", "passed", "present"), [
-    (epoch_solution, True, ("all 5 checks pass",)),
-    (epoch_no_grad_sum, True, ("all 5 checks pass",)),
-    (epoch_stack_detached, True, ("all 5 checks pass",)),
+    (epoch_solution, True, ("all 6 checks pass",)),
+    (epoch_no_grad_sum, True, ("all 6 checks pass",)),
+    (epoch_stack_detached, True, ("all 6 checks pass",)),
     (epoch_item_per_batch, False, ("it read 8 values back over 8 batches",)),
     (epoch_no_detach, False, ("holds every batch's autograd graph", "memory grows")),
     (epoch_stack_attached, False, ("holds every batch's autograd graph",)),
-    (epoch_tensor, False, ("returns it as a Python float: call .item() on the total once",)),
+    (epoch_tensor, False, ("returns it as a Python float: it returned a Tensor, not a float",)),
     (epoch_no_return, False, ("train_epoch(net, batches, loss, trainer) " + FORGOT_RETURN,)),
     (epoch_raises, False, ("raised TypeError",)),
 ])
@@ -650,14 +757,14 @@ def time_gpu_only_raises(fn, device) -> float:
     (time_events, True, ("all 5 checks pass",), ()),
     (time_generic_events, True, ("all 5 checks pass",), ()),
     (time_unsynchronized, False, ("nothing waited for the simulated cuda and mps GPUs",), ()),
-    (time_end_only, False, ("✗ work queued before the call is left out: synchronize the device "
-                            "before starting the clock too",), ()),
+    (time_end_only, False, ("✗ work queued before the call is left out: it also counted work "
+                            "queued before the call",), ("synchronize the device",)),
     (time_milliseconds, False, ("seconds, not milliseconds?",
                                 "✓ work queued before the call is left out"),
-     ("before starting the clock",)),
+     ("it also counted work queued",)),
     (time_no_return, False, ("time_once(fn, 'cpu') " + FORGOT_RETURN,), ()),
-    (time_accelerator_on_cpu, False, ("torch.accelerator.synchronize(device) refuses a CPU "
-                                      "device",), ()),
+    (time_accelerator_on_cpu, False, ("torch.accelerator.synchronize failed because on the "
+                                      "CPU run",), ("device.type != 'cpu'",)),
     (time_events_no_wait, False, ("device not ready", "call end.synchronize() before "
                                   "elapsed_time"), ("the simulated GPU understands",)),
     (time_gpu_only_raises, False, ("on a simulated GPU raised KeyError",

@@ -17,7 +17,8 @@ CHAPTER = Path(__file__).resolve().parents[2] / "chapters" / "07_gpus.ipynb"
 IGNORE = "# NBVAL_IGNORE_OUTPUT"
 #: Words that would tell the reader of an attempt's output what to write.
 FIX_WORDS = ("X = X.to(device)", "batch_loss.detach()", "total +=", ".item() once at the end",
-             "synchronize the device after", "before starting the clock", "synchronize(device)")
+             "synchronize the device after", "before starting the clock", "synchronize(device)",
+             "net.to(device)", "call .item()", "device.type != 'cpu'", "perf_counter")
 
 
 def cells() -> list[dict]:
@@ -149,7 +150,7 @@ def test_the_device_agnostic_cells_store_what_every_machine_prints(snippet: str,
 
 def test_every_ignored_output_says_why() -> None:
     ignored = [c for c in cells() if c["cell_type"] == "code" and IGNORE in source(c)]
-    assert len(ignored) == 9  # the machine-dependent cells and the timings, no more
+    assert len(ignored) == 10  # the machine-dependent cells and the timings, no more
     for cell in ignored:
         first, reason = source(cell).splitlines()[:2]
         assert first == IGNORE and reason.startswith("# ") and "nbval does not compare" in reason
@@ -186,3 +187,78 @@ def test_the_text_claims_n_cubed_only_where_the_figures_show_it() -> None:
     assert "For the larger sizes the CPU's ratios come out near 8" in text
     assert "for the larger sizes, the time of a product grows roughly as n³ does" in text
     assert "shows the cost of a product growing with n³" not in text
+
+
+# --- outputs that say what this machine did, and prose that keeps the exercises open ---------
+
+def markdown() -> list[dict]:
+    return [c for c in cells() if c["cell_type"] == "markdown"]
+
+
+def prose_before(heading: str) -> str:
+    """The markdown of the page up to the cell that opens with ``heading``, on one line."""
+    text = []
+    for cell in markdown():
+        if source(cell).startswith(heading):
+            break
+        text.append(source(cell))
+    return " ".join(" ".join(text).split())
+
+
+def test_the_two_gpu_cell_prints_what_this_machine_did() -> None:
+    """Without two GPUs the cell says so; it never prints a made-up result."""
+    cell = code_cell('device="cuda:1"')
+    assert source(cell).startswith(IGNORE)  # its output depends on the machine
+    assert "12.0" not in source(cell) and '"RuntimeError", 12' not in source(cell)
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if gpus < 2:
+        assert output(cell) == f"needs two GPUs (this machine has {gpus})"
+    after = " ".join(source(cells()[cells().index(cell) + 1]).split())
+    assert "not an output stored on this page" in after  # the 12.0 is stated as reasoning
+
+
+def test_the_page_does_not_answer_the_exercises_before_they_are_asked() -> None:
+    before = prose_before("## Exercises")
+    for answer in ("read the total once per epoch", "before starting the clock",
+                   "again before stopping it", "add the losses up on the device"):
+        assert answer not in before, answer
+
+
+def test_the_third_exercise_asks_for_wall_clock_seconds_without_naming_the_calls() -> None:
+    prompt = next(" ".join(source(c).split()) for c in markdown()
+                  if source(c).startswith("### Exercise 3:"))
+    assert "wall-clock seconds (`time.perf_counter`)" in prompt
+    assert "synchronize" not in prompt
+
+
+def test_each_exercise_has_its_own_heading_and_cell() -> None:
+    starts = [source(c).splitlines()[0] for c in markdown()]
+    for number in (1, 2, 3):
+        assert sum(line.startswith(f"### Exercise {number}: ") for line in starts) == 1
+    for heading in ("## Summary", "## Exercises", "## 7.8 ", "## 7.9 "):
+        holders = [c for c in markdown() if heading in source(c)]
+        assert len(holders) == 1 and source(holders[0]).startswith(heading), heading
+
+
+def test_markdown_cells_stay_short() -> None:
+    for cell in markdown():
+        words = len(source(cell).split())
+        limit = 260 if source(cell).startswith("## Summary") else 180
+        assert words <= limit, (cell["id"], words)
+
+
+def test_the_cpu_copy_is_said_to_work_only_where_there_is_data() -> None:
+    text = " ".join(" ".join(source(c) for c in markdown()).split())
+    assert "`.cpu()` first, which works on every device whose tensors hold data" in text
+    assert "which works on every device." not in text
+
+
+def test_the_two_ways_of_timing_the_cpu_are_told_apart() -> None:
+    text = " ".join(" ".join(source(c) for c in markdown()).split())
+    assert "delay but not lengthen" not in text
+    assert "they lengthen it only a little" in text
+    assert "need not match the A @ A of section 7.8" in text
+    assert "than the CPU threads of the first line" in text  # the baseline of the speed-up
+    timing_cell = code_cell("copy_and_matmul_ms(device)\n")
+    assert "torch.get_num_threads()" in source(timing_cell)
+    assert re.search(r"the CPU \(threads: \d+\): copy", output(timing_cell))

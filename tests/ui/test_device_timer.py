@@ -337,6 +337,85 @@ def test_measuring_errors_are_shown_and_the_last_results_kept(
         timer.measure()
 
 
+# --- size and sizes together: never more sizes than the chart takes ----------------------------
+
+EIGHT = (64, 128, 256, 512, 1024, 2048, 3072, 4096)
+NINTH_SIZE = (r"^size 100 is not among the chart's 8 sizes \(64, 128, 256, 512, 1024, 2048, "
+              r"3072, 4096\), and the chart takes no more than 8: pick one of them, or take "
+              r"one out of the chart's sizes first$")
+
+
+def state_of(timer: DeviceTimer) -> tuple:
+    return (timer.size, timer.sizes, timer.devices, timer.results, timer.views["table"].value,
+            timer.views["chart"].value)
+
+
+def test_the_constructor_refuses_a_size_that_would_be_a_ninth_on_the_chart(
+        fake: FakeMeasure) -> None:
+    with pytest.raises(ValueError, match=NINTH_SIZE):
+        DeviceTimer(size=100, sizes=EIGHT, devices=["cpu"])
+    timer = DeviceTimer(size=512, sizes=EIGHT, devices=["cpu"])  # one of the eight: fine
+    timer.measure()
+    assert timer.chart_sizes == EIGHT and fake.calls == [(EIGHT, (CPU,))]
+
+
+def test_setting_size_past_the_chart_names_size_and_keeps_the_state(fake: FakeMeasure) -> None:
+    timer = DeviceTimer(size=64, sizes=EIGHT, devices=["cpu"])
+    timer.measure()
+    before = state_of(timer)
+    with pytest.raises(ValueError, match=NINTH_SIZE) as caught:
+        timer.size = 100
+    assert isinstance(caught.value, traitlets.TraitError)
+    assert state_of(timer) == before and len(fake.calls) == 1
+
+
+def test_setting_sizes_past_the_chart_names_sizes_and_keeps_the_state(fake: FakeMeasure) -> None:
+    timer = DeviceTimer(size=100, sizes=(64,), devices=["cpu"])
+    timer.measure()
+    before = state_of(timer)
+    with pytest.raises(ValueError, match=(
+            r"^sizes \(64, 128, 256, 512, 1024, 2048, 3072, 4096\) and the table's size 100 "
+            r"make 9 sizes, and the chart takes no more than 8: include 100 among them, or "
+            r"give at most 7 others$")):
+        timer.sizes = EIGHT
+    assert state_of(timer) == before and len(fake.calls) == 1
+    timer.sizes = (*EIGHT[:7], 100)  # 100 among them: eight in all
+    assert timer.chart_sizes == (64, 100, 128, 256, 512, 1024, 2048, 3072)
+
+
+def test_configure_with_both_names_size_and_changes_nothing(fake: FakeMeasure) -> None:
+    timer = DeviceTimer(size=64, sizes=(64, 128), devices=["cpu"])
+    with pytest.raises(ValueError, match=NINTH_SIZE):
+        timer.configure(size=100, sizes=EIGHT)
+    assert (timer.size, timer.sizes, fake.calls) == (64, (64, 128), [])
+    timer.configure(size=100, sizes=EIGHT[:7])
+    assert len(timer.chart_sizes) == 8 and len(fake.calls) == 1
+
+
+@pytest.mark.usefixtures("no_gpu")
+def test_each_box_names_itself_when_the_chart_would_overflow(fake: FakeMeasure) -> None:
+    timer = DeviceTimer(size=64, sizes=(64, 128), devices=["cpu"])
+    timer.measure()
+    timer.controls["sizes"].value = "64, 65, 66, 67, 68, 69, 70, 71"
+    assert timer.sizes == (64, 65, 66, 67, 68, 69, 70, 71) and len(fake.calls) == 2
+    before = state_of(timer)
+    timer.controls["size"].value = 100
+    assert timer.message == (
+        "size n 100 is not among the chart's 8 sizes (64, 65, 66, 67, 68, 69, 70, 71), and "
+        "the chart takes no more than 8: pick one of them, or take one out of the chart's "
+        "sizes first (kept the last valid setting)")
+    assert timer.controls["size"].value == 64 and state_of(timer) == before
+    timer.controls["sizes"].value = "72, 73, 74, 75, 76, 77, 78, 79"
+    assert timer.message == (
+        "chart n (72, 73, 74, 75, 76, 77, 78, 79) and the table's size 64 make 9 sizes, and "
+        "the chart takes no more than 8: include 64 among them, or give at most 7 others "
+        "(kept the last valid setting)")
+    assert timer.controls["sizes"].value == "64, 65, 66, 67, 68, 69, 70, 71"
+    assert state_of(timer) == before and len(fake.calls) == 2
+    timer.controls["measure"].click()  # the widget still measures
+    assert len(fake.calls) == 3 and timer.message == ""
+
+
 # --- what nbval compares ---------------------------------------------------------------------
 
 def test_repr_is_the_same_on_every_machine_and_every_run(

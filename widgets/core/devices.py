@@ -494,8 +494,10 @@ def _time_within(fn: Callable[[], object], device: torch.device, budget_s: float
 def cpu_clock() -> Clock:
     """The clock for work on the CPU's calling thread: that thread's CPU time, where it is fine.
 
-    ``time.thread_time`` counts only the time this thread ran, so a product that
-    other programs held up for a while takes about as long by it as on an idle machine.
+    ``time.thread_time`` counts only the time this thread ran, so the time other
+    programs hold the core is left out: by it, a product takes little longer than on
+    an idle machine (a little: programs that share the caches, the memory bus or the
+    core's other hyperthread still slow the thread while it runs).
     Where that clock ticks more coarsely than a microsecond (Windows counts in
     steps of about 16 ms), ``time.perf_counter`` it is.
 
@@ -529,7 +531,7 @@ def time_matmul(size: int, device: torch.device | str = "cpu", *, budget_s: floa
     has a core, and where other work shares the cores that wait can make a
     small product slower than a large one. Its clock, unless ``clock`` is
     given, is :func:`cpu_clock`: the CPU time of that one thread, which other
-    work on the machine can delay but not lengthen.
+    work on the machine delays but lengthens only a little.
 
     Args:
         size: n, from 64 to 4096.

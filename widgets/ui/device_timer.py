@@ -134,6 +134,43 @@ class TimerSettings(Spec):
     sizes: tuple[int, ...] = setting(Custom(check_matrix_sizes), DEFAULT_SIZES)
     devices: tuple[torch.device, ...] = setting(Custom(check_devices), (torch.device("cpu"),))
 
+    def __post_init__(self) -> None:
+        """Check each field, then that ``size`` and ``sizes`` fit on one chart together.
+
+        The chart shows ``size`` beside ``sizes``, so together they may hold at
+        most :data:`~widgets.core.devices.MAX_SIZES` different sizes. When they do
+        not, the message names ``size`` (the one size a change most often adds);
+        :meth:`replace` names ``sizes`` instead when only ``sizes`` changed.
+        """
+        super().__post_init__()
+        if len({*self.sizes, self.size}) > MAX_SIZES:
+            raise _too_many_sizes("size", self.size, self.sizes)
+
+    def replace(self, **changes: object) -> TimerSettings:
+        """A copy with ``changes``, checked again; a miss names the field that changed."""
+        try:
+            return super().replace(**changes)
+        except ValueError as error:
+            if getattr(error, "too_many_sizes", False) and "size" not in changes:
+                sizes = check_matrix_sizes("sizes", changes["sizes"])
+                raise _too_many_sizes("sizes", self.size, sizes) from None
+            raise
+
+
+def _too_many_sizes(field: str, size: int, sizes: tuple[int, ...]) -> ValueError:
+    """The error for a ``size`` and ``sizes`` that would put too many sizes on the chart,
+    worded for ``field``, the one that changed."""
+    listed = ", ".join(map(str, sizes))
+    if field == "size":
+        text = t("device_timer.size_not_charted", field=field, size=size, sizes=listed,
+                 most=MAX_SIZES)
+    else:
+        text = t("device_timer.sizes_crowd_size", field=field, size=size, sizes=listed,
+                 count=len({*sizes, size}), most=MAX_SIZES, others=MAX_SIZES - 1)
+    error = ValueError(text)
+    error.too_many_sizes = True  # type: ignore[attr-defined]
+    return error
+
 
 class DeviceTimer(LiveWidget):
     """Time a matrix product on each device, and the copies it needs, for any matrix size.
@@ -154,7 +191,8 @@ class DeviceTimer(LiveWidget):
 
     Args:
         size: n of the matrices in the table, 64 to 4096.
-        sizes: n along the chart: 1 to 8 sizes from 64 to 4096.
+        sizes: n along the chart: 1 to 8 sizes from 64 to 4096; with ``size``
+            among them or beside them, at most 8 different sizes in all.
         devices: the devices to compare, each one this machine has; by default
             the CPU, and ``try_gpu()`` when that is a different device.
         budget_s: seconds the three steps at one size on one device aim to stay
