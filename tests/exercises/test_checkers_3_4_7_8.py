@@ -1,5 +1,6 @@
-"""Every exercise check of chapters 3, 4, 7 and 8 against right answers in several forms and
-plausible wrong ones (a forgotten ``return`` and one that raises among them).
+"""Every exercise check of chapters 3, 4 and 7, and chapter 8's second, against right answers
+in several forms and plausible wrong ones (a forgotten ``return`` and one that raises among
+them). Chapter 7 and 8 have more in test_checkers_7.py and test_checkers_8.py.
 
 Each case gives the verdict and words the report must hold (``present``) or must not
 (``absent``): a wrong answer is told what is wrong, and no label gives the answer away.
@@ -16,7 +17,6 @@ import pytest
 import torch
 from torch import nn
 
-from tests.exercises.test_playground import LearnableSwish  # the chapter's solution
 from widgets import synchronize
 from widgets.exercises import CheckReport
 from widgets.exercises.gpus import check_predict, check_time_once, check_train_epoch
@@ -30,7 +30,7 @@ from widgets.exercises.parameter_initialization import (
     check_tanh_scale,
     check_xavier_init,
 )
-from widgets.exercises.playground import check_l2_epoch, check_spiral_budget, check_xor_layer
+from widgets.exercises.playground import check_l2_epoch
 from widgets.playground.script import compile_functions
 
 FORGOT_RETURN = "returned None: did you forget `return`?"
@@ -784,36 +784,6 @@ def test_time_once_leaves_torch_as_it_found_it() -> None:
                       torch.cuda.current_stream)
 
 
-# -- chapter 8, exercise 1: the spiral on a budget ----------------------------------------------
-
-SPIRAL = {"features": ("x1", "x2", "sin(x1)", "sin(x2)"), "hidden_sizes": (8,),
-          "activations": "tanh", "optimizer": "adam", "learning_rate": 0.03, "batch_size": 64}
-
-
-def spiral_settings_no_return() -> None:
-    dict(SPIRAL)  # forgot: return
-
-
-@pytest.mark.parametrize(("settings", "epochs", "passed", "present"), [
-    (SPIRAL, 50, True, ("all 7 checks pass",)),
-    ({**SPIRAL, "features": (*SPIRAL["features"], "x1*x2"), "hidden_sizes": (6,)}, 80, True,
-     ("all 7 checks pass",)),
-    ({**SPIRAL, "batch_size": 10}, 50, True, ("all 7 checks pass",)),
-    ({"hidden_sizes": (4, 4, 4), "activations": "relu", "optimizer": "adam",
-      "learning_rate": 0.03, "batch_size": 64}, 60, False, ("cannot follow the arms yet",)),
-    ({**SPIRAL, "hidden_sizes": (6,), "learning_rate": 0.05}, 60, False,
-     ("(got 94.8%)", "its boundary is too wiggly")),
-    ({**SPIRAL, "hidden_sizes": (64, 64)}, 50, False, ("not trained: the network is more than "
-                                                      "ten times too big",)),
-    (spiral_settings_no_return(), 50, False, ("settings is a dict of playground settings: got "
-                                              "NoneType",)),
-    ({**SPIRAL, "activations": "swoosh"}, 50, False, ("PlaygroundSettings(**settings) raised",)),
-])
-def test_spiral_budget(settings: object, epochs: int, passed: bool, present: tuple) -> None:
-    verdict(check_spiral_budget(settings, num_epochs=epochs),  # type: ignore[arg-type]
-            passed, present)
-
-
 # -- chapter 8, exercise 2: L2 by hand ---------------------------------------------------------
 
 def l2_epoch(weights_of: Callable[[nn.Module], list[torch.Tensor]], factor: float = 0.5,
@@ -874,51 +844,6 @@ def l2_helper_no_return(net, optimizer, X, y, batch_size, g, rate) -> None:
 ])
 def test_l2_epoch(train_epoch: Callable, passed: bool, present: tuple) -> None:
     verdict(check_l2_epoch(train_epoch), passed, present)
-
-
-# -- chapter 8, exercise 3: a custom layer that learns xor ----------------------------------------
-
-class ScaledTanh(nn.Module):
-    def __init__(self, width: int) -> None:
-        super().__init__()
-        self.scale = nn.Parameter(torch.ones(width))
-
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        return self.scale * torch.tanh(X)
-
-
-class LearnableScale(ScaledTanh):  # the template: linear
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        return self.scale * X
-
-
-class NoReturn(ScaledTanh):
-    def forward(self, X: torch.Tensor) -> None:
-        self.scale * torch.tanh(X)  # forgot: return
-
-
-class Raises(ScaledTanh):
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        return self.scale @ X.T @ X  # shapes that do not fit
-
-
-class Detached(LearnableSwish):
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        return X * torch.sigmoid(self.beta.detach() * X)
-
-
-@pytest.mark.parametrize(("factory", "passed", "present"), [
-    (LearnableSwish, True, ("all 6 checks pass",)),
-    (ScaledTanh, True, ("all 6 checks pass",)),
-    (lambda width: nn.PReLU(width), True, ("all 6 checks pass",)),
-    (LearnableScale, False, ("so it is linear",)),
-    (lambda width: nn.Tanh(), False, ("it has a learnable parameter: it has none",)),
-    (Detached, False, ("they are as they started",)),
-    (NoReturn, False, ("registering it with register_layer", "forget `return`?")),
-    (Raises, False, ("registering it with register_layer raised",)),
-])
-def test_xor_layer(factory: Callable, passed: bool, present: tuple) -> None:
-    verdict(check_xor_layer(factory), passed, present)
 
 
 def test_the_attempts_message_does_not_write_the_fix() -> None:

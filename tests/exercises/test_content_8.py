@@ -1,6 +1,6 @@
 """Chapter 8's stored text against its stored outputs: the counts and ratios the prose states are
-printed beside it, the seed table backs what §8.3 says about depth, and no first attempt's output
-writes out its fix.
+printed beside it, the seed table backs what §8.3 says about depth, the outcomes §8.4 and §8.5
+claim are printed, and no first attempt's output writes out its fix.
 
 These tests read the executed notebook only (no kernel): nbval checks that a fresh run prints
 the same outputs, and these check that the words agree with them.
@@ -89,10 +89,40 @@ def test_the_loss_is_twice_tf_playground_s_and_the_steps_match(cells: list[dict]
     assert float(ours) == pytest.approx(2 * float(theirs), abs=1e-4) and same == "True"
     prose = text(by_id(cells, "c10"))
     assert r"\frac{1}{2}(\hat y - y)^2" in prose and "exactly twice" in prose
-    assert "step here at a rate of 0.03" in prose and "step at 0.06" in prose
+    assert "step here at a rate of 0.015" in prose and "at its default rate, 0.03" in prose
     assert "without regularization" in prose  # the penalties are not doubled
+    assert "torch.equal(0.015 * g, 0.03 * tf_g)" in "".join(demo["source"])
     reading = text(by_id(cells, "c10b"))
     assert "Our loss is twice TensorFlow Playground's" in reading and "(`True`)" in reading
+    assert "0.015 is not one of them" in reading  # the menu holds TensorFlow Playground's rates
+
+
+def test_the_other_differences_from_tf_playground_are_listed_and_shown(cells: list[dict]) -> None:
+    from widgets.ui.playground import LEARNING_RATES
+
+    assert 0.015 not in LEARNING_RATES and 0.03 in LEARNING_RATES
+    assert "a few differences in how they train" in text(by_id(cells, "c02"))
+    listed = text(by_id(cells, "c10b"))
+    for words in ("**Starting weights.**", 'init="tf_playground"', "**Batch order.**",
+                  "shuffled again at the start of every epoch", "join the first batch of the next",
+                  "**Regularization.**", "not divided by the batch size",
+                  "must be twice its rate", "**L1.**", "never updates it again"):
+        assert words in listed, words
+    shown = output(by_id(cells, "c10c"))
+    weights, tf_bias, default_bias = re.fullmatch(
+        r"\(tensor\((\[\[.*\]\])\), tensor\((\[.*?\])\), tensor\((\[.*?\])\)\)", shown).groups()
+    assert all(abs(float(w)) <= 0.5 for w in re.findall(r"-?[\d.]+", weights))
+    assert set(re.findall(r"-?[\d.]+", tf_bias)) == {"0.1000"}
+    assert len(set(re.findall(r"-?[\d.]+", default_bias))) > 1  # drawn, not one value
+    assert "freezes it there for the rest of the run" in text(by_id(cells, "c56"))
+
+
+def test_section_8_2_reads_the_straight_line_s_numbers(cells: list[dict]) -> None:
+    shown = output(by_id(cells, "c11"))
+    assert "train loss 1.0227" in shown and "accuracy 57% train" in shown
+    reading = text(by_id(cells, "c12"))
+    assert "the training loss is 1.02, a little worse than the 1" in reading
+    assert "57%" in reading and "no straight line does better" not in reading
 
 
 # -- §8.3: the seed table and what the prose makes of it -------------------------------------
@@ -117,7 +147,14 @@ def test_the_seed_table_backs_the_depth_claims(cells: list[dict]) -> None:
     reading = text(by_id(cells, "c26d"))
     assert deeper_wins == 2 and "the third layer helps on only two seeds of five" in reading
     assert abs(means[1] - means[2]) < 0.02 and "differ by about 0.01" in reading
-    assert means[1] < means[3] and means[2] < means[3]  # "both do better on average than ... 64"
+    assert means[1] < means[3] and means[2] < means[3]  # "a lower mean test loss than ... 64"
+    beats_64 = [int((losses[:, j] < losses[:, 3]).sum()) for j in (1, 2)]
+    assert beats_64 == [3, 4]
+    assert "(8, 8) below (64,) on 3 of 5 seeds" in summary
+    assert "(8, 8, 8) below (64,) on 4 of 5 seeds" in summary
+    assert "After 60 epochs of Adam" in reading and "but not on every seed" in reading
+    assert "(8, 8) beats it on three seeds of five, (8, 8, 8) on four" in reading
+    assert "trains faster than plain SGD" not in text(by_id(cells, "c22"))  # not shown here
 
 
 def test_section_8_3_does_not_rest_a_ranking_on_one_seed(cells: list[dict]) -> None:
@@ -130,14 +167,62 @@ def test_section_8_3_does_not_rest_a_ranking_on_one_seed(cells: list[dict]) -> N
         assert f"test loss {loss:.4f}" in seed_0
 
 
-# -- exercises: a first attempt's output shows what fails, not the fix ------------------------
+# -- §8.4 and §8.5: each claimed outcome is printed -------------------------------------------
+
+
+def test_sigmoid_at_four_times_the_rate_is_shown(cells: list[dict]) -> None:
+    assert 'activations="sigmoid", learning_rate=0.8' in "".join(by_id(cells, "c30a")["source"])
+    assert "epoch 30:" in output(by_id(cells, "c30a"))
+    assert "(accuracy 100% train, 100% test)" in output(by_id(cells, "c30a"))
+    assert "every training and test point right in the same 30 epochs" in text(by_id(cells,
+                                                                                   "c30b"))
+
+
+def test_the_rates_just_above_the_limit_are_shown(cells: list[dict]) -> None:
+    shown = output(by_id(cells, "c36a"))
+    assert "0.004: highest 1.57e+05 at epoch 28; epoch 50: train loss 0.0102" in shown
+    assert "training diverged at epoch 7" in shown and "(learning rate 0.005)" in shown
+    reading = text(by_id(cells, "c36b"))
+    assert r"about $1.6 \times 10^5$ (at epoch 28)" in reading and "to 0.01 at epoch 50" in reading
+    assert "at 0.005 it diverges at epoch 7" in reading
+    assert "freezes" not in text(by_id(cells, "c42"))  # rate 3 is left to the reader
+
+
+# -- exercises: headings, the last playground, and attempts that show what fails -----------------
+
+
+def test_summary_and_exercises_are_separate_cells(cells: list[dict]) -> None:
+    summary = text(by_id(cells, "c89"))
+    assert summary.startswith("## Summary") and "Exercise" not in summary
+    assert text(by_id(cells, "c89a")).startswith("## Exercises")
+    headings = [text(c).split(" Find")[0].split(" Starting")[0].split(" `Scaled")[0]
+                for c in cells if text(c).startswith("### Exercise")]
+    assert headings == ["### Exercise 1: A small network for the spiral",
+                        "### Exercise 2: L2 regularization by hand",
+                        "### Exercise 3: A learnable slope for negative inputs"]
+
+
+def test_the_last_playground_does_not_start_from_exercise_1_s_answer(cells: list[dict]) -> None:
+    preset = "".join(by_id(cells, "c86")["source"])
+    assert "spiral" in preset and "sin(" not in preset
+    assert r"\sin" not in text(by_id(cells, "c85"))
+
+
+def test_exercise_1_says_how_the_epochs_are_counted(cells: list[dict]) -> None:
+    task = text(by_id(cells, "c89b"))
+    assert "stops at the first epoch that reaches 95%" in task
+    assert "(first at epoch 31: 95%)" in output(by_id(cells, "c91"))
+    assert "at epoch 31" in text(by_id(cells, "c92"))
+
+
 
 
 #: Each attempt cell, then words of its solution that its stored output must not contain.
 ATTEMPTS = {
     "c90": ("sin(x1)", "sin(x2)", "tanh", "(8,)"),
-    "c93": ("nn.Linear", "isinstance", "layer.weight", "weight of each"),
-    "c96": ("sigmoid", "swish", "tanh(", "PReLU"),
+    "c93": ("nn.Linear", "isinstance", "layer.weight", "weight of each", "rate / 2", "** 2",
+            "biases"),
+    "c96": ("torch.where", "X >= 0", "X < 0", "clamp", "minimum", "PReLU"),
 }
 
 

@@ -22,6 +22,8 @@ SPIRAL_DATA: dict[str, object] = {"dataset": "spiral", "noise": 0.0, "train_shar
 #: The regularized run the hand-written L2 epoch is compared with.
 L2_SETTINGS = PlaygroundSettings(dataset="xor", hidden_sizes=(4, 2), activations="tanh",
                                  learning_rate=0.03, regularization="l2")
+#: The rate and batch size of the second run it is compared with (the first: 0.1 and 10).
+SECOND_RUN = (0.3, 7)
 #: The name a reader's layer is registered under while it is checked.
 EXERCISE_LAYER = "exercise_layer"
 
@@ -67,8 +69,9 @@ def check_spiral_budget(settings: Mapping[str, object], num_epochs: int,
     are fixed: the spiral with no noise, 500 points, half of them for training,
     seed 0 (data settings may be left out or set to these values). The network
     may have at most ``max_parameters`` parameters and must reach
-    ``min_accuracy`` on the test points within ``num_epochs`` <= ``max_epochs``
-    epochs.
+    ``min_accuracy`` on the test points at some epoch up to ``num_epochs`` (at
+    most ``max_epochs``). The check trains one epoch at a time and stops at the
+    first epoch that reaches it, as early stopping would keep that epoch's network.
     """
     report = CheckReport(f"check_spiral_budget(..., num_epochs={num_epochs!r})")
     if not report.expect(isinstance(settings, Mapping),
@@ -112,32 +115,62 @@ def check_spiral_budget(settings: Mapping[str, object], num_epochs: int,
                       t("exercises.playground.far_too_big"))
         return report
     epochs = num_epochs if epochs_ok else max_epochs
-    result = run.train(epochs)
-    if not report.expect(not result.stopped,
-                         t("exercises.playground.trains_without_stopping", count=epochs),
-                         result.stopped):
+    history, stopped = _train_until(run, epochs, min_accuracy)
+    if not report.expect(not stopped, t("exercises.playground.trains_without_stopping"),
+                         stopped) or not history:
         return report
-    train_accuracy, test_accuracy = result.train_accuracy, result.test_accuracy
+    epoch, train_accuracy, test_accuracy = max(history, key=lambda row: row[2])  # the first best
     if test_accuracy >= min_accuracy:
-        hint = ""
-    elif train_accuracy >= min_accuracy:
+        report.expect(True, t("exercises.playground.reaches_within",
+                              accuracy=_percent(min_accuracy), count=epochs, epoch=epoch,
+                              got=_percent(test_accuracy)))
+        return report
+    test = _percent(test_accuracy, min_accuracy)
+    if train_accuracy >= min_accuracy:
+        tries = [t("exercises.playground.try_activation")]
+        if not {"sin(x1)", "sin(x2)"} <= set(chosen.features):
+            tries.append(t("exercises.playground.try_features"))
+        tries.append(t("exercises.playground.try_regularization"))
         hint = t("exercises.playground.overfits", train=_percent(train_accuracy, min_accuracy),
-                 test=_percent(test_accuracy, min_accuracy))
+                 test=test, tries=_either(tries))
     else:
-        periodic = {"sin(x1)", "sin(x2)"}
-        tries = [] if periodic <= set(chosen.features) else [t("exercises.playground.try_features")]
+        tries = [t("exercises.playground.try_epochs", count=max_epochs)] \
+            if epochs < max_epochs else []
+        if not {"sin(x1)", "sin(x2)"} <= set(chosen.features):
+            tries.append(t("exercises.playground.try_features"))
         tries.append(t("exercises.playground.try_activation"))
         if chosen.optimizer != "adam":
             tries.append(t("exercises.playground.try_adam"))
         tries.append(t("exercises.playground.try_learning_rate"))
         hint = t("exercises.playground.underfits", train=_percent(train_accuracy, min_accuracy),
-                 test=_percent(test_accuracy, min_accuracy), count=epochs,
-                 tries=t("exercises.playground.either",
-                         head=t("list.separator").join(tries[:-1]), last=tries[-1]))
-    report.expect(not hint, t("exercises.playground.reaches_within",
-                              accuracy=_percent(min_accuracy), count=epochs,
-                              got=_percent(test_accuracy, min_accuracy)), hint)
+                 test=test, tries=_either(tries))
+    report.expect(False, t("exercises.playground.reaches_best", accuracy=_percent(min_accuracy),
+                           count=epochs, epoch=epoch, got=test), hint)
     return report
+
+
+def _train_until(run: PlaygroundRun, epochs: int,
+                 min_accuracy: float) -> tuple[list[tuple[int, float, float]], str]:
+    """Train ``run`` one epoch at a time, at most ``epochs``, until the test accuracy reaches
+    ``min_accuracy``; returns (epoch, train accuracy, test accuracy) per epoch, and why
+    training stopped early ("" if it did not)."""
+    history: list[tuple[int, float, float]] = []
+    for _ in range(epochs):
+        result = run.train(1)
+        if result.stopped:
+            return history, result.stopped
+        history.append((result.epoch, result.train_accuracy, result.test_accuracy))
+        if result.test_accuracy >= min_accuracy:
+            break
+    return history, ""
+
+
+def _either(tries: list[str]) -> str:
+    """``a, b or c``: the suggestions as alternatives."""
+    if len(tries) == 1:
+        return tries[0]
+    return t("exercises.playground.either", head=t("list.separator").join(tries[:-1]),
+             last=tries[-1])
 
 
 # -- exercise 2: L2 regularization by hand -----------------------------------------------------
@@ -204,28 +237,53 @@ def check_l2_epoch(train_epoch: Callable[..., object], rate: float = 0.1,
     squared error the penalty ``rate / 2`` times the sum of the squared weights
     of every ``nn.Linear`` (not the biases). The check runs it for
     ``num_epochs`` epochs on the xor data from the playground's starting
-    network and compares every parameter with the playground's own run.
+    network and compares every parameter with the playground's own run, at
+    ``rate`` in batches of 10 and again at :data:`SECOND_RUN`'s rate and batch
+    size (so that fixed numbers in place of the arguments do not pass).
     """
     report = CheckReport(f"check_l2_epoch({_name(train_epoch)})")
-    settings = L2_SETTINGS.replace(regularization_rate=rate)
-    start = _epochs_with(lambda *args: None, settings, 0)
+    first = L2_SETTINGS.replace(regularization_rate=rate)
+    second_rate, second_batch = SECOND_RUN
+    if math.isclose(rate, second_rate):
+        second_rate = 2 * rate  # a second rate that differs from the first
+    second = L2_SETTINGS.replace(regularization_rate=second_rate, batch_size=second_batch)
+    start = _epochs_with(lambda *args: None, first, 0)
     mine = report.attempt(t("exercises.playground.epochs_of", count=num_epochs,
                             call="train_epoch(net, optimizer, X, y, batch_size, g, "
                                  f"rate={rate!r})"),
-                          lambda: _epochs_with(train_epoch, settings, num_epochs, rate))
+                          lambda: _epochs_with(train_epoch, first, num_epochs, rate))
     if mine is None:
         _hint_none(report, "exercises.playground.helper_returned_none")
         return report
     if not report.expect(not _unchanged(mine, start), t("exercises.playground.l2_trains"),
                          t("exercises.playground.l2_unchanged")):
         return report
+    what = t("exercises.playground.l2_matches", count=num_epochs, rate=rate,
+             batch_size=first.batch_size, second_rate=second_rate, second_batch=second_batch)
+    playground = _playground_run(first, num_epochs)
+    if not _same(mine, playground):
+        report.expect(False, what, _diagnose(mine, playground, first, num_epochs, rate))
+        return report
+    mine_second = report.attempt(t("exercises.playground.epochs_of", count=num_epochs,
+                                   call=f"train_epoch(net, optimizer, X, y, {second_batch}, g, "
+                                        f"rate={second_rate!r})"),
+                                 lambda: _epochs_with(train_epoch, second, num_epochs,
+                                                      second_rate))
+    if mine_second is None:
+        _hint_none(report, "exercises.playground.helper_returned_none")
+        return report
+    playground = _playground_run(second, num_epochs)
+    matches = _same(mine_second, playground)
+    report.expect(matches, what, "" if matches else _diagnose_fixed(
+        mine_second, playground, first, second, num_epochs))
+    return report
+
+
+def _playground_run(settings: PlaygroundSettings, num_epochs: int) -> list[torch.Tensor]:
+    """The parameters of the playground's own run after ``num_epochs`` epochs."""
     run = PlaygroundRun(settings)
     run.train(num_epochs)
-    playground = [p.detach().clone() for p in run.net.parameters()]
-    matches = _same(mine, playground)
-    report.expect(matches, t("exercises.playground.l2_matches", count=num_epochs, rate=rate),
-                  "" if matches else _diagnose(mine, playground, settings, num_epochs, rate))
-    return report
+    return [p.detach().clone() for p in run.net.parameters()]
 
 
 def _diagnose(mine: list[torch.Tensor], playground: list[torch.Tensor],
@@ -243,6 +301,28 @@ def _diagnose(mine: list[torch.Tensor], playground: list[torch.Tensor],
             return t(key)
     if _same(mine, _epochs_with(_penalty_on_everything, settings, num_epochs, rate)):
         return t("exercises.playground.match_biases")
+    return _differ_by(mine, playground)
+
+
+def _diagnose_fixed(mine: list[torch.Tensor], playground: list[torch.Tensor],
+                    first: PlaygroundSettings, second: PlaygroundSettings,
+                    num_epochs: int) -> str:
+    """For an epoch right at the first rate and batch size but not at the second: which
+    of the two it kept fixed, or how far it is off."""
+    rate, batch_size = first.regularization_rate, first.batch_size
+    variants = {
+        "exercises.playground.match_fixed_both": first,
+        "exercises.playground.match_fixed_rate": second.replace(regularization_rate=rate),
+        "exercises.playground.match_fixed_batch": second.replace(batch_size=batch_size),
+    }
+    for key, other in variants.items():
+        if _same(mine, _playground_run(other, num_epochs)):
+            return t(key, rate=rate, batch_size=batch_size,
+                     second_rate=second.regularization_rate, second_batch=second.batch_size)
+    return _differ_by(mine, playground)
+
+
+def _differ_by(mine: list[torch.Tensor], playground: list[torch.Tensor]) -> str:
     gap = (max((a - b).abs().max().item() for a, b in zip(mine, playground))
            if _same_shapes(mine, playground) else float("nan"))
     return t("exercises.playground.differ_by", gap=gap)
@@ -265,30 +345,96 @@ def _pass_rate(train_epoch: Callable[..., object]) -> Callable[..., object]:
         net, optimizer, X, y, batch_size, g)
 
 
-# -- exercise 3: a custom layer that learns xor ------------------------------------------------
+# -- exercise 3: a learnable slope for negative inputs -----------------------------------------
 
 
-def _is_affine(module: nn.Module, width: int = 8) -> bool:
-    """True if ``module`` maps the midpoint of two inputs to the midpoint of their outputs
-    (tried on a batch of 12 rows: 4 inputs, 4 others, their 4 midpoints)."""
+#: The layer's width in the shape checks, and the rows of their batches.
+PROBE_WIDTH, PROBE_ROWS = 8, 16
+
+
+def _pytorch_own(module: nn.Module) -> list[str]:
+    """The names of ``module``'s kinds (``nn.PReLU``) if it and every module inside it are
+    PyTorch's own; empty if the reader wrote any of them."""
+    kinds = list(dict.fromkeys(type(m) for m in module.modules()))
+    if all(kind.__module__.startswith("torch.") for kind in kinds):
+        return [f"nn.{kind.__name__}" for kind in kinds]
+    return []
+
+
+def _move(module: nn.Module) -> nn.Module:
+    """Move every parameter of ``module`` by 0.3 to 0.7, up or down (a fixed draw), in place."""
     g = torch.Generator().manual_seed(1)
-    a, b = torch.randn(4, width, generator=g) * 3, torch.randn(4, width, generator=g) * 3
     with torch.no_grad():
-        out = module(torch.cat([a, b, (a + b) / 2]))
-    fa, fb, fm = out[:4], out[4:8], out[8:]
-    gap = (fm - (fa + fb) / 2).abs().max().item()
-    return gap <= 1e-5 * out.abs().max().item() + 1e-12  # rounding, at the outputs' scale
+        for p in module.parameters():
+            if p.is_floating_point():
+                size = 0.3 + 0.4 * torch.rand(p.shape, generator=g)
+                sign = torch.where(torch.rand(p.shape, generator=g) < 0.5, -1.0, 1.0)
+                p.add_((size * sign).to(p.dtype))
+    return module
+
+
+def _probe_inputs() -> tuple[torch.Tensor, torch.Tensor]:
+    """A batch of positive inputs and one of negative inputs, from 0.1 to 3.1 in size."""
+    g = torch.Generator().manual_seed(2)
+    positive = 0.1 + 3 * torch.rand(PROBE_ROWS, PROBE_WIDTH, generator=g)
+    negative = -(0.1 + 3 * torch.rand(PROBE_ROWS, PROBE_WIDTH, generator=g))
+    return positive, negative
+
+
+def _outputs(modules: tuple[nn.Module, nn.Module],
+             inputs: tuple[torch.Tensor, torch.Tensor]) -> list[list[torch.Tensor]]:
+    """Each module's outputs for each batch of ``inputs``, one list per module."""
+    with torch.no_grad(), torch.random.fork_rng(devices=[]):
+        return [[module(X).detach() for X in inputs] for module in modules]
+
+
+def _positive_miss(X: torch.Tensor, outputs: list[torch.Tensor]) -> str:
+    """Why positive inputs do not come out unchanged (before, then after the parameters
+    moved), or "" if they do."""
+    for out, when in zip(outputs, ("exercises.playground.at_start", "exercises.playground.moved")):
+        if out.shape != X.shape:
+            return t("exercises.playground.shape_changed", shape=tuple(X.shape),
+                     got=tuple(out.shape))
+        if not torch.allclose(out, X, rtol=1e-5, atol=1e-6):
+            i = int((out - X).abs().nan_to_num(math.inf).flatten().argmax())
+            return t("exercises.playground.positive_changed", when=t(when),
+                     x=X.flatten()[i].item(), y=out.flatten()[i].item())
+    return ""
+
+
+def _negative_miss(X: torch.Tensor, outputs: list[torch.Tensor]) -> str:
+    """Why negative inputs are not multiplied by one slope per unit that the parameters set,
+    or "" if they are."""
+    slopes = []
+    for out, when in zip(outputs, ("exercises.playground.at_start", "exercises.playground.moved")):
+        if out.shape != X.shape:
+            return t("exercises.playground.shape_changed", shape=tuple(X.shape),
+                     got=tuple(out.shape))
+        ratio = out / X
+        spread = (ratio - ratio[:1]).abs().nan_to_num(math.inf)
+        if spread.max() > 1e-4 * (1 + ratio[0].abs().nan_to_num(0).max()):
+            row, unit = divmod(int(spread.flatten().argmax()), X.shape[1])
+            return t("exercises.playground.negative_not_proportional", when=t(when),
+                     unit=unit, x1=X[0, unit].item(), y1=out[0, unit].item(),
+                     x2=X[row, unit].item(), y2=out[row, unit].item())
+        slopes.append(ratio[0])
+    if (slopes[1] - slopes[0]).abs().max() <= 1e-5:
+        return t("exercises.playground.negative_fixed",
+                 slopes=t("list.separator").join(f"{s:.2f}" for s in slopes[0][:3].tolist()))
+    return ""
 
 
 def check_xor_layer(factory: Callable[..., nn.Module], num_epochs: int = 20,
                     min_accuracy: float = 0.95) -> CheckReport:
-    """Check a custom layer with a learnable parameter that the playground accepts and
-    that learns xor.
+    """Check a hand-written layer with a learnable slope for negative inputs that learns xor.
 
     The layer is registered (under ``"exercise_layer"``, removed again
-    afterwards), must hold at least one parameter, must not be linear, and a
-    playground network ``x1, x2 -> 8 units -> output`` with the layer after the
-    hidden ``nn.Linear`` must reach ``min_accuracy`` on xor's test points after
+    afterwards). It must be the reader's own (not made only of PyTorch's
+    modules), hold a parameter, return positive inputs unchanged and multiply
+    each unit's negative inputs by one slope that its parameters set, both as
+    built and with its parameters moved by a fixed draw. Then a playground
+    network ``x1, x2 -> 8 units -> output`` with the layer after the hidden
+    ``nn.Linear`` must reach ``min_accuracy`` on xor's test points after
     ``num_epochs`` epochs of Adam at learning rate 0.01, its own parameters
     learning too.
     """
@@ -303,49 +449,65 @@ def check_xor_layer(factory: Callable[..., nn.Module], num_epochs: int = 20,
         report.expect(True, t("exercises.playground.accepted"))
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
-            module = layer.build(8)  # registration built it at this width already
+            module = layer.build(PROBE_WIDTH)  # registration built it at this width already
+            torch.manual_seed(0)
+            moved = _move(layer.build(PROBE_WIDTH))
+        own = _pytorch_own(module)
+        if not report.expect(not own, t("exercises.playground.yours"),
+                             t("exercises.playground.pytorch_own",
+                               names=t("list.separator").join(own))):
+            return report
         if not report.expect(len(list(module.parameters())) > 0,
                              t("exercises.playground.has_parameter"),
                              t("exercises.playground.no_parameter")):
             return report
-        affine = report.attempt(t("exercises.playground.running_on_batch", shape=(12, 8)),
-                                lambda: _is_affine(module))
-        if affine is None:
+        inputs = _probe_inputs()
+        outputs = report.attempt(t("exercises.playground.running_on_batch",
+                                   shape=(PROBE_ROWS, PROBE_WIDTH)),
+                                 lambda: _outputs((module, moved), inputs))
+        if outputs is None:
             return report
-        dataset = "xor"
-        if not report.expect(not affine, t("exercises.playground.bends"),
-                             t("exercises.playground.linear", dataset=dataset)):
+        positive = _positive_miss(inputs[0], [outputs[0][0], outputs[1][0]])
+        negative = _negative_miss(inputs[1], [outputs[0][1], outputs[1][1]])
+        report.expect(not positive, t("exercises.playground.positive_unchanged"), positive)
+        if not report.expect(not negative, t("exercises.playground.negative_slope"), negative) \
+                or positive:
             return report
-        settings = PlaygroundSettings(dataset=dataset, hidden_sizes=(8,),
-                                      activations=EXERCISE_LAYER, optimizer="adam",
-                                      learning_rate=0.01)
-        run = report.attempt(t("exercises.playground.building_playground_network"),
-                             lambda: PlaygroundRun(settings))
-        if run is None:
-            return report
-        own = [p.detach().clone() for p in run.net[1].parameters()]
-        result = run.train(num_epochs)
-        if not report.expect(not result.stopped,
-                             t("exercises.playground.trains_on", count=num_epochs,
-                               dataset=dataset),
-                             result.stopped):
-            return report
-        after = [p.detach() for p in run.net[1].parameters()]
-        report.expect(not _unchanged(own, after), t("exercises.playground.own_parameters_learn"),
-                      t("exercises.playground.own_parameters_unchanged"))
-        report.expect(result.test_accuracy >= min_accuracy,
-                      t("exercises.playground.xor_reaches", dataset=dataset,
-                        accuracy=_percent(min_accuracy), count=num_epochs,
-                        got=_percent(result.test_accuracy, min_accuracy)),
-                      t("exercises.playground.xor_not_separated",
-                        train=_percent(result.train_accuracy, min_accuracy),
-                        test=_percent(result.test_accuracy, min_accuracy)))
-        return report
+        return _learns_xor(report, num_epochs, min_accuracy)
     finally:
         if EXERCISE_LAYER in registered_layers():
             unregister_layer(EXERCISE_LAYER)
         if previous is not None:
             register_layer(previous.name, previous.factory, description=previous.description)
+
+
+def _learns_xor(report: CheckReport, num_epochs: int, min_accuracy: float) -> CheckReport:
+    """Train the playground's xor network with the registered exercise layer and report."""
+    dataset = "xor"
+    settings = PlaygroundSettings(dataset=dataset, hidden_sizes=(PROBE_WIDTH,),
+                                  activations=EXERCISE_LAYER, optimizer="adam",
+                                  learning_rate=0.01)
+    run = report.attempt(t("exercises.playground.building_playground_network"),
+                         lambda: PlaygroundRun(settings))
+    if run is None:
+        return report
+    own = [p.detach().clone() for p in run.net[1].parameters()]
+    result = run.train(num_epochs)
+    if not report.expect(not result.stopped,
+                         t("exercises.playground.trains_on", count=num_epochs, dataset=dataset),
+                         result.stopped):
+        return report
+    after = [p.detach() for p in run.net[1].parameters()]
+    report.expect(not _unchanged(own, after), t("exercises.playground.own_parameters_learn"),
+                  t("exercises.playground.own_parameters_unchanged"))
+    report.expect(result.test_accuracy >= min_accuracy,
+                  t("exercises.playground.xor_reaches", dataset=dataset,
+                    accuracy=_percent(min_accuracy), count=num_epochs,
+                    got=_percent(result.test_accuracy, min_accuracy)),
+                  t("exercises.playground.xor_not_separated",
+                    train=_percent(result.train_accuracy, min_accuracy),
+                    test=_percent(result.test_accuracy, min_accuracy)))
+    return report
 
 
 __all__ = ["check_l2_epoch", "check_spiral_budget", "check_xor_layer"]
