@@ -29,7 +29,7 @@ TESTS = Path(__file__).resolve().parents[1]
 
 # -- the names each widget exposes ----------------------------------------------------------
 
-BUTTONS = ("play", "step", "reset", "regenerate", "apply_json", "save", "load")
+BUTTONS = ("play", "step", "reset", "regenerate", "apply_json", "save", "load", "apply_code")
 
 #: widget -> (the arguments of a small one, its control names, its view names); the
 #: widgets are imported when a test makes one, so a widget that fails to import fails
@@ -50,7 +50,7 @@ SURFACES: dict[str, tuple[Callable[[], dict[str, object]], set[str], set[str]]] 
         {*BUTTONS, "learning_rate", "optimizer", "batch_size", "regularization",
          "regularization_rate", "init", "dataset", "noise", "train_share", "num_samples", "seed",
          "features", "hidden_layers", "show_test_data", "discretize", "show_code", "show_state",
-         "state_text", "path"},
+         "state_text", "path", "share_code"},
         {"message", "epoch", "losses", "loss_chart", "output", "network", "code", "state_box"}),
     "ModuleTree": (
         lambda: {"module": nn.Linear(2, 2)},

@@ -26,6 +26,8 @@ from ..playground.settings import (
     MAX_WIDTH,
     PlaygroundSettings,
 )
+from ..playground.share import read_share_code
+from ..playground.share import share_code as encode_state
 from ..playground.training import (
     MAX_EPOCHS_PER_CALL,
     PlaygroundRun,
@@ -392,6 +394,35 @@ class Playground(LayerChoiceWidget):
         self.show_message(report.stopped)
         return report
 
+    def share_code(self) -> str:
+        """The whole setup (settings, epoch, changes made while training) as one short
+        string; :meth:`from_code` or :meth:`load_code` restores it anywhere.
+
+        Example:
+            >>> Playground(seed=3).share_code().startswith("pg1-")
+            True
+        """
+        return encode_state(self.state())
+
+    def load_code(self, code: str, replay_epochs: bool = True,
+                  max_epochs: int | None = None) -> TrainingReport:
+        """Restore a setup from :meth:`share_code`'s string (checked as :meth:`load` checks
+        a file; a refused code leaves the playground as it was)."""
+        return self.load_state(read_share_code(code), replay_epochs, max_epochs=max_epochs)
+
+    @classmethod
+    def from_code(cls, code: str, replay_epochs: bool = True,
+                  max_epochs: int | None = None) -> Playground:
+        """A new playground with the setup :meth:`share_code` wrote into ``code``."""
+        state = read_share_code(code)
+        playground = cls()
+        try:
+            playground.load_state(state, replay_epochs, max_epochs=max_epochs)
+        except BaseException:
+            playground.close()
+            raise
+        return playground
+
     def code(self, num_epochs: int | None = None) -> PlaygroundScript:
         """A runnable PyTorch script that does this run for ``num_epochs`` (default: the
         epochs trained so far) and prints the same losses as the playground."""
@@ -497,11 +528,20 @@ class Playground(LayerChoiceWidget):
                            t("playground_widget.load_tip"),
                            lambda: action(lambda: self.load(path.value))),
         }
+        share = ipw.Text(description=t("playground_widget.share_code"),
+                         layout=ipw.Layout(width="520px"),
+                         style={"description_width": "initial"})
+        files["apply_code"] = button(t("playground_widget.apply_code"), "check",
+                                     t("playground_widget.apply_code_tip"),
+                                     lambda: action(lambda: self.load_code(share.value)))
         state_box = ipw.VBox([state_text, ipw.HBox([files["apply_json"], path, files["save"],
-                                                     files["load"]])],
+                                                     files["load"]]),
+                              ipw.HBox([share, files["apply_code"]],
+                                       layout=ipw.Layout(flex_flow="row wrap"))],
                              layout=ipw.Layout(display="none"))
         self._expose(controls={"show_code": show_code, "show_state": show_state,
-                               "state_text": state_text, "path": path, **files},
+                               "state_text": state_text, "path": path, "share_code": share,
+                               **files},
                      views={**views, "code": code, "state_box": state_box})
         show_code.observe(self._on_panels, names="value")
         show_state.observe(self._on_panels, names="value")
@@ -573,6 +613,7 @@ class Playground(LayerChoiceWidget):
             self._views["code"].value = preformatted(str(self.code()))
         if self._controls["show_state"].value:
             self._controls["state_text"].value = self.to_json()
+            self._controls["share_code"].value = self.share_code()
 
     def snapshot(self) -> Snapshot:
         """A still picture of the output heatmap and the network now, kept where displayed."""
