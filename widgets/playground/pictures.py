@@ -85,15 +85,50 @@ def axes_layer() -> str:
 
 
 def output_picture(run: PlaygroundRun, points: str = "", discretize: bool = False) -> str:
-    """The network's output over the plane as a heatmap, with ``points`` drawn on top."""
+    """The network's output over the plane as a heatmap, with ``points`` drawn on top and
+    the colour legend below."""
     output, _ = run.grid_values(DENSITY)
     image = image_element(colour_map(output, discretize), PLOT_MARGIN, 4, PLOT_SIZE, PLOT_SIZE,
                           smooth=not discretize)
-    width, height = PLOT_MARGIN + PLOT_SIZE + 6, PLOT_SIZE + 34
+    width, height = PLOT_MARGIN + PLOT_SIZE + 6, PLOT_SIZE + 34 + LEGEND_HEIGHT
+    legend = colour_legend(PLOT_MARGIN, PLOT_SIZE + 34, PLOT_SIZE, discretize)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}">{image}'
             f'<rect x="{PLOT_MARGIN}" y="4" width="{PLOT_SIZE}" height="{PLOT_SIZE}" fill="none" '
-            f'stroke="currentColor" stroke-opacity="0.45"/>{points}{axes_layer()}</svg>')
+            f'stroke="currentColor" stroke-opacity="0.45"/>{points}{axes_layer()}{legend}</svg>')
+
+
+#: Height the colour legend takes below the output heatmap.
+LEGEND_HEIGHT = 30
+
+
+def colour_legend(x: float, y: float, width: float, discretize: bool = False) -> str:
+    """What the heatmaps' colours mean: a bar from -1 (orange) through 0 to 1 (blue), values
+    beyond clamped; with ``discretize``, the two colours and the sign each stands for."""
+    bar_width = width * 0.45
+    if discretize:
+        half = bar_width / 2
+        bar = (f'<rect x="{x}" y="{y}" width="{half:.1f}" height="10" fill="{colour_of(-1.0)}"/>'
+               f'<rect x="{x + half:.1f}" y="{y}" width="{half:.1f}" height="10" '
+               f'fill="{colour_of(1.0)}"/>')
+        labels = ((x + half / 2, t("playground.pictures.below_zero")),
+                  (x + 1.5 * half, t("playground.pictures.from_zero")))
+    else:
+        stops = "".join(f'<stop offset="{(v + 1) / 2:.2f}" stop-color="{colour_of(v)}"/>'
+                        for v in (-1.0, -0.5, 0.0, 0.5, 1.0))
+        bar = (f'<defs><linearGradient id="ll-legend">{stops}</linearGradient></defs>'
+               f'<rect x="{x}" y="{y}" width="{bar_width:.1f}" height="10" '
+               'fill="url(#ll-legend)"/>')
+        labels = ((x, "−1"), (x + bar_width / 2, "0"), (x + bar_width, "1"))
+    text = "".join(f'<text x="{lx:.1f}" y="{y + 22}" text-anchor="middle" {FONT}>'
+                   f"{html.escape(label)}</text>" for lx, label in labels)
+    caption = t("playground.pictures.legend_discrete" if discretize
+                else "playground.pictures.legend")
+    return (f'<g role="img" aria-label="{html.escape(caption)}">{bar}'
+            f'<rect x="{x}" y="{y}" width="{bar_width:.1f}" height="10" fill="none" '
+            f'stroke="currentColor" stroke-opacity="0.45"/>{text}'
+            f'<text x="{x + bar_width + 8:.1f}" y="{y + 9}" {FONT}>'
+            f"{html.escape(caption)}</text></g>")
 
 
 def _tile_size(longest: int) -> int:
@@ -113,10 +148,11 @@ def _column_titles(run: PlaygroundRun) -> list[str]:
     return [*titles, t("playground.pictures.output")]
 
 
-def network_picture(run: PlaygroundRun) -> str:
+def network_picture(run: PlaygroundRun, discretize: bool = False) -> str:
     """Every input feature, hidden unit and the output as a small heatmap over the
     plane, in columns, joined by lines coloured by the weight's sign (blue positive,
-    orange negative) and as thick as the weight is large."""
+    orange negative) and as thick as the weight is large. ``discretize`` colours every
+    heatmap by sign alone, as the output picture does."""
     output, hidden = run.grid_values(DENSITY)
     step = DENSITY // TILE_DENSITY
     start = step // 2
@@ -135,7 +171,7 @@ def network_picture(run: PlaygroundRun) -> str:
     for c, values in enumerate(columns):
         x = left + c * spacing
         offset = top + (longest - len(values)) * (size + gap) // 2
-        rgb = tiles(values, size)
+        rgb = tiles(values, size, discretize)
         column = []
         for k in range(len(values)):
             y = offset + k * (size + gap)

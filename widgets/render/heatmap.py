@@ -93,9 +93,10 @@ def image_element(rgb: np.ndarray, x: float, y: float, width: float, height: flo
             f'preserveAspectRatio="none" href="data:image/png;base64,{data}"/>')
 
 
-def tiles(values: torch.Tensor, size: int) -> np.ndarray:
-    """Resample ``(K, h, w)`` values to ``(K, size, size)`` RGB tiles (nearest pixel)."""
-    rgb = colour_map(values)
+def tiles(values: torch.Tensor, size: int, discretize: bool = False) -> np.ndarray:
+    """Resample ``(K, h, w)`` values to ``(K, size, size)`` RGB tiles (nearest pixel);
+    ``discretize`` as in :func:`colour_map`."""
+    rgb = colour_map(values, discretize)
     _, h, w, _ = rgb.shape
     rows = np.minimum((np.arange(size) * h) // size, h - 1)
     cols = np.minimum((np.arange(size) * w) // size, w - 1)

@@ -587,7 +587,7 @@ class Playground(LayerChoiceWidget):
                          test=report.test_accuracy)
         views = {  # the pictures run the network (a reader's layers too) over the plane
             "output": output_picture(run, points, spec.discretize),
-            "network": network_picture(run),
+            "network": network_picture(run, spec.discretize),
             "loss_chart": loss_picture(run.train_losses, run.test_losses),
         }
         views["losses"] = t("playground_widget.losses", train=report.train_loss,
