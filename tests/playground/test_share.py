@@ -38,6 +38,7 @@ def test_the_state_panel_shows_the_code_and_applies_one(playground: Playground) 
     code = playground.share_code()
     playground.controls["show_state"].value = True
     assert playground.controls["share_code"].value == code
+    assert "at most 2,000 epochs" in playground.views["replay_note"].value
     source = Playground(seed=4, hidden_sizes=(5, 2))
     playground.controls["share_code"].value = source.share_code()
     playground.controls["apply_code"].click()

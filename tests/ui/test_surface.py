@@ -51,7 +51,8 @@ SURFACES: dict[str, tuple[Callable[[], dict[str, object]], set[str], set[str]]] 
          "regularization_rate", "init", "dataset", "noise", "train_share", "num_samples", "seed",
          "features", "hidden_layers", "show_test_data", "discretize", "show_code", "show_state",
          "state_text", "path", "share_code"},
-        {"message", "epoch", "losses", "loss_chart", "output", "network", "code", "state_box"}),
+        {"message", "epoch", "losses", "loss_chart", "output", "network", "code", "state_box",
+         "replay_note"}),
     "ModuleTree": (
         lambda: {"module": nn.Linear(2, 2)},
         set(),

@@ -534,15 +534,17 @@ class Playground(LayerChoiceWidget):
         files["apply_code"] = button(t("playground_widget.apply_code"), "check",
                                      t("playground_widget.apply_code_tip"),
                                      lambda: action(lambda: self.load_code(share.value)))
-        state_box = ipw.VBox([state_text, ipw.HBox([files["apply_json"], path, files["save"],
-                                                     files["load"]]),
+        replay_note = ipw.HTML()
+        state_box = ipw.VBox([state_text, replay_note,
+                              ipw.HBox([files["apply_json"], path, files["save"], files["load"]]),
                               ipw.HBox([share, files["apply_code"]],
                                        layout=ipw.Layout(flex_flow="row wrap"))],
                              layout=ipw.Layout(display="none"))
         self._expose(controls={"show_code": show_code, "show_state": show_state,
                                "state_text": state_text, "path": path, "share_code": share,
                                **files},
-                     views={**views, "code": code, "state_box": state_box})
+                     views={**views, "code": code, "state_box": state_box,
+                            "replay_note": replay_note})
         show_code.observe(self._on_panels, names="value")
         show_state.observe(self._on_panels, names="value")
         self.observe(self._on_playing, names="playing")
@@ -614,6 +616,8 @@ class Playground(LayerChoiceWidget):
         if self._controls["show_state"].value:
             self._controls["state_text"].value = self.to_json()
             self._controls["share_code"].value = self.share_code()
+            self._views["replay_note"].value = t("playground_widget.replay_note",
+                                                 cap=self.max_replay_epochs)
 
     def snapshot(self) -> Snapshot:
         """A still picture of the output heatmap and the network now, kept where displayed."""
