@@ -9,6 +9,7 @@ mistake. Every report must have at least one point: a check never stops silently
 from __future__ import annotations
 
 import copy
+import re
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -1031,10 +1032,26 @@ class ReductionWrongShape(nn.Module):
         return torch.einsum("bi,bj,kij->bk", X, X, self.W)
 
 
+class ReductionFixedReshape(ReductionEinsum):  # right at 3 inputs, 2 outputs, 4 rows only
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return (X[:, :, None] * X[:, None, :]).reshape(4, 9) @ self.W.reshape(9, 2)
+
+
+class ReductionFixedWeight(ReductionEinsum):  # W of the first size, whatever it is asked
+    def __init__(self, in_features: int, out_features: int) -> None:
+        super().__init__(3, 2)
+
+
+class ReductionFixedOutputs(ReductionEinsum):  # keeps only the first two outputs
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return super().forward(X)[:, :2]
+
+
 @pytest.mark.parametrize("layer_class", [ReductionEinsum, ReductionOuter, ReductionTensordot,
                                          ReductionBilinear])
 def test_tensor_reduction_accepts(layer_class: type[nn.Module]) -> None:
-    _verdict(check_tensor_reduction(layer_class), True, "all 5 checks pass", "gradients reach W")
+    _verdict(check_tensor_reduction(layer_class), True, "all 6 checks pass", "gradients reach W",
+             "✓ works at other sizes too: layer_class(5, 3) on a (7, 5) batch")
 
 
 @pytest.mark.parametrize(("layer_class", "words"), [
@@ -1054,12 +1071,29 @@ def test_tensor_reduction_accepts(layer_class: type[nn.Module]) -> None:
     (None, ["got None: did the code that makes it forget `return`?"]),
     (ReductionLinearOnly, ["first row"]),
     (ReductionWrongShape, ["its parameters have shapes [(2, 3, 3)]"]),
+    # sizes written as numbers: right at the first size, caught at the second
+    (ReductionFixedReshape, ["✓ y_k = sum_ij W_ijk x_i x_j",
+                             "✗ works at other sizes too: layer_class(5, 3) on a (7, 5) batch: "
+                             "it raised RuntimeError: shape '[4, 9]' is invalid",
+                             "the sizes must come from the constructor's arguments and from "
+                             "the input, not from fixed numbers", "✓ gradients reach W"]),
+    (ReductionFixedWeight, ["its parameters have shapes [(3, 3, 2)]: the sizes must come from "
+                            "the constructor's arguments"]),
+    (ReductionFixedOutputs, ["layer_class(5, 3) on a (7, 5) batch: got shape (7, 2): the sizes"]),
     (lambda i, o: 1 / 0, ["layer_class(3, 2) raised ZeroDivisionError"]),
 ])
 def test_tensor_reduction_rejects(layer_class: Callable, words: list[str]) -> None:
     report = check_tensor_reduction(layer_class)
     _verdict(report, False, *words)
     assert "shapes none" not in repr(report)
+
+
+def test_tensor_reduction_prints_rows_to_four_decimals() -> None:
+    text = " ".join(repr(check_tensor_reduction(ReductionLinearOnly)).split())
+    rows = re.search(r"first row \[(.*?)\] but expected \[(.*?)\]", text)
+    assert rows, text
+    for number in ", ".join(rows.groups()).split(", "):
+        assert re.fullmatch(r"-?\d+\.\d{4}", number), (number, text)
 
 
 # -- chapter 05, exercise 2: check_fourier_half ----------------------------------------

@@ -598,3 +598,91 @@ def test_a_refusal_is_shortened_to_its_first_sentence() -> None:
 
 def save_dict_for_round_trip(net: nn.Module, path: Path) -> None:
     torch.save({"net": net}, path)
+
+
+# -- hints for errors a reader's own code raised ------------------------------------------
+
+
+def load_torch_file_as_safetensors(path: Path, make_net) -> nn.Module:
+    net = make_net()
+    net.load_state_dict(safetensors.torch.load_file(path))
+    return net
+
+
+def load_safetensors_file_with_torch(path: Path, make_net) -> nn.Module:
+    net = make_net()
+    net.load_state_dict(torch.load(path, weights_only=True))
+    return net
+
+
+def save_legacy_format(net: nn.Module, path: Path) -> None:
+    torch.save(net.state_dict(), path, _use_new_zipfile_serialization=False)
+
+
+@pytest.mark.parametrize(("save", "load", "words"), [
+    (save_state, load_torch_file_as_safetensors,
+     ["✗ load_model(path, make_mlp) raised SafetensorError",
+      "the file was written in torch's format and read with safetensors' reader"]),
+    # torch's older format is no zip archive, and still a torch file
+    (save_legacy_format, load_torch_file_as_safetensors,
+     ["raised SafetensorError", "written in torch's format and read with safetensors' reader"]),
+    (save_safetensors, load_safetensors_file_with_torch,
+     ["✗ load_model(path, make_mlp) raised UnpicklingError",
+      "the file was written in the safetensors format and read with torch.load"]),
+], ids=["torch file, safetensors reader", "legacy torch file, safetensors reader",
+        "safetensors file, torch.load"])
+def test_round_trip_names_a_reader_of_the_other_format(save, load, words) -> None:
+    report = check_round_trip(save, load)
+    _verdict(report, False, *words)
+    assert "load_file" not in repr(report) and "save_file" not in repr(report)
+
+
+def test_round_trip_names_no_format_when_the_reader_fits() -> None:
+    text = repr(check_round_trip(save_state, load_key_error))
+    assert "raised KeyError" in text and "format" not in text, text
+
+
+def save_config_beside(net: nn.Module, config: dict, path: Path) -> None:
+    torch.save(net.state_dict(), path)
+    Path(str(path) + ".json").write_text(json.dumps(config), encoding="utf-8")
+
+
+def load_config_beside(path: Path) -> nn.Module:
+    config = json.loads(Path(str(path) + ".json").read_text(encoding="utf-8"))
+    net = make_mlp(**config)
+    net.load_state_dict(torch.load(path, weights_only=True))
+    return net
+
+
+def test_checkpoint_with_a_second_file_is_told_that_only_path_is_copied() -> None:
+    report = check_checkpoint(save_config_beside, load_config_beside)
+    _verdict(report, False, "✗ 6-32-3 net: load_checkpoint(path) raised FileNotFoundError",
+             "the check copies only the file at path, under a new name, and loads that copy: "
+             "everything load_checkpoint needs must be inside that one file")
+
+
+def load_checkpoint_safetensors_with_torch(path: Path) -> nn.Module:
+    return load_dict(path)
+
+
+def test_checkpoint_names_a_reader_of_the_other_format() -> None:
+    _verdict(check_checkpoint(save_safetensors_config, load_checkpoint_safetensors_with_torch),
+             False, "raised UnpicklingError",
+             "the file was written in the safetensors format and read with torch.load")
+
+
+def load_first_layers_helper_without_return(path: Path, net: nn.Module) -> None:
+    def first_two(state: dict) -> dict:
+        {key: value for key, value in state.items() if key[0] in "02"}
+
+    net.load_state_dict(first_two(torch.load(path, weights_only=True)), strict=False)
+
+
+def test_partial_load_asks_about_a_helper_that_returns_nothing() -> None:
+    _verdict(check_partial_load(load_first_layers_helper_without_return), False,
+             "✗ load_first_layers(path, net) raised TypeError",
+             "NoneType", "a value of yours is None: did a helper function forget `return`?")
+
+
+def test_the_none_hint_needs_a_none() -> None:
+    assert "helper function" not in repr(check_partial_load(strict_false_only))

@@ -161,6 +161,22 @@ def predict_waits_for_cuda_always(net, X, device):
     return out
 
 
+def predict_copy_awaited_on_cuda_only(net, X, device):
+    net.to(device)
+    out = net(X.to(device)).to("cpu", non_blocking=True)
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return out
+
+
+def predict_copy_awaited_for_cuda_devices(net, X, device):
+    net.to(device)
+    out = net(X.to(device)).to("cpu", non_blocking=True)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return out
+
+
 def predict_wrong_dtype(net, X, device):
     net.to(device)
     return net(X.to(device, torch.float64)).cpu()
@@ -186,7 +202,15 @@ def predict_wrong_dtype(net, X, device):
     # a copy back queued with non_blocking=True that nothing waits for: a race on a GPU
     (predict_copy_not_awaited, ("✗ brings the output back to the CPU: it copied the output "
                                 "to the CPU with non_blocking=True and returned before "
-                                "anything waited",), ("synchronize(device)",)),
+                                "anything waited for the device predict was given: on a GPU",),
+     ("synchronize(device)", "CUDA")),
+    # regression: a wait kept for CUDA is named as such, not as no wait at all
+    (predict_copy_awaited_on_cuda_only, ("returned before anything waited for the device "
+                                         "predict was given ('meta' here, standing for any "
+                                         "accelerator; a wait for CUDA alone misses the "
+                                         "others)",),
+     ("synchronize(device)", "waited for that copy", "accelerator.synchronize")),
+    (predict_copy_awaited_for_cuda_devices, ("a wait for CUDA alone misses the others",), ()),
     (predict_waits_for_cuda_always, ("raised AssertionError: Torch not compiled with CUDA",
                                      "torch.cuda.synchronize failed because on the CPU run"),
      ()),

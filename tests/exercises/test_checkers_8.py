@@ -78,6 +78,10 @@ def settings_no_return() -> None:
     (SOLUTION, 500, False, ("num_epochs is 500; give a whole number from 1 to 200",), ()),
     ({**SOLUTION, "activations": "swish"}, 50, False,
      ("PlaygroundSettings(**settings) raised ValueError",), ()),
+    # regression: no hidden layer, so no activation to change: a hidden layer is suggested
+    ({"features": ("sin(x1)", "sin(x2)"), "hidden_sizes": (), "optimizer": "adam"}, 200, False,
+     ("(best 56%, at epoch 1)", "try a hidden layer (with none, no activation is used"),
+     ("another activation",)),
 ])
 def test_spiral_budget(settings: object, epochs: int, passed: bool, present: tuple,
                        absent: tuple) -> None:
@@ -332,6 +336,51 @@ class ScaledEverywhere(StartsLinear):
         return self.slope * X
 
 
+class InheritsPReLU(nn.PReLU):
+    """Written by the reader, but PyTorch's PReLU does the work."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__(width)
+
+
+class WrapsPReLU(nn.Module):
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.act = nn.PReLU(width)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.act(X)
+
+
+class WrapsLeakyReLU(NegativeSlope):
+    """A parameter of its own beside a LeakyReLU, which does the work."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__(width)
+        self.leaky = nn.LeakyReLU(0.25)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.leaky(X) * self.slope / self.slope.detach()
+
+
+class InheritsLinear(nn.Linear):
+    """A torch.nn class other than nn.Module as its base."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__(width, width)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.where(X >= 0, X, self.bias * X)
+
+
+class ChangesItsInput(NegativeSlope):
+    """A fixed slope of 0.25, written into the input itself."""
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        X[X < 0] = 0.25 * X[X < 0]
+        return X
+
+
 class NoReturn(NegativeSlope):
     def forward(self, X: torch.Tensor) -> None:
         torch.where(X >= 0, X, self.slope * X)  # forgot: return
@@ -370,6 +419,19 @@ THE_FIX = ("torch.where", "X >= 0", "clamp", "relu(-", "is linear")
     (ScaledEverywhere, False, ("✗ it returns positive inputs unchanged: once its parameters "
                                "move from where they start",)),
     (NoReturn, False, ("registering it with register_layer raised", "forget `return`?")),
+    # regression: PyTorch's negative slope inherited or held inside a class of the reader's
+    (InheritsPReLU, False, ("✗ you wrote it: InheritsPReLU inherits from nn.PReLU, PyTorch's "
+                            "own layer with a slope for negative inputs",)),
+    (WrapsPReLU, False, ("✗ you wrote it: WrapsPReLU holds nn.PReLU (as act), PyTorch's own "
+                         "layer with a slope for negative inputs",)),
+    (WrapsLeakyReLU, False, ("✗ you wrote it: WrapsLeakyReLU holds nn.LeakyReLU (as leaky)",)),
+    (lambda width: nn.Sequential(WrapsPReLU(width)), False, ("holds nn.PReLU (as 0.act)",)),
+    (InheritsLinear, False, ("✗ you wrote it: InheritsLinear inherits from nn.Linear, so "
+                             "PyTorch's code does part of the work",)),
+    # regression: a layer that changes its input in place is judged on the input it was given
+    (ChangesItsInput, False, ("✗ it multiplies each unit's negative inputs by one slope that "
+                              "its parameters set: its slopes (0.25, 0.25, 0.25, ...) stay the "
+                              "same when its parameters move",)),
 ])
 def test_xor_layer(factory: Callable, passed: bool, present: tuple) -> None:
     verdict(check_xor_layer(factory), passed, present, () if passed else THE_FIX)

@@ -100,6 +100,52 @@ def test_an_attempt_shows_which_check_fails_and_no_fix(number: int) -> None:
                 number, pattern, seen)
 
 
+def failing_points(shown: str) -> list[str]:
+    """The text of each ✗ point of a stored report, its wrapped lines joined."""
+    return [" ".join(point.split()) for point in re.findall(r"✗ (.*?)(?=\n\s*[✓✗]|\Z)",
+                                                               shown, re.DOTALL)]
+
+
+def words(text: str) -> set[str]:
+    return {word.lower() for word in re.findall(r"[A-Za-z_]\w+", text) if len(word) >= 4}
+
+
+#: Words a note after an attempt may share with the check's failing points: the note asks
+#: the reader to look, and these say nothing about which point fails or why.
+SHARED_WORDS_ALLOWED = {"what", "where", "which", "that", "with", "check", "before"}
+
+#: How a note would say which point fails: counts of points, outcomes, code, sizes.
+DIAGNOSIS = [r"\bnot met\b", r"\b(one|two|three|\d+) (point|check)s?\b", r"\braised?\b",
+             r"\bchanged?\b", r"\bfit\b", r"\breturns?\b", r"\bfails?\b", r"`", r"\d"]
+
+
+@pytest.mark.parametrize("number", sorted(ANSWERS))
+def test_the_note_after_an_attempt_does_not_say_which_point_fails(number: int) -> None:
+    attempts, notes = attempts_and_notes(number)
+    points = failing_points(outputs(attempts[0]))
+    assert points, number
+    assert notes, number  # a prompt to look at the check's messages
+    for note in notes:
+        assert len(note) <= 200 and note.count(".") + note.count("?") <= 2, (number, note)
+        for pattern in DIAGNOSIS:
+            assert not re.search(pattern, note, re.IGNORECASE), (number, pattern, note)
+        shared = words(note) & words(" ".join(points))
+        assert shared <= SHARED_WORDS_ALLOWED, (number, shared, note)
+
+
+def test_the_note_check_catches_the_diagnoses_it_replaced() -> None:
+    points = failing_points(outputs(attempts_and_notes(3)[0][0]))
+    for note in ("The file is right, but one point is not met: `load_model` returns something "
+                 "other than a model.",
+                 "The 4-16-2 network comes back, but the 6-32-3 one does not fit the "
+                 "architecture that `load_checkpoint` builds.",
+                 "Two points are not met: the call raised on the output layer, and layer 4 "
+                 "changed although it should not have."):
+        assert any(re.search(pattern, note, re.IGNORECASE) for pattern in DIAGNOSIS), note
+    assert words("the output layer kept its own weights") & words(" ".join(points)) - \
+        SHARED_WORDS_ALLOWED
+
+
 @pytest.mark.parametrize("number", sorted(ANSWERS))
 def test_the_fix_is_folded_with_its_solution(number: int) -> None:
     cell_list = exercises_of_the_chapter()[number]

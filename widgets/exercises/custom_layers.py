@@ -10,13 +10,50 @@ from torch import nn
 from ..text import t
 from . import CheckReport, answer_name
 
+#: The second size :func:`check_tensor_reduction` tries: in_features, out_features, batch.
+OTHER_SIZES = (5, 3, 7)
+
+
+def _row(values: torch.Tensor) -> str:
+    """A row of numbers to 4 decimals, as the chapter prints tensors."""
+    return "[" + ", ".join(f"{value:.4f}" for value in values.tolist()) + "]"
+
+
+def _miss_at_other_sizes(layer_class: Callable[[int, int], nn.Module]) -> str:
+    """What goes wrong with a layer built at :data:`OTHER_SIZES`, or "" if nothing does."""
+    in_features, out_features, batch = OTHER_SIZES
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(1)
+        try:
+            layer = layer_class(in_features, out_features)
+            shapes = [tuple(p.shape) for p in layer.parameters()]
+            if shapes != [(in_features, in_features, out_features)]:
+                return t("exercises.custom_layers.parameter_shapes", shapes=shapes)
+            X = torch.randn(batch, in_features)
+            Y = layer(X)
+        except Exception as error:  # the reader's code failed: describe it, do not raise
+            return t("exercises.custom_layers.raised", error_type=type(error).__name__,
+                     error=error)
+    if not isinstance(Y, torch.Tensor):
+        return t("exercises.custom_layers.got", value=type(Y).__name__)
+    if tuple(Y.shape) != (batch, out_features):
+        return t("exercises.custom_layers.got_shape", shape=tuple(Y.shape))
+    with torch.no_grad():
+        W = next(layer.parameters())
+        expected = torch.einsum("bi,bj,ijk->bk", X, X, W)
+    if not torch.allclose(Y.detach(), expected, atol=1e-4):
+        return t("exercises.custom_layers.values_at_size")
+    return ""
+
 
 def check_tensor_reduction(layer_class: Callable[[int, int], nn.Module]) -> CheckReport:
     """Check a layer computing ``y_k = sum_ij W_ijk x_i x_j`` with a learnable ``W``.
 
     ``layer_class(in_features, out_features)`` must hold one parameter of shape
     ``(in_features, in_features, out_features)`` and map ``(batch, in_features)``
-    to ``(batch, out_features)``, with gradients reaching ``W``.
+    to ``(batch, out_features)``, with gradients reaching ``W``. Once the values are
+    right at 3 inputs and 2 outputs, the layer is built and run again at
+    :data:`OTHER_SIZES`, so sizes written as fixed numbers do not pass.
     """
     report = CheckReport(f"check_tensor_reduction({answer_name(layer_class)})")
     if not report.expect_callable(layer_class, t("exercises.custom_layers.builds_module"),
@@ -49,9 +86,15 @@ def check_tensor_reduction(layer_class: Callable[[int, int], nn.Module]) -> Chec
                          t("exercises.custom_layers.got",
                            value=getattr(Y, "shape", type(Y).__name__))):
         return report
-    report.expect(torch.allclose(Y, expected, atol=1e-5), t("exercises.custom_layers.reduction"),
-                  t("exercises.custom_layers.first_row", got=Y[0].tolist(),
-                    expected=expected[0].tolist()))
+    if report.expect(torch.allclose(Y, expected, atol=1e-5), t("exercises.custom_layers.reduction"),
+                     t("exercises.custom_layers.first_row", got=_row(Y[0]),
+                       expected=_row(expected[0]))):
+        in_features, out_features, batch = OTHER_SIZES
+        miss = _miss_at_other_sizes(layer_class)
+        report.expect(not miss, t("exercises.custom_layers.other_sizes",
+                                  call=f"layer_class({in_features}, {out_features})",
+                                  shape=(batch, in_features)),
+                      t("exercises.custom_layers.sizes_from_arguments", why=miss))
     layer.zero_grad(set_to_none=True)
     if Y.requires_grad:
         report.attempt("backward", lambda: Y.sum().backward(), returns=False)

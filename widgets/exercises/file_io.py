@@ -116,7 +116,8 @@ def _run(report: CheckReport, what: str, action: Callable[[], object],
     try:
         return True, action()
     except Exception as error:  # the reader's code failed: report it, never raise
-        extra = hint(error)
+        extra = hint(error) or (t("exercises.file_io.helper_returned_none")
+                                if "NoneType" in str(error) else "")  # code
         report.points.append((False, t("exercises.file_io.raised_hint" if extra
                                        else "exercises.file_io.raised",
                                        what=what, error=_error_text(error), hint=extra)))
@@ -246,6 +247,29 @@ def _returns_module(report: CheckReport, value: object, call: str, label: str = 
                          hint)
 
 
+def _is_safetensors(path: Path) -> bool:
+    """Whether ``path`` starts as a safetensors file does: the length of a JSON header in 8
+    bytes, then that header, opening with ``{`` (nothing else is read)."""
+    with open(path, "rb") as file:
+        length = int.from_bytes(file.read(8), "little")
+        return 2 <= length <= path.stat().st_size - 8 and file.read(1) == b"{"
+
+
+def _format_hint(path: Path, records: list[str]) -> Callable[[BaseException], str]:
+    """A hint for an error raised while reading the file at ``path`` with the other format's
+    reader: a torch file given to safetensors, or a safetensors file to ``torch.load``
+    (``records``: the torch loads seen, filled while the reader's code runs)."""
+    safetensors_file = _is_safetensors(path)
+
+    def hint(error: BaseException) -> str:
+        if not safetensors_file and type(error).__name__ == "SafetensorError":
+            return t("exercises.file_io.torch_read_as_safetensors")
+        if safetensors_file and records:
+            return t("exercises.file_io.safetensors_read_by_torch")
+        return ""
+    return hint
+
+
 def _outputs_equal(net: nn.Module, loaded: nn.Module, X: torch.Tensor) -> bool:
     with torch.no_grad():
         try:
@@ -278,7 +302,8 @@ def check_round_trip(save_model: Callable[[nn.Module, Path], object],
             return report
         torch_file = zipfile.is_zipfile(path)
         with _watched_loads() as records:
-            loaded_ok, loaded = _run(report, call, lambda: load_model(path, make_mlp))
+            loaded_ok, loaded = _run(report, call, lambda: load_model(path, make_mlp),
+                                     hint=_format_hint(path, records))
     if not loaded_ok:
         return report
     _expect_weights_only(report, records, torch_file and not records, "load_model")
@@ -338,9 +363,12 @@ def check_checkpoint(save_checkpoint: Callable[[nn.Module, dict, Path], object],
         for label, net, X, path in copies:
             torch_file = zipfile.is_zipfile(path)
             with _watched_loads() as calls:
+                format_hint = _format_hint(path, calls)
                 loaded_ok, loaded = _run(
                     report, t("exercises.file_io.labelled", label=label, what=call),
-                    lambda path=path: load_checkpoint(path), hint=_checkpoint_hint)
+                    lambda path=path: load_checkpoint(path),
+                    hint=lambda error, format_hint=format_hint: (
+                        format_hint(error) or _checkpoint_hint(error)))
             records += calls
             if not loaded_ok:
                 continue
@@ -359,6 +387,8 @@ def _checkpoint_hint(error: BaseException) -> str:
         return _why_pickled(error)
     if re.search(r"size mismatch|Missing key|Unexpected key", str(error)):  # code
         return t("exercises.file_io.save_config")
+    if isinstance(error, FileNotFoundError):  # a second file beside the one at path
+        return t("exercises.file_io.one_file_only")
     return ""
 
 

@@ -126,8 +126,11 @@ def check_spiral_budget(settings: Mapping[str, object], num_epochs: int,
                               got=_percent(test_accuracy)))
         return report
     test = _percent(test_accuracy, min_accuracy)
+    # without a hidden layer the activations are never used: a hidden layer is the change
+    bend = t("exercises.playground.try_activation" if chosen.hidden_sizes
+             else "exercises.playground.try_hidden_layer")
     if train_accuracy >= min_accuracy:
-        tries = [t("exercises.playground.try_activation")]
+        tries = [bend]
         if not {"sin(x1)", "sin(x2)"} <= set(chosen.features):
             tries.append(t("exercises.playground.try_features"))
         tries.append(t("exercises.playground.try_regularization"))
@@ -138,7 +141,7 @@ def check_spiral_budget(settings: Mapping[str, object], num_epochs: int,
             if epochs < max_epochs else []
         if not {"sin(x1)", "sin(x2)"} <= set(chosen.features):
             tries.append(t("exercises.playground.try_features"))
-        tries.append(t("exercises.playground.try_activation"))
+        tries.append(bend)
         if chosen.optimizer != "adam":
             tries.append(t("exercises.playground.try_adam"))
         tries.append(t("exercises.playground.try_learning_rate"))
@@ -352,6 +355,33 @@ def _pass_rate(train_epoch: Callable[..., object]) -> Callable[..., object]:
 PROBE_WIDTH, PROBE_ROWS = 8, 16
 
 
+#: PyTorch's layers that already give negative inputs a slope of their own.
+SLOPE_LAYERS = (nn.PReLU, nn.LeakyReLU, nn.RReLU)
+
+
+def _built_on_pytorch(module: nn.Module) -> str:
+    """Why ``module`` is not the reader's own work although they wrote its class: that class
+    inherits from a ``torch.nn`` class other than ``nn.Module``, or a module in it is one of
+    :data:`SLOPE_LAYERS` (or inherits from one); "" if neither."""
+    for name, inner in module.named_modules():
+        kind = type(inner)
+        if isinstance(inner, SLOPE_LAYERS):
+            base = next(c for c in kind.__mro__ if c in SLOPE_LAYERS)
+            if inner is module and kind is not base:
+                return t("exercises.playground.inherits_slope_layer", name=kind.__name__,
+                         base=f"nn.{base.__name__}")
+            if inner is not module:
+                return t("exercises.playground.holds_slope_layer", name=type(module).__name__,
+                         attribute=name, base=f"nn.{base.__name__}")
+        if inner is module and not kind.__module__.startswith("torch."):
+            bases = [c for c in kind.__mro__[1:]
+                     if c.__module__.startswith("torch.nn") and c is not nn.Module]
+            if bases:
+                return t("exercises.playground.inherits_pytorch", name=kind.__name__,
+                         base=f"nn.{bases[0].__name__}")
+    return ""
+
+
 def _pytorch_own(module: nn.Module) -> list[str]:
     """The names of ``module``'s kinds (``nn.PReLU``) if it and every module inside it are
     PyTorch's own; empty if the reader wrote any of them."""
@@ -383,9 +413,10 @@ def _probe_inputs() -> tuple[torch.Tensor, torch.Tensor]:
 
 def _outputs(modules: tuple[nn.Module, nn.Module],
              inputs: tuple[torch.Tensor, torch.Tensor]) -> list[list[torch.Tensor]]:
-    """Each module's outputs for each batch of ``inputs``, one list per module."""
+    """Each module's outputs for each batch of ``inputs``, one list per module. Each call
+    gets a copy, so a layer that changes its input in place leaves ``inputs`` as they were."""
     with torch.no_grad(), torch.random.fork_rng(devices=[]):
-        return [[module(X).detach() for X in inputs] for module in modules]
+        return [[module(X.clone()).detach() for X in inputs] for module in modules]
 
 
 def _positive_miss(X: torch.Tensor, outputs: list[torch.Tensor]) -> str:
@@ -430,9 +461,11 @@ def check_xor_layer(factory: Callable[..., nn.Module], num_epochs: int = 20,
 
     The layer is registered (under ``"exercise_layer"``, removed again
     afterwards). It must be the reader's own (not made only of PyTorch's
-    modules), hold a parameter, return positive inputs unchanged and multiply
-    each unit's negative inputs by one slope that its parameters set, both as
-    built and with its parameters moved by a fixed draw. Then a playground
+    modules, not a subclass of a ``torch.nn`` class other than ``nn.Module``, and
+    holding none of :data:`SLOPE_LAYERS`), hold a parameter, return positive
+    inputs unchanged and multiply each unit's negative inputs by one slope that
+    its parameters set, both as built and with its parameters moved by a fixed
+    draw. Then a playground
     network ``x1, x2 -> 8 units -> output`` with the layer after the hidden
     ``nn.Linear`` must reach ``min_accuracy`` on xor's test points after
     ``num_epochs`` epochs of Adam at learning rate 0.01, its own parameters
@@ -453,9 +486,10 @@ def check_xor_layer(factory: Callable[..., nn.Module], num_epochs: int = 20,
             torch.manual_seed(0)
             moved = _move(layer.build(PROBE_WIDTH))
         own = _pytorch_own(module)
-        if not report.expect(not own, t("exercises.playground.yours"),
+        borrowed = "" if own else _built_on_pytorch(module)
+        if not report.expect(not own and not borrowed, t("exercises.playground.yours"),
                              t("exercises.playground.pytorch_own",
-                               names=t("list.separator").join(own))):
+                               names=t("list.separator").join(own)) if own else borrowed):
             return report
         if not report.expect(len(list(module.parameters())) > 0,
                              t("exercises.playground.has_parameter"),
