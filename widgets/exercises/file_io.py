@@ -116,7 +116,7 @@ def _run(report: CheckReport, what: str, action: Callable[[], object],
     try:
         return True, action()
     except Exception as error:  # the reader's code failed: report it, never raise
-        extra = hint(error) or (t("exercises.file_io.helper_returned_none")
+        extra = hint(error) or (t("exercises.report.helper_none")
                                 if "NoneType" in str(error) else "")  # code
         report.points.append((False, t("exercises.file_io.raised_hint" if extra
                                        else "exercises.file_io.raised",

@@ -36,7 +36,7 @@ def _attempt(report: CheckReport, what: str, action: Callable[[], object]) -> ob
                                error=_short(error)))
         return RAISED
     if result is None:
-        report.expect(False, t("exercises.lazy_initialization.returned_none", what=what))
+        report.expect(False, t("exercises.report.returned_none", what=what))
     return result
 
 

@@ -28,7 +28,7 @@ def _apply(report: CheckReport, what: str, net: nn.Module, init_fn: Callable) ->
     _, text = report.points[-1]
     if "NoneType" in text:  # code
         report.points[-1] = (False, t("exercises.report.with_hint", what=text,
-                                      hint=t("exercises.parameter_initialization.none_used")))
+                                      hint=t("exercises.report.helper_none")))
     return False
 
 

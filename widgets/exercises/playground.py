@@ -256,7 +256,7 @@ def check_l2_epoch(train_epoch: Callable[..., object], rate: float = 0.1,
                                  f"rate={rate!r})"),
                           lambda: _epochs_with(train_epoch, first, num_epochs, rate))
     if mine is None:
-        _hint_none(report, "exercises.playground.helper_returned_none")
+        _hint_none(report, "exercises.report.helper_none")
         return report
     if not report.expect(not _unchanged(mine, start), t("exercises.playground.l2_trains"),
                          t("exercises.playground.l2_unchanged")):
@@ -273,7 +273,7 @@ def check_l2_epoch(train_epoch: Callable[..., object], rate: float = 0.1,
                                  lambda: _epochs_with(train_epoch, second, num_epochs,
                                                       second_rate))
     if mine_second is None:
-        _hint_none(report, "exercises.playground.helper_returned_none")
+        _hint_none(report, "exercises.report.helper_none")
         return report
     playground = _playground_run(second, num_epochs)
     matches = _same(mine_second, playground)
