@@ -17,8 +17,37 @@ import pytest
 import torch
 from torch import nn
 
+from tests.exercises.test_checkers_7 import (  # answers both files try
+    epoch_no_return,
+    epoch_solution,
+    predict_no_return,
+    predict_solution,
+    predict_template,
+    time_end_only,
+    time_milliseconds,
+    time_no_return,
+    time_solution,
+)
+from tests.exercises.test_checkers_7 import (
+    epoch_stacked as epoch_stack_detached,
+)
+from tests.exercises.test_checkers_7 import (
+    epoch_template as epoch_item_per_batch,
+)
+from tests.exercises.test_checkers_7 import (
+    predict_cuda as predict_hard_coded_cuda,
+)
+from tests.exercises.test_checkers_7 import (
+    predict_model_left_behind as predict_model_behind,
+)
+from tests.exercises.test_checkers_7 import (
+    time_accelerator_always as time_accelerator_on_cpu,
+)
+from tests.exercises.test_checkers_7 import (
+    time_template as time_unsynchronized,
+)
+from tests.exercises.verdicts import FORGOT_RETURN, verdict
 from widgets import synchronize
-from widgets.exercises import CheckReport
 from widgets.exercises.gpus import check_predict, check_time_once, check_train_epoch
 from widgets.exercises.lazy_initialization import (
     check_first_layer_fixed,
@@ -32,20 +61,6 @@ from widgets.exercises.parameter_initialization import (
 )
 from widgets.exercises.playground import check_l2_epoch
 from widgets.playground.script import compile_functions
-
-FORGOT_RETURN = "returned None: did you forget `return`?"
-
-
-def verdict(report: CheckReport, passed: bool, present: tuple[str, ...] = (),
-            absent: tuple[str, ...] = ()) -> None:
-    text = " ".join(repr(report).split())  # one line: the words, not the wrapping
-    assert report.passed is passed, text
-    for words in present:
-        assert words in text, (words, text)
-    for words in absent:
-        assert words not in text, (words, text)
-    assert "0 checks not met yet" not in text  # never a silent stop
-
 
 # -- chapter 3, exercise 1: Xavier for every linear layer -------------------------------------
 
@@ -420,12 +435,6 @@ def test_materialize_labels_do_not_state_the_count() -> None:
 
 # -- chapter 7, exercise 1: predict on a device --------------------------------------------------
 
-def predict_solution(net: nn.Module, X: torch.Tensor, device: torch.device) -> torch.Tensor:
-    net.to(device)
-    X = X.to(device)
-    return net(X).cpu()
-
-
 def predict_to_cpu(net: nn.Module, X: torch.Tensor, device: torch.device) -> torch.Tensor:
     return net.to(device)(X.to(device, non_blocking=True)).to("cpu")
 
@@ -437,23 +446,8 @@ def predict_no_grad(net: nn.Module, X: torch.Tensor, device: torch.device) -> to
     return out.to(torch.device("cpu"))
 
 
-def predict_template(net: nn.Module, X: torch.Tensor, device: torch.device) -> torch.Tensor:
-    net.to(device)
-    X.to(device)
-    return net(X).cpu()
-
-
-def predict_model_behind(net: nn.Module, X: torch.Tensor, device: torch.device) -> torch.Tensor:
-    return net(X.to(device)).cpu()
-
-
 def predict_stays(net: nn.Module, X: torch.Tensor, device: torch.device) -> torch.Tensor:
     return net.to(device)(X.to(device))
-
-
-def predict_no_return(net: nn.Module, X: torch.Tensor, device: torch.device) -> None:
-    net.to(device)
-    net(X.to(device)).cpu()
 
 
 def predict_raises(net: nn.Module, X: torch.Tensor, device: torch.device) -> torch.Tensor:
@@ -495,11 +489,6 @@ def predict_inference_mode(net: nn.Module, X: torch.Tensor, device: torch.device
     model, batch = net.to(device), X.to(device, non_blocking=True)
     with torch.inference_mode():
         return model(batch).cpu()
-
-
-def predict_hard_coded_cuda(net: nn.Module, X: torch.Tensor, device: torch.device) -> torch.Tensor:
-    net.cuda()
-    return net(X.cuda()).cpu()
 
 
 def predict_cuda_string(net: nn.Module, X: torch.Tensor, device: torch.device) -> torch.Tensor:
@@ -554,17 +543,6 @@ def test_predict_reports_a_device_choice_alike_with_a_gpu(
 
 # -- chapter 7, exercise 2: one read per epoch ------------------------------------------------
 
-def epoch_solution(net, batches, loss, trainer) -> float:
-    total = torch.zeros((), device=batches[0][0].device)
-    for X, y in batches:
-        batch_loss = loss(net(X), y)
-        trainer.zero_grad()
-        batch_loss.backward()
-        trainer.step()
-        total += batch_loss.detach()
-    return (total / len(batches)).item()
-
-
 def epoch_no_grad_sum(net, batches, loss, trainer) -> float:
     total = 0.0
     for X, y in batches:
@@ -575,28 +553,6 @@ def epoch_no_grad_sum(net, batches, loss, trainer) -> float:
         with torch.no_grad():
             total = total + batch_loss
     return float(total / len(batches))
-
-
-def epoch_stack_detached(net, batches, loss, trainer) -> float:
-    losses = []
-    for X, y in batches:
-        batch_loss = loss(net(X), y)
-        trainer.zero_grad()
-        batch_loss.backward()
-        trainer.step()
-        losses.append(batch_loss.detach())
-    return torch.stack(losses).mean().item()
-
-
-def epoch_item_per_batch(net, batches, loss, trainer) -> float:  # the template
-    total = 0.0
-    for X, y in batches:
-        batch_loss = loss(net(X), y)
-        trainer.zero_grad()
-        batch_loss.backward()
-        trainer.step()
-        total += batch_loss.item()
-    return total / len(batches)
 
 
 def epoch_no_detach(net, batches, loss, trainer) -> float:
@@ -632,10 +588,6 @@ def epoch_tensor(net, batches, loss, trainer) -> torch.Tensor:
     return total / len(batches)
 
 
-def epoch_no_return(net, batches, loss, trainer) -> None:
-    epoch_solution(net, batches, loss, trainer)
-
-
 def epoch_raises(net, batches, loss, trainer) -> float:
     for X, y in batches:
         loss(net(X), y).backward()
@@ -659,14 +611,6 @@ def test_train_epoch(train_epoch: Callable, passed: bool, present: tuple) -> Non
 
 
 # -- chapter 7, exercise 3: time one call on an asynchronous device --------------------------------
-
-def time_solution(fn, device) -> float:
-    synchronize(device)
-    start = time.perf_counter()
-    fn()
-    synchronize(device)
-    return time.perf_counter() - start
-
 
 def time_accelerator(fn, device) -> float:
     def wait() -> None:
@@ -703,35 +647,6 @@ def time_generic_events(fn, device) -> float:
     end.record()
     torch.accelerator.synchronize()
     return start.elapsed_time(end) / 1000
-
-
-def time_unsynchronized(fn, device) -> float:  # the template
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def time_end_only(fn, device) -> float:
-    start = time.perf_counter()
-    fn()
-    synchronize(device)
-    return time.perf_counter() - start
-
-
-def time_milliseconds(fn, device) -> float:
-    return time_solution(fn, device) * 1000
-
-
-def time_no_return(fn, device) -> None:
-    time_solution(fn, device)
-
-
-def time_accelerator_on_cpu(fn, device) -> float:
-    torch.accelerator.synchronize(device)
-    start = time.perf_counter()
-    fn()
-    torch.accelerator.synchronize(device)
-    return time.perf_counter() - start
 
 
 def time_events_no_wait(fn, device) -> float:

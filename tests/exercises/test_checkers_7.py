@@ -19,25 +19,15 @@ import pytest
 import torch
 from torch import nn
 
+from tests.exercises.verdicts import FORGOT_RETURN, verdict
 from widgets import synchronize, timing, try_gpu
-from widgets.exercises import CheckReport, gpus
+from widgets.exercises import gpus
 from widgets.exercises.gpus import check_predict, check_time_once, check_train_epoch
 
-FORGOT_RETURN = "returned None: did you forget `return`?"
 CPU_ONLY = pytest.mark.skipif(torch.accelerator.current_accelerator() is not None,
                               reason="compares with the errors of a CPU-only PyTorch")
 
 
-def verdict(report: CheckReport, passed: bool, present: tuple[str, ...] = (),
-            absent: tuple[str, ...] = ()) -> str:
-    text = " ".join(repr(report).split())  # one line: the words, not the wrapping
-    assert report.passed is passed, text
-    for words in present:
-        assert words in text, (words, text)
-    for words in absent:
-        assert words not in text, (words, text)
-    assert "0 checks not met yet" not in text  # never a silent stop
-    return text
 
 
 @pytest.fixture

@@ -16,20 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from widgets.exercises import CheckReport
+from tests.exercises.verdicts import verdict
 from widgets.exercises.playground import check_l2_epoch, check_spiral_budget, check_xor_layer
-
-
-def verdict(report: CheckReport, passed: bool, present: tuple[str, ...] = (),
-            absent: tuple[str, ...] = ()) -> None:
-    text = " ".join(repr(report).split())  # one line: the words, not the wrapping
-    assert report.passed is passed, text
-    for words in present:
-        assert words in text, (words, text)
-    for words in absent:
-        assert words not in text, (words, text)
-    assert "0 checks not met yet" not in text  # never a silent stop
-
 
 # -- exercise 1: a small network for the spiral --------------------------------------------------
 
