@@ -7,57 +7,26 @@ topic is taught in one chapter.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
+from tests.exercises.stored import CHAPTERS, cells, exercises, hidden, outputs, text
 from widgets.exercises.parameter_initialization import TANH_STACK, check_tanh_scale
 
-ROOT = Path(__file__).resolve().parents[2]
-CH3 = ROOT / "chapters" / "03_parameter_initialization.ipynb"
-CH4 = ROOT / "chapters" / "04_lazy_initialization.ipynb"
+CH3 = CHAPTERS / "03_parameter_initialization.ipynb"
+CH4 = CHAPTERS / "04_lazy_initialization.ipynb"
 
 
-def cells(path: Path) -> list[dict]:
-    return json.loads(path.read_text(encoding="utf-8"))["cells"]
 
 
-def text(cell: dict) -> str:
-    source = cell["source"]
-    return "".join(source) if isinstance(source, list) else source
 
 
-def outputs(cell: dict) -> str:
-    parts = []
-    for output in cell.get("outputs", []):
-        if "text" in output:
-            parts.append("".join(output["text"]))
-        plain = output.get("data", {}).get("text/plain")
-        if plain:
-            parts.append("".join(plain))
-    return "\n".join(parts)
 
 
-def hidden(cell: dict) -> bool:
-    return "solution" in cell["metadata"].get("tags", [])
 
 
-def exercises(path: Path) -> dict[int, list[dict]]:
-    """The cells of each exercise, from its '### Exercise N' heading to the next heading."""
-    found: dict[int, list[dict]] = {}
-    current = None
-    for cell in cells(path):
-        if cell["cell_type"] == "markdown":
-            heading = re.search(r"^### Exercise (\d+)", text(cell), re.MULTILINE)
-            if heading:
-                current = int(heading.group(1))
-            elif text(cell).lstrip().startswith("#"):
-                current = None
-        if current is not None:
-            found.setdefault(current, []).append(cell)
-    return found
 
 
 def seen_before_the_solution(cell_list: list[dict]) -> tuple[list[str], list[str]]:

@@ -7,58 +7,27 @@ must point at the problem without writing the answer.
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
 import torch
 
+from tests.exercises import stored
+from tests.exercises.stored import CHAPTERS, hidden, outputs, text
 from widgets.exercises import file_io as exercises
 from widgets.text import catalogue
 
-ROOT = Path(__file__).resolve().parents[2]
-CH6 = ROOT / "chapters" / "06_file_io.ipynb"
+CH6 = CHAPTERS / "06_file_io.ipynb"
 
 
-def cells() -> list[dict]:
-    return json.loads(CH6.read_text(encoding="utf-8"))["cells"]
 
 
-def text(cell: dict) -> str:
-    source = cell["source"]
-    return "".join(source) if isinstance(source, list) else source
 
 
-def outputs(cell: dict) -> str:
-    parts = []
-    for output in cell.get("outputs", []):
-        if "text" in output:
-            parts.append("".join(output["text"]))
-        plain = output.get("data", {}).get("text/plain")
-        if plain:
-            parts.append("".join(plain))
-    return "\n".join(parts)
 
 
-def hidden(cell: dict) -> bool:
-    return "solution" in cell["metadata"].get("tags", [])
 
 
-def exercises_of_the_chapter() -> dict[int, list[dict]]:
-    """The cells of each exercise, from its '### Exercise N' heading to the next heading."""
-    found: dict[int, list[dict]] = {}
-    current = None
-    for cell in cells():
-        if cell["cell_type"] == "markdown":
-            heading = re.search(r"^### Exercise (\d+)", text(cell), re.MULTILINE)
-            if heading:
-                current = int(heading.group(1))
-            elif text(cell).lstrip().startswith("#"):
-                current = None
-        if current is not None:
-            found.setdefault(current, []).append(cell)
-    return found
 
 
 # What each exercise's fix looks like, in code or in words: none of it may show in an
@@ -74,14 +43,14 @@ ANSWERS = {
 
 def attempts_and_notes(number: int) -> tuple[list[dict], list[str]]:
     """The attempt cells of one exercise and the visible markdown after its statement."""
-    cell_list = exercises_of_the_chapter()[number]
+    cell_list = stored.exercises(CH6)[number]
     attempts = [c for c in cell_list if c["cell_type"] == "code" and not hidden(c)]
     notes = [text(c) for c in cell_list if c["cell_type"] == "markdown" and not hidden(c)][1:]
     return attempts, notes
 
 
 def test_the_chapter_has_three_exercises_each_with_one_attempt() -> None:
-    found = exercises_of_the_chapter()
+    found = stored.exercises(CH6)
     assert sorted(found) == [1, 2, 3]
     for number in found:
         attempts, _ = attempts_and_notes(number)
@@ -148,7 +117,7 @@ def test_the_note_check_catches_the_diagnoses_it_replaced() -> None:
 
 @pytest.mark.parametrize("number", sorted(ANSWERS))
 def test_the_fix_is_folded_with_its_solution(number: int) -> None:
-    cell_list = exercises_of_the_chapter()[number]
+    cell_list = stored.exercises(CH6)[number]
     solutions = [c for c in cell_list if hidden(c)]
     assert [c["cell_type"] for c in solutions] == ["code", "markdown"]
     code, why = solutions
@@ -194,11 +163,11 @@ EXERCISE_2_WAY_OUT = [r"the way out", r"save the few", r"numbers that choose the
 
 
 def test_exercise_2_is_asked_before_it_is_answered() -> None:
-    statement = text(exercises_of_the_chapter()[2][0])
+    statement = text(stored.exercises(CH6)[2][0])
     assert statement.rstrip().endswith("The check tries two different configurations.")
     assert "?" in statement  # the question stays
     before = []
-    for cell in cells():
+    for cell in stored.cells(CH6):
         if cell["cell_type"] == "markdown" and re.search(r"^### Exercise 2", text(cell),
                                                          re.MULTILINE):
             break
