@@ -132,9 +132,11 @@ MUTANTS = st.one_of(
 )
 
 
-def mutate(content: dict, data: st.DataObject) -> dict:
-    """One field (top level, in config, or in the state_dict) dropped, renamed or retyped."""
-    where = data.draw(st.sampled_from(["top", "config", "state_dict"]))
+def mutate(content: dict, parts: tuple[str, ...], values: st.SearchStrategy, deepest: int,
+           data: st.DataObject) -> dict:
+    """One field of ``content`` (top level, or in one of the dicts ``parts`` names)
+    dropped, renamed, retyped to one of ``values``, or nested up to ``deepest`` lists deep."""
+    where = data.draw(st.sampled_from(["top", *parts]))
     target = content if where == "top" else content[where]
     key = data.draw(st.sampled_from(sorted(target)))
     how = data.draw(st.sampled_from(["drop", "rename", "retype", "nest"]))
@@ -143,10 +145,10 @@ def mutate(content: dict, data: st.DataObject) -> dict:
     elif how == "rename":
         target[key + "_"] = target.pop(key)
     elif how == "retype":
-        target[key] = data.draw(MUTANTS)
+        target[key] = data.draw(values)
     else:
         value = target[key]
-        for _ in range(data.draw(st.integers(1, 400))):
+        for _ in range(data.draw(st.integers(1, deepest))):
             value = [value]
         target[key] = value
     return content
@@ -158,7 +160,7 @@ def test_mutated_explorer_files_load_or_are_refused_with_a_short_message(
         tmp_path: Path, data: st.DataObject) -> None:
     _, content = explorer_file(tmp_path)
     path = tmp_path / "mutant.pt"
-    torch.save(mutate(content, data), path)
+    torch.save(mutate(content, ("config", "state_dict"), MUTANTS, 400, data), path)
     try:
         explorer = load_explorer(path)
     except ValueError as refused:
@@ -259,22 +261,7 @@ JSON_MUTANTS = st.one_of(
 @FUZZ
 @given(data=st.data())
 def test_mutated_states_load_or_are_refused(playground: Playground, data: st.DataObject) -> None:
-    state = json.loads(playground.to_json())
-    where = data.draw(st.sampled_from(["top", "settings"]))
-    target = state if where == "top" else state["settings"]
-    key = data.draw(st.sampled_from(sorted(target)))
-    how = data.draw(st.sampled_from(["drop", "rename", "retype", "nest"]))
-    if how == "drop":
-        del target[key]
-    elif how == "rename":
-        target[key + "_"] = target.pop(key)
-    elif how == "retype":
-        target[key] = data.draw(JSON_MUTANTS)
-    else:
-        value = target[key]
-        for _ in range(data.draw(st.integers(1, 3000))):
-            value = [value]
-        target[key] = value
+    state = mutate(json.loads(playground.to_json()), ("settings",), JSON_MUTANTS, 3000, data)
     before = playground.to_json()
     try:
         text = json.dumps(state)
