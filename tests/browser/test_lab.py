@@ -25,6 +25,7 @@ the README's pictures.
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -434,3 +435,58 @@ def test_reader_plays_the_playground(lab: LabServer, page) -> None:
     assert message.inner_text().startswith("layer 1 width must be an integer from 1 to")
     assert message.get_attribute("role") == "alert"
     assert (width.bounding_box(), sin.bounding_box()) == before, "the message moved controls"
+
+
+def test_reader_points_at_a_unit_and_sets_a_weight(lab: LabServer, page) -> None:
+    """Hover a hidden unit: the big picture shows it, named; leave: the output is back.
+    Click a link, type a value, press set: the weight is that value, in the saved state."""
+    playground = live_widget(page, lab, "08_playground.ipynb", "Playground: a real")
+    net = playground.locator(".ll-net").first
+    net.scroll_into_view_if_needed()
+
+    def big_picture() -> str:  # the output heatmap: the 300 px image
+        return playground.locator('svg image[width="300"]').first.get_attribute("href")
+
+    def spot(column: int, unit: int, link_from: int | None = None) -> dict[str, float]:
+        """Where in the picture (CSS px from its corner) a unit's tile or a link is."""
+        geo = json.loads(net.get_attribute("data-geo"))
+        box = net.locator("svg").first.bounding_box()
+        scale = box["width"] / geo["w"]
+        x, top, _ = geo["cols"][column]
+        y = top + unit * geo["pitch"] + geo["size"] / 2
+        if link_from is not None:  # a quarter of the way along the line from the unit before
+            x0, top0, _ = geo["cols"][column - 1]
+            start = (x0 + geo["size"], top0 + link_from * geo["pitch"] + geo["size"] / 2)
+            x, y = start[0] + (x - start[0]) / 4, start[1] + (y - start[1]) / 4
+        else:
+            x += geo["size"] / 2
+        return {"x": x * scale, "y": y * scale}
+
+    output_before = big_picture()
+    net.hover(position=spot(1, 0))
+    pointed = wait_for_change(big_picture, output_before)
+    assert pointed != output_before, "pointing at a unit did not change the big picture"
+    assert "showing hidden layer 1, unit 1" in playground.inner_text()
+    page.mouse.move(5, 5)  # off the picture
+    assert wait_for_change(big_picture, pointed) == output_before, "leaving did not restore it"
+    assert "showing hidden layer" not in playground.inner_text()
+
+    # Click the link from input x1 to hidden layer 1's first unit, type a value, set it.
+    selection = playground.locator(".widget-html", has_text="weight from").first
+    net.click(position=spot(1, 0, link_from=0))
+    selection.wait_for(timeout=CHANGE_TIMEOUT_S * 1000)
+    assert "weight from input x1 to hidden layer 1, unit 1" in selection.inner_text()
+    value = playground.get_by_role("spinbutton", name="new value", exact=True)
+    value.fill("2.5")
+    value.press("Enter")
+    playground.get_by_role("button", name="set value").click()
+    deadline = time.monotonic() + CHANGE_TIMEOUT_S
+    while "2.5" not in selection.inner_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "2.5" in selection.inner_text()
+    playground.get_by_role("button", name="state (JSON)").click()
+    state = playground.locator("textarea").first
+    text = wait_for_change(state.input_value, "")
+    edits = json.loads(text)["edits"]
+    assert edits[-1]["layer"] == 1 and edits[-1]["row"] == 0 and edits[-1]["column"] == 0
+    assert edits[-1]["value"] == 2.5

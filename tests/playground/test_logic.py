@@ -40,14 +40,21 @@ pytestmark = pytest.mark.usefixtures("empty_registry")
 def test_every_data_set_draws_n_points_on_the_plane(name: str, noise: float) -> None:
     data = DATASETS[name]
     X, y = data.make(501, noise, torch.Generator().manual_seed(3))
-    assert X.shape == (501, 2) and y.shape == (501, 1)
-    assert X.dtype == y.dtype == torch.float32
-    assert bool(torch.isfinite(X).all()) and bool(torch.isfinite(y).all())
-    if data.task == "classification":
+    assert X.shape == (501, 2) and X.dtype == torch.float32 and bool(torch.isfinite(X).all())
+    if data.classes > 2:  # class indices, one per point
+        assert y.shape == (501,) and y.dtype == torch.int64
+        assert min(torch.bincount(y).tolist()) > 501 // data.classes - 2
+        assert set(y.tolist()) == set(range(data.classes))
+        if name == "blobs":
+            return  # Gaussian clouds have tails
+    else:
+        assert y.shape == (501, 1) and y.dtype == torch.float32
+        assert bool(torch.isfinite(y).all())
+    if data.classes == 2:
         assert set(y.flatten().tolist()) <= {-1.0, 1.0}
         counts = [(y == label).sum().item() for label in (-1.0, 1.0)]
         assert min(counts) > 100  # both classes are well represented
-    else:
+    elif data.task == "regression":
         assert y.abs().max() <= 1.2 * (1 + noise) + 1e-5  # noise moves where labels are read
     if name != "two_gaussians":  # Gaussian clouds have tails; the others stay in the plane
         assert X.abs().max() <= EXTENT + 0.5
@@ -258,10 +265,10 @@ def test_a_layer_raising_during_training_stops_it_with_the_reason() -> None:
 def test_grid_values_read_each_hidden_layer_after_its_activation() -> None:
     run = PlaygroundRun(PlaygroundSettings(hidden_sizes=(3, 5), activations="sigmoid"))
     output, hidden = run.grid_values(10)
-    assert output.shape == (10, 10) and [h.shape for h in hidden] == [(3, 10, 10), (5, 10, 10)]
+    assert output.shape == (1, 10, 10) and [h.shape for h in hidden] == [(3, 10, 10), (5, 10, 10)]
     assert 0 <= hidden[0].min() and hidden[1].max() <= 1  # after the sigmoid
     grid = run._features(plane_grid(10))
-    assert torch.allclose(run.net(grid).detach().reshape(10, 10), output)
+    assert torch.allclose(run.net(grid).detach().reshape(1, 10, 10), output)
     assert run.feature_values(10).shape == (2, 10, 10)
 
 
@@ -285,7 +292,8 @@ def test_a_saved_state_replays_to_the_same_numbers_even_with_mid_run_changes() -
     run = played_run()
     state = json.loads(json.dumps(run_state(run)))
     assert state["epoch"] == 15 and len(state["changes"]) == 6
-    again, report = replay(*check_state(state))
+    saved = check_state(state)
+    again, report = replay(saved.settings, saved.epoch, saved.changes, edits=saved.edits)
     assert again.train_losses == run.train_losses and again.test_losses == run.test_losses
     assert report.epoch == 15 and not report.stopped
     assert run_state(again) == run_state(run)
@@ -300,7 +308,7 @@ def good_state() -> dict:
     (lambda s: {k: v for k, v in s.items() if k != "settings"}, "is missing settings"),
     (lambda s: {**s, "extra": 1}, "has unknown fields extra"),
     (lambda s: {**s, "format": "other"}, "format must be 'layerlab-playground'"),
-    (lambda s: {**s, "version": 3}, "version must be 1 or 2, got 3"),
+    (lambda s: {**s, "version": 4}, "version must be 1, 2 or 3, got 4"),
     (lambda s: {**s, "settings": 3}, "settings must be a JSON object"),
     (lambda s: {**s, "settings": {k: v for k, v in s["settings"].items() if k != "noise"}},
      "settings are missing noise"),
@@ -404,7 +412,8 @@ def test_changes_after_the_states_epoch_are_refused() -> None:
 def test_a_version_1_state_reads_uniform_as_tensorflow_playgrounds_scheme() -> None:
     """Version 1 named TensorFlow Playground's scheme (±0.5, biases 0.1) "uniform"."""
     state = run_state(PlaygroundRun(PlaygroundSettings(init="tf_playground")))
-    assert state["version"] == 2 and state["settings"]["init"] == "tf_playground"
+    assert state["version"] == 3 and state["settings"]["init"] == "tf_playground"
+    del state["edits"], state["settings"]["loss"], state["settings"]["own_data"]
     old = {**state, "version": 1, "settings": {**state["settings"], "init": "uniform"}}
-    assert check_state(old)[0].init == "tf_playground"
-    assert check_state({**old, "version": 2})[0].init == "uniform"
+    assert check_state(old).settings.init == "tf_playground"
+    assert check_state({**old, "version": 2}).settings.init == "uniform"

@@ -29,7 +29,8 @@ TESTS = Path(__file__).resolve().parents[1]
 
 # -- the names each widget exposes ----------------------------------------------------------
 
-BUTTONS = ("play", "step", "reset", "regenerate", "apply_json", "save", "load", "apply_code")
+BUTTONS = ("play", "step", "reset", "regenerate", "apply_json", "save", "load", "apply_code",
+           "set_value")
 
 #: widget -> (the arguments of a small one, its control names, its view names); the
 #: widgets are imported when a test makes one, so a widget that fails to import fails
@@ -50,9 +51,9 @@ SURFACES: dict[str, tuple[Callable[[], dict[str, object]], set[str], set[str]]] 
         {*BUTTONS, "learning_rate", "optimizer", "batch_size", "regularization",
          "regularization_rate", "init", "dataset", "noise", "train_share", "num_samples", "seed",
          "features", "hidden_layers", "show_test_data", "discretize", "show_code", "show_state",
-         "state_text", "path", "share_code"},
+         "state_text", "path", "share_code", "loss", "upload", "pointer", "edit_value"},
         {"message", "epoch", "losses", "loss_chart", "output", "network", "code", "state_box",
-         "replay_note"}),
+         "replay_note", "selection"}),
     "ModuleTree": (
         lambda: {"module": nn.Linear(2, 2)},
         set(),
@@ -80,6 +81,7 @@ KINDS: dict[tuple[str, str], type] = {
     ("MLPExplorer", "hidden_layers"): HiddenLayersControl,
     ("Playground", "hidden_layers"): HiddenLayersControl,
     ("Playground", "features"): ToggleSet,
+    ("Playground", "upload"): ipw.FileUpload,
     ("ParameterInspector", "backward"): ipw.Button,
     ("ParameterInspector", "clear_grads"): ipw.Button,
     ("ParameterInspector", "refresh"): ipw.Button,

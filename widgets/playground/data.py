@@ -72,6 +72,26 @@ def spiral(n, noise, g):
     return X, y[:, None]
 
 
+def blobs(n, noise, g):
+    """Three classes: round clouds around three points on a circle of radius 3."""
+    label = torch.arange(n) % 3
+    angle = math.pi / 2 + 2 * math.pi / 3 * label
+    centres = 3 * torch.stack([torch.cos(angle), torch.sin(angle)], dim=1)
+    X = centres + torch.randn(n, 2, generator=g) * (0.6 + 4 * noise)
+    return X, label
+
+
+def arms(n, noise, g):
+    """Three classes: three spiral arms winding out to radius 5, one class per arm."""
+    k = torch.arange(n)
+    label = k % 3
+    s = (k // 3) / ((n + 2) // 3)  # how far along its arm each point is, 0 to 1
+    t = 1.25 * 2 * math.pi * s + 2 * math.pi / 3 * label
+    X = 5 * s[:, None] * torch.stack([torch.sin(t), torch.cos(t)], dim=1)
+    X = X + (torch.rand(n, 2, generator=g) * 2 - 1) * noise
+    return X, label
+
+
 def plane(n, noise, g):
     """Regression: the label is (x1 + x2) / 10, a tilted plane from -1.2 to 1.2."""
     X = torch.rand(n, 2, generator=g) * 12 - 6
@@ -99,6 +119,7 @@ class DataSet:
     make: Callable[[int, float, torch.Generator], tuple[torch.Tensor, torch.Tensor]]
     task: str  # "classification" or "regression"
     description_id: str  # the catalogue's id of the description
+    classes: int = 2  # classes of a classification set (0 for regression)
 
     @property
     def description(self) -> str:
@@ -116,8 +137,10 @@ DATASETS: dict[str, DataSet] = {d.name: d for d in (
     DataSet("xor", xor, "classification", "playground.data.xor"),
     DataSet("two_gaussians", two_gaussians, "classification", "playground.data.two_gaussians"),
     DataSet("spiral", spiral, "classification", "playground.data.spiral"),
-    DataSet("plane", plane, "regression", "playground.data.plane"),
-    DataSet("gaussian", gaussian, "regression", "playground.data.gaussian"),
+    DataSet("blobs", blobs, "classification", "playground.data.blobs", classes=3),
+    DataSet("arms", arms, "classification", "playground.data.arms", classes=3),
+    DataSet("plane", plane, "regression", "playground.data.plane", classes=0),
+    DataSet("gaussian", gaussian, "regression", "playground.data.gaussian", classes=0),
 )}
 
 #: Feature name -> the expression computing it from the columns ``x1`` and ``x2``.

@@ -11,6 +11,7 @@ Example:
 from __future__ import annotations
 
 import html
+import json
 import math
 from collections.abc import Sequence
 
@@ -19,7 +20,7 @@ import torch
 
 from ..core.layers import is_custom
 from ..render.charts import PALETTE, format_tick, nice_ticks
-from ..render.heatmap import colour_map, colour_of, image_element, tiles
+from ..render.heatmap import class_colour, class_map, colour_map, colour_of, image_element, tiles
 from ..text import t
 from .data import EXTENT
 from .training import PlaygroundRun
@@ -47,22 +48,27 @@ def _plot_y(x2: np.ndarray | float) -> np.ndarray | float:
 
 
 def points_layer(X: torch.Tensor, y: torch.Tensor, index: torch.Tensor, outline: str) -> str:
-    """SVG paths drawing the points ``X[index]`` coloured by label, ringed in ``outline``.
+    """SVG paths drawing the points ``X[index]`` coloured by label, ringed in ``outline``:
+    a target from -1 to 1 (``y`` of shape ``(n, 1)``) by the heatmaps' colour map, a class
+    index (``y`` of shape ``(n,)``, integers) by its class colour.
 
     Each point is a zero-length stroke with round caps, so a thousand points
     are two short paths per colour instead of a thousand elements.
     """
     if len(index) == 0:
         return ""
-    points = X[index].numpy()
-    labels = np.clip(np.rint(y[index, 0].numpy() * 5) / 5, -1, 1)  # eleven shades at most
+    points = X[index].clamp(-2 * EXTENT, 2 * EXTENT).numpy()  # far points: just off the plot
+    classes = y.ndim == 1
+    labels = (y[index].numpy() if classes
+              else np.clip(np.rint(y[index, 0].numpy() * 5) / 5, -1, 1))  # eleven shades
     xs, ys = _plot_x(points[:, 0]), _plot_y(points[:, 1])
     rings, dots = [], []
     for level in np.unique(labels):
         chosen = labels == level
         path = "".join(f"M{x:.1f} {y:.1f}h0" for x, y in zip(xs[chosen], ys[chosen]))
         rings.append(path)
-        dots.append(f'<path d="{path}" stroke="{colour_of(float(level))}" stroke-width="5" '
+        colour = class_colour(int(level)) if classes else colour_of(float(level))
+        dots.append(f'<path d="{path}" stroke="{colour}" stroke-width="5" '
                     'stroke-linecap="round"/>')
     return (f'<path d="{"".join(rings)}" stroke="{outline}" stroke-width="7" '
             f'stroke-linecap="round"/>' + "".join(dots))
@@ -84,18 +90,96 @@ def axes_layer() -> str:
     return "".join(parts)
 
 
-def output_picture(run: PlaygroundRun, points: str = "", discretize: bool = False) -> str:
+def output_picture(run: PlaygroundRun, points: str = "", discretize: bool = False,
+                   unit: tuple[int, int] | None = None) -> str:
     """The network's output over the plane as a heatmap, with ``points`` drawn on top and
-    the colour legend below."""
+    the colour legend below. With one output per class, each pixel takes its likeliest
+    class's colour, saturated as far as the network is sure. ``unit`` (column, index:
+    column 0 the inputs, then the hidden layers, then the output) shows that one unit's
+    values instead, named above the legend."""
     output, _ = run.grid_values(DENSITY)
-    image = image_element(colour_map(output, discretize), PLOT_MARGIN, 4, PLOT_SIZE, PLOT_SIZE,
-                          smooth=not discretize)
+    classes = 0
+    if unit is not None:
+        values = unit_values(run, unit, DENSITY)
+        rgb = colour_map(values, discretize)
+    elif len(output) > 1:
+        classes = len(output)
+        rgb = class_map(output, discretize)
+    else:
+        rgb = colour_map(output[0], discretize)
+    image = image_element(rgb, PLOT_MARGIN, 4, PLOT_SIZE, PLOT_SIZE, smooth=not discretize)
     width, height = PLOT_MARGIN + PLOT_SIZE + 6, PLOT_SIZE + 34 + LEGEND_HEIGHT
-    legend = colour_legend(PLOT_MARGIN, PLOT_SIZE + 34, PLOT_SIZE, discretize)
+    if classes:
+        legend = class_legend(run, PLOT_MARGIN, PLOT_SIZE + 34, PLOT_SIZE)
+    else:
+        legend = colour_legend(PLOT_MARGIN, PLOT_SIZE + 34, PLOT_SIZE, discretize)
+    name = ""
+    if unit is not None:
+        height += 18
+        name = (f'<text x="{PLOT_MARGIN}" y="{height - 4}" font-weight="bold" {FONT}>'
+                f"{html.escape(t('playground.pictures.showing', unit=unit_name(run, unit)))}"
+                "</text>")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}">{image}'
             f'<rect x="{PLOT_MARGIN}" y="4" width="{PLOT_SIZE}" height="{PLOT_SIZE}" fill="none" '
-            f'stroke="currentColor" stroke-opacity="0.45"/>{points}{axes_layer()}{legend}</svg>')
+            f'stroke="currentColor" stroke-opacity="0.45"/>{points}{axes_layer()}{legend}{name}'
+            "</svg>")
+
+
+def column_sizes(run: PlaygroundRun) -> tuple[int, ...]:
+    """Units in each column of the network picture: inputs, hidden layers, outputs."""
+    s = run.settings
+    return (len(s.features), *s.hidden_sizes, s.outputs)
+
+
+def unit_values(run: PlaygroundRun, unit: tuple[int, int], density: int) -> torch.Tensor:
+    """One unit's values over a ``density`` x ``density`` grid: ``(density, density)``."""
+    column, index = unit
+    if column == 0:
+        return run.feature_values(density)[index]
+    output, hidden = run.grid_values(density)
+    return (hidden[column - 1] if column <= len(hidden) else output)[index]
+
+
+def unit_name(run: PlaygroundRun, unit: tuple[int, int]) -> str:
+    """What a reader calls a unit: "input x1", "hidden layer 2, unit 3 (tanh)", "output"."""
+    column, index = unit
+    s = run.settings
+    if column == 0:
+        return t("playground.pictures.input_unit", name=s.features[index])
+    if column <= len(s.hidden_sizes):
+        name = s.activations[column - 1]
+        label = t("playground.pictures.linear") if name == "identity" else name
+        return t("playground.pictures.hidden_unit", layer=column, unit=index + 1,
+                 activation=label)
+    if s.outputs > 1:
+        return t("playground.pictures.output_class", unit=index,
+                 label=class_label(run, index))
+    return t("playground.pictures.output_unit")
+
+
+def class_label(run: PlaygroundRun, index: int) -> str:
+    """A class as the data names it: the reader's label value, or -1/+1, or its index."""
+    s = run.settings
+    if s.own_data is not None and s.dataset == "own":
+        return str(s.own_data.class_values[index])
+    if s.classes == 2:
+        return ("-1", "+1")[index]
+    return str(index)
+
+
+def class_legend(run: PlaygroundRun, x: float, y: float, width: float) -> str:
+    """One swatch per class, and how sure the network is read from the colour."""
+    parts, lx = [], x
+    for k in range(run.settings.outputs):
+        label = t("playground.pictures.class_swatch", label=class_label(run, k))
+        parts.append(f'<rect x="{lx:.1f}" y="{y}" width="10" height="10" '
+                     f'fill="{class_colour(k)}" stroke="currentColor" stroke-opacity="0.45"/>'
+                     f'<text x="{lx + 14:.1f}" y="{y + 9}" {FONT}>{html.escape(label)}</text>')
+        lx += 22 + 7 * len(label)
+    caption = t("playground.pictures.legend_classes")
+    return (f'<g role="img" aria-label="{html.escape(caption)}">{"".join(parts)}'
+            f'<text x="{x}" y="{y + 24}" {FONT}>{html.escape(caption)}</text></g>')
 
 
 #: Height the colour legend takes below the output heatmap.
@@ -148,17 +232,83 @@ def _column_titles(run: PlaygroundRun) -> list[str]:
     return [*titles, t("playground.pictures.output")]
 
 
-def network_picture(run: PlaygroundRun, discretize: bool = False) -> str:
+#: What pointing at and clicking the network picture does in a live notebook: the picture's
+#: box gets listeners the first time the pointer enters it; each one writes a line to the
+#: playground's hidden text field ("hover 2,0", "leave", "click unit 2,0 <time>",
+#: "click link 2,1,3 <time>"), which the kernel reads. Where there is no such field (a
+#: static page) nothing happens. Geometry comes from the box's data-geo attribute.
+POINTER_SCRIPT = """
+if (!this.llBound) {
+  this.llBound = true;
+  var box = this, geo = JSON.parse(box.dataset.geo);
+  var send = function (message) {
+    var root = box.closest('.ll-playground');
+    var field = root && root.querySelector('.ll-pointer input');
+    if (!field) return;
+    field.value = message;
+    field.dispatchEvent(new Event('input', {bubbles: true}));
+  };
+  var place = function (e) {
+    var svg = box.querySelector('svg'), r = svg.getBoundingClientRect();
+    return [(e.clientX - r.left) * geo.w / r.width, (e.clientY - r.top) * geo.h / r.height];
+  };
+  var unitAt = function (x, y) {
+    for (var c = 0; c < geo.cols.length; c++) {
+      var col = geo.cols[c], k = Math.floor((y - col[1]) / geo.pitch);
+      if (x >= col[0] && x <= col[0] + geo.size && k >= 0 && k < col[2]
+          && y - col[1] - k * geo.pitch <= geo.size) return c + ',' + k;
+    }
+    return null;
+  };
+  var linkAt = function (x, y) {
+    for (var c = 0; c + 1 < geo.cols.length; c++) {
+      var a = geo.cols[c], b = geo.cols[c + 1], x0 = a[0] + geo.size, x1 = b[0];
+      if (x <= x0 || x >= x1) continue;
+      var u = (x - x0) / (x1 - x0), best = 5, found = null, half = geo.size / 2;
+      for (var j = 0; j < a[2]; j++) for (var i = 0; i < b[2]; i++) {
+        var y0 = a[1] + j * geo.pitch + half, y1 = b[1] + i * geo.pitch + half;
+        var d = Math.abs(y - (y0 + u * (y1 - y0)));
+        if (d < best) { best = d; found = (c + 1) + ',' + i + ',' + j; }
+      }
+      return found;
+    }
+    return null;
+  };
+  var move = function (e) {
+    var p = place(e), unit = unitAt(p[0], p[1]), message = unit ? 'hover ' + unit : 'leave';
+    if (message !== box.llLast) { box.llLast = message; send(message); }
+  };
+  box.addEventListener('mousemove', move);
+  move(event);
+  box.addEventListener('mouseleave', function () { box.llLast = 'leave'; send('leave'); });
+  box.addEventListener('click', function (e) {
+    var p = place(e), unit = unitAt(p[0], p[1]), link = unit ? null : linkAt(p[0], p[1]);
+    if (unit) send('click unit ' + unit + ' ' + Date.now());
+    else if (link) send('click link ' + link + ' ' + Date.now());
+  });
+}
+"""  # code
+_POINTER_ATTRIBUTE = html.escape(" ".join(POINTER_SCRIPT.split()), quote=True)
+
+
+def network_picture(run: PlaygroundRun, discretize: bool = False,
+                    pointed: tuple[int, int] | None = None,
+                    selected: tuple[int, ...] | None = None) -> str:
     """Every input feature, hidden unit and the output as a small heatmap over the
     plane, in columns, joined by lines coloured by the weight's sign (blue positive,
     orange negative) and as thick as the weight is large. ``discretize`` colours every
-    heatmap by sign alone, as the output picture does."""
+    heatmap by sign alone, as the output picture does.
+
+    ``pointed`` (column, unit) is ringed; ``selected`` (column, unit) or (layer, unit,
+    from unit) for a link is ringed and drawn bold. In a live notebook, pointing at a
+    unit or clicking a unit or a link tells the playground (see :data:`POINTER_SCRIPT`).
+    """
     output, hidden = run.grid_values(DENSITY)
     step = DENSITY // TILE_DENSITY
     start = step // 2
     columns = [run.feature_values(TILE_DENSITY)]
     columns += [h[:, start::step, start::step] for h in hidden]
-    columns.append(output[None, start::step, start::step])
+    columns.append(output[:, start::step, start::step])
     longest = max(len(c) for c in columns)
     size = _tile_size(longest)
     gap = max(2, size // 3)
@@ -168,6 +318,7 @@ def network_picture(run: PlaygroundRun, discretize: bool = False) -> str:
     height = top + longest * (size + gap) + 6
     canvas = np.full((height, width, 3), 255, dtype=np.uint8)
     positions: list[list[tuple[int, int]]] = []  # top-left corner of each tile
+    geometry = []
     for c, values in enumerate(columns):
         x = left + c * spacing
         offset = top + (longest - len(values)) * (size + gap) // 2
@@ -178,6 +329,7 @@ def network_picture(run: PlaygroundRun, discretize: bool = False) -> str:
             canvas[y:y + size, x:x + size] = rgb[k]
             column.append((x, y))
         positions.append(column)
+        geometry.append([x, offset, len(values)])
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}">',
              image_element(canvas, 0, 0, width, height, smooth=False),
@@ -189,8 +341,40 @@ def network_picture(run: PlaygroundRun, discretize: bool = False) -> str:
     for name, (x, y) in zip(run.settings.features, positions[0]):
         parts.append(f'<text x="{x - 4}" y="{y + size / 2 + 4:.0f}" text-anchor="end" '
                      f"{CARD_FONT}>{html.escape(name)}</text>")
+    parts.append(_marks(positions, size, pointed, selected))
     parts.append("</svg>")
-    return "".join(parts)
+    geo = {"w": width, "h": height, "size": size, "pitch": size + gap, "cols": geometry}
+    return (f'<div class="ll-net" data-geo="{html.escape(json.dumps(geo), quote=True)}" '
+            f'onmouseover="{_POINTER_ATTRIBUTE}" style="cursor:crosshair">'
+            f'{"".join(parts)}</div>')
+
+
+def _marks(positions: list[list[tuple[int, int]]], size: int,
+           pointed: tuple[int, int] | None, selected: tuple[int, ...] | None) -> str:
+    """A ring around the unit pointed at (dashed) and the one selected (solid), or a bold
+    line over the selected link."""
+    marks = []
+
+    def ring(unit: tuple[int, int], dash: str) -> None:
+        column, index = unit
+        if 0 <= column < len(positions) and 0 <= index < len(positions[column]):
+            x, y = positions[column][index]
+            marks.append(f'<rect x="{x - 2.5}" y="{y - 2.5}" width="{size + 5}" '
+                         f'height="{size + 5}" fill="none" stroke="#111" stroke-width="2"{dash}/>')
+
+    if pointed is not None:
+        ring(pointed, ' stroke-dasharray="3 2"')
+    if selected is not None and len(selected) == 2:
+        ring(selected, "")
+    elif selected is not None:
+        layer, row, column = selected
+        if layer < len(positions) and row < len(positions[layer]) \
+                and column < len(positions[layer - 1]):
+            x0, y0 = positions[layer - 1][column]
+            x1, y1 = positions[layer][row]
+            marks.append(f'<path d="M{x0 + size} {y0 + size // 2}L{x1} {y1 + size // 2}" '
+                         'stroke="#111" stroke-width="3.5" stroke-dasharray="6 3"/>')
+    return "".join(marks)
 
 
 def _links(weights: Sequence[torch.Tensor], positions: list[list[tuple[int, int]]],

@@ -28,9 +28,11 @@ import math
 import re
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -39,16 +41,50 @@ from ..core.init import SCHEMES
 from ..core.layers import is_custom, lookup, registered_layers
 from ..text import t
 from .data import DATASETS, features_source
-from .settings import OPTIMIZERS
+from .settings import OPTIMIZERS, OWN
 
 if TYPE_CHECKING:
+    from .own_data import OwnData
     from .settings import PlaygroundSettings
 
 #: Names the script defines or uses: a reader's layer is never called by one of them.
 RESERVED_NAMES = frozenset({
     "math", "torch", "nn", "features", "make_net", "train_epoch", "g", "X", "y", "split",
     "num_train", "X_train", "y_train", "X_test", "y_test", "net", "optimizer", "num_epochs",
-    "batch_size", "epoch", "loss_fn", "train_loss", "test_loss", *DATASETS})
+    "batch_size", "epoch", "loss_fn", "train_loss", "test_loss", "own_data", "targets",
+    "edits", "apply_edits", *DATASETS})
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A weight or bias set by hand after ``epoch`` epochs: ``layer`` counts the
+    ``nn.Linear`` layers from 1, ``row`` is the unit it feeds, ``column`` the unit it
+    comes from (None for a bias).
+
+    Example:
+        >>> Edit(3, 1, 0, 1, 0.5).parameter, Edit(0, 2, 1, None, -1.0).parameter
+        ('0.weight', '2.bias')
+    """
+
+    epoch: int
+    layer: int
+    row: int
+    column: int | None
+    value: float
+
+    @property
+    def parameter(self) -> str:
+        """The parameter's name in the ``nn.Sequential`` (a Linear and its activation per
+        hidden layer: the k-th Linear is module ``2 * (k - 1)``)."""
+        return f"{2 * (self.layer - 1)}.{'bias' if self.column is None else 'weight'}"
+
+    @property
+    def index(self) -> tuple[int, ...]:
+        return (self.row,) if self.column is None else (self.row, self.column)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"epoch": self.epoch, "layer": self.layer, "row": self.row,
+                "column": self.column, "value": self.value}
 
 
 def _from_torch(factory: object) -> bool:
@@ -94,14 +130,14 @@ def _layer_code(name: str, width: int, identifiers: dict[str, str]) -> str:
 
 def net_source(settings: PlaygroundSettings) -> str:
     """Source of ``make_net()``: the network, seeded and initialized as the playground does."""
-    sizes = (len(settings.features), *settings.hidden_sizes, 1)
+    sizes = (len(settings.features), *settings.hidden_sizes, settings.outputs)
     identifiers = layer_identifiers(settings)
     rows = []
     for i in range(len(sizes) - 1):
         row = f"nn.Linear({sizes[i]}, {sizes[i + 1]})"
         if i < len(settings.hidden_sizes):
             row += f", {_layer_code(settings.activations[i], sizes[i + 1], identifiers)}"
-        elif settings.task == "classification":
+        elif settings.task == "classification" and settings.loss_kind == "mse":
             row += f", {lookup('tanh').code}"  # outputs from -1 to 1, like the labels
         rows.append(f"        {row},\n")
     lines = ["def make_net():\n", f"    torch.manual_seed({settings.seed})\n"]  # code
@@ -131,7 +167,7 @@ def epoch_source(settings: PlaygroundSettings) -> str:
     penalty = penalty_code(settings)
     lines = ["def train_epoch(net, optimizer, X, y, batch_size, g):\n",  # code
              "    net.train()\n",
-             "    loss_fn = nn.MSELoss()\n"]
+             f"    loss_fn = {loss_code(settings)}\n"]
     if penalty:
         comment = t("playground.script.regularization", kind=settings.regularization.upper(),
                     what=t(f"playground.script.{settings.regularization}_what"))
@@ -148,6 +184,75 @@ def epoch_source(settings: PlaygroundSettings) -> str:
               "        loss.backward()\n",
               "        optimizer.step()\n"]
     return "".join(lines)
+
+
+def loss_code(settings: PlaygroundSettings) -> str:
+    """``nn.MSELoss()`` or ``nn.CrossEntropyLoss()`` (softmax and log-likelihood in one)."""
+    return "nn.CrossEntropyLoss()" if settings.loss_kind == "cross_entropy" else "nn.MSELoss()"
+
+
+def targets_source(settings: PlaygroundSettings) -> str | None:
+    """Source of ``targets(y)``, which turns the data set's labels into what the loss
+    compares the outputs with; None where the labels already are that."""
+    own = settings.dataset == OWN
+    if settings.task != "classification" or (own and settings.loss_kind == "cross_entropy"):
+        return None
+    if own:  # class indices 0 and 1 -> -1 and +1, the range of the tanh output
+        comment = t("playground.script.targets_sign")
+        body = "    return (2.0 * y - 1)[:, None]"  # code
+    elif settings.loss_kind == "cross_entropy" and settings.classes == 2:
+        comment = t("playground.script.targets_class")
+        body = "    return (y[:, 0] > 0).long()"  # code
+    else:
+        return None
+    return f"def targets(y):\n{body}  # {comment}\n"  # code
+
+
+def _number(value: float) -> str:
+    """The shortest text that reads back as the same 32-bit float."""
+    text = str(np.float32(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def own_data_source(data: OwnData, per_line: int = 5) -> str:
+    """Source of ``own_data()``: the reader's points and labels, written out in full."""
+    points = [f"[{_number(a)}, {_number(b)}]" for a, b in data.X.tolist()]
+    if data.task == "classification":
+        labels = [str(v) for v in data.y.tolist()]
+        kind = "long"
+    else:
+        labels = [_number(v) for v in data.y[:, 0].tolist()]
+        kind = "float32"
+
+    def rows(items: list[str], width: int) -> str:
+        return "".join("        " + ", ".join(items[i:i + width]) + ",\n"
+                       for i in range(0, len(items), width))
+
+    lines = ["def own_data():\n"]  # code
+    if data.task == "classification":
+        meaning = ", ".join(f"{i}: {v}" for i, v in enumerate(data.class_values))
+        lines.append(f"    # {t('playground.script.own_classes', meaning=meaning)}\n")
+    lines += ["    X = torch.tensor([\n", rows(points, per_line), "    ])\n",
+              "    y = torch.tensor([\n", rows(labels, 4 * per_line),
+              f"    ], dtype=torch.{kind})\n"]
+    if data.task == "regression":
+        lines.append("    return X, y[:, None]\n")  # code
+    else:
+        lines.append("    return X, y\n")  # code
+    return "".join(lines)
+
+
+def edits_source(edits: Sequence[Edit]) -> str:
+    """``edits`` and ``apply_edits(net, epoch)``: weights and biases set by hand."""
+    rows = "".join(f"    ({e.epoch}, {e.parameter!r}, {e.index!r}, {e.value!r}),\n"
+                   for e in edits)
+    return (f"# {t('playground.script.edits')}\n"
+            f"edits = [\n{rows}]\n\n\n"
+            "def apply_edits(net, epoch):\n"  # code
+            "    with torch.no_grad():\n"
+            "        for when, name, index, value in edits:\n"
+            "            if when == epoch:\n"
+            "                net.get_parameter(name)[index] = value\n")
 
 
 def optimizer_code(settings: PlaygroundSettings) -> str:
@@ -218,32 +323,45 @@ def _cell_source(factory: object) -> str | None:
     return None
 
 
-def script(settings: PlaygroundSettings, num_epochs: int = 100, note: str = "") -> str:
+def script(settings: PlaygroundSettings, num_epochs: int = 100, note: str = "",
+           edits: Sequence[Edit] = ()) -> str:
     """A runnable PyTorch program doing the playground run for ``settings``.
 
     It prints the train and test loss after ``num_epochs`` epochs, the same
-    numbers the playground shows after ``step(num_epochs)`` from a reset.
+    numbers the playground shows after ``step(num_epochs)`` from a reset
+    (with ``edits``, the weights and biases set by hand at their epochs).
     ``note`` adds comment lines at the top.
     """
     num_epochs = check_int("num_epochs", num_epochs, 0, 10**6)
-    data = DATASETS[settings.dataset]
-    title = t("playground.script.title", dataset=settings.dataset, task=data.task,
+    own = settings.dataset == OWN
+    title = t("playground.script.title", dataset=settings.dataset, task=settings.task,
               features=", ".join(settings.features), hidden_sizes=list(settings.hidden_sizes),
               optimizer=settings.optimizer, learning_rate=repr(settings.learning_rate),
               epochs=num_epochs)
     head = f'"""{title}"""\n'
     comments = "".join(f"# {line}\n" for line in note.splitlines())
-    functions = [*layer_sources(settings), data.source, features_source(settings.features),
-                 net_source(settings), epoch_source(settings)]
+    targets = targets_source(settings)
+    functions = [*layer_sources(settings),
+                 own_data_source(settings.own_data) if own else DATASETS[settings.dataset].source,
+                 *([targets] if targets else []), features_source(settings.features),
+                 net_source(settings), epoch_source(settings),
+                 *([edits_source(edits)] if edits else [])]
     imports = "import math\n\n" if any("math." in f for f in functions) else ""  # code
     parts = [head + comments + "\n" + imports + "import torch\nfrom torch import nn\n",  # code
              *functions]
     share = settings.train_share / 100
+    draw = ("own_data()" if own else  # code
+            f"{settings.dataset}({settings.num_samples}, {settings.noise / 100!r}, g)")
+    loop = ("for epoch in range(num_epochs):\n"  # code
+            + ("    apply_edits(net, epoch)\n" if edits else "")
+            + "    train_epoch(net, optimizer, X_train, y_train, batch_size, g)\n"
+            + ("apply_edits(net, num_epochs)\n" if edits else ""))
     main = (
         f"g = torch.Generator().manual_seed({settings.seed})  "  # code
         f"# {t('playground.script.generator')}\n"
-        f"X, y = {data.name}({settings.num_samples}, {settings.noise / 100!r}, g)\n"
-        "split = torch.randperm(len(X), generator=g)\n"
+        f"X, y = {draw}\n"
+        + ("y = targets(y)\n" if targets else "")
+        + "split = torch.randperm(len(X), generator=g)\n"
         f"num_train = round(len(X) * {share!r})\n"
         "X_train, y_train = features(X[split[:num_train]]), y[split[:num_train]]\n"
         "X_test, y_test = features(X[split[num_train:]]), y[split[num_train:]]\n"
@@ -251,10 +369,8 @@ def script(settings: PlaygroundSettings, num_epochs: int = 100, note: str = "") 
         "net = make_net()\n"
         f"optimizer = {optimizer_code(settings)}\n"
         f"num_epochs, batch_size = {num_epochs}, {settings.batch_size}\n"
-        "for epoch in range(num_epochs):\n"
-        "    train_epoch(net, optimizer, X_train, y_train, batch_size, g)\n"
-        "\n"
-        "loss_fn = nn.MSELoss()\n"
+        + loop + "\n"
+        f"loss_fn = {loss_code(settings)}\n"
         + (f"torch.manual_seed({settings.seed})  # {t('playground.script.reseed')}\n"  # code
            if settings.custom_layers else "")
         + "net.eval()\n"  # code
@@ -267,14 +383,22 @@ def script(settings: PlaygroundSettings, num_epochs: int = 100, note: str = "") 
 
 
 def compile_functions(settings: PlaygroundSettings) -> dict[str, Callable[..., object]]:
-    """``features``, ``make_net`` and ``train_epoch`` for ``settings``, compiled from
-    the same source :func:`script` prints."""
+    """``features``, ``make_net``, ``train_epoch`` and ``targets`` for ``settings``,
+    compiled from the same source :func:`script` prints (``targets`` returns the labels
+    as they are where the script has no such function)."""
     namespace: dict[str, object] = {"torch": torch, "nn": nn, "math": math}
     registry = registered_layers()
     for name, identifier in layer_identifiers(settings).items():
         if not _from_torch(registry[name].factory):
             namespace[identifier] = registry[name].factory
+    targets = targets_source(settings)
     for source in (features_source(settings.features), net_source(settings),
-                   epoch_source(settings)):
+                   epoch_source(settings), *([targets] if targets else [])):
         exec(compile(source, "<playground>", "exec"), namespace)
-    return {name: namespace[name] for name in ("features", "make_net", "train_epoch")}
+    functions = {name: namespace[name] for name in ("features", "make_net", "train_epoch")}
+    functions["targets"] = namespace.get("targets", _same)
+    return functions
+
+
+def _same(y: torch.Tensor) -> torch.Tensor:
+    return y

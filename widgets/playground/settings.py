@@ -22,6 +22,7 @@ from ..core.init import playground_scheme_names
 from ..core.layers import activation_names, is_custom
 from ..text import t
 from .data import DATASETS, FEATURES, canonical_feature
+from .own_data import OwnData, check_data, from_json
 
 MAX_HIDDEN_LAYERS = 8
 MAX_WIDTH = 64
@@ -34,6 +35,11 @@ MAX_REGULARIZATION_RATE = 10.0
 
 OPTIMIZERS: dict[str, str] = {"sgd": "torch.optim.SGD", "adam": "torch.optim.Adam"}
 REGULARIZATIONS = ("none", "l1", "l2")
+#: The data set that stands for the reader's own points (``own_data``).
+OWN = "own"
+#: "auto" is mean squared error for two classes (one tanh output, as TensorFlow Playground)
+#: and for regression, cross-entropy for three classes or more (one output per class).
+LOSSES = ("auto", "mse", "cross_entropy")
 
 # -- checks that no general kind covers ------------------------------------------------------
 
@@ -69,6 +75,22 @@ def check_features(field: str, value: object) -> tuple[str, ...]:
     return tuple(name for name in FEATURES if name in chosen)
 
 
+def check_own_data(field: str, value: object) -> OwnData | None:
+    """None, an :class:`~widgets.playground.own_data.OwnData`, a pair ``(X, y)``, or the
+    JSON form a saved state holds (``{"x1": [...], "x2": [...], "label": [...]}``)."""
+    if value is None or isinstance(value, OwnData):
+        return value
+    try:
+        if isinstance(value, dict):
+            return from_json(value)
+        if isinstance(value, (tuple, list)) and len(value) == 2:
+            return check_data(*value)
+    except (ValueError, TypeError) as error:
+        raise type(error)(t("playground.settings.own_data.error", field=field,
+                            error=error)) from None
+    raise TypeError(t("playground.settings.own_data.type", field=field, got=describe(value)))
+
+
 def check_activation(field: str, value: object) -> str:
     """A built-in activation, "linear" (no activation), or a registered layer."""
     if isinstance(value, str) and value.strip().lower() == "linear":
@@ -87,8 +109,10 @@ class PlaygroundSettings(Spec):
     """Everything that decides a playground run, checked when made.
 
     Args:
-        dataset: circle, xor, two_gaussians, spiral (classification), plane or
-            gaussian (regression).
+        dataset: circle, xor, two_gaussians, spiral (two classes), blobs, arms
+            (three classes), plane or gaussian (regression), or "own" (``own_data``).
+        own_data: the reader's own points and labels (see
+            :mod:`widgets.playground.own_data`), used when ``dataset`` is "own".
         noise: percent, 0 to 50.
         train_share: percent of the points used for training, 10 to 90; the
             rest are the test set.
@@ -99,6 +123,8 @@ class PlaygroundSettings(Spec):
         activations: one per hidden layer (or one for all): a built-in name,
             "linear", or a layer registered with ``register_layer``.
         init: the initialization scheme (any of ``widgets.core.init``'s, at scale 1).
+        loss: "mse", "cross_entropy" (softmax over one output per class) or "auto":
+            mean squared error for two classes and regression, cross-entropy for more.
         learning_rate: 1e-5 to 10.
         batch_size: 1 to 64.
         regularization: none, l1 or l2 (on the ``nn.Linear`` weights).
@@ -114,7 +140,8 @@ class PlaygroundSettings(Spec):
 
     TEXT = "playground.settings"
 
-    dataset: str = setting(Choice(tuple(DATASETS)), "circle", role="data", control="toggles")
+    dataset: str = setting(Choice((*DATASETS, OWN)), "circle", role="data", control="toggles")
+    own_data: OwnData | None = setting(Custom(check_own_data), None, role="data")
     noise: float = setting(Float(0.0, MAX_NOISE), 0.0, role="data", control="int_stepper")
     train_share: float = setting(Float(MIN_TRAIN_SHARE, MAX_TRAIN_SHARE), 50.0, role="data",
                                  control="int_stepper")
@@ -126,6 +153,7 @@ class PlaygroundSettings(Spec):
     activations: tuple[str, ...] | str = setting(Custom(check_activation), "tanh",
                                                  per_layer="hidden_sizes", role="network")
     init: str = setting(Choice(playground_scheme_names), "default", role="network")
+    loss: str = setting(Choice(LOSSES), "auto", role="network")
     learning_rate: float = setting(Float(MIN_LEARNING_RATE, MAX_LEARNING_RATE), 0.03,
                                    role="training", control="menu")
     batch_size: int = setting(Int(1, MAX_BATCH_SIZE), 10, role="training", control="stepper")
@@ -136,15 +164,46 @@ class PlaygroundSettings(Spec):
     discretize: bool = setting(Flag(), False, role="view")
     show_test_data: bool = setting(Flag(), False, role="view")
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.dataset == OWN and self.own_data is None:
+            raise ValueError(t("playground.settings.own_data.missing"))
+        if self.loss == "mse" and self.classes > 2:
+            raise ValueError(t("playground.settings.loss.mse_classes", classes=self.classes))
+        if self.loss == "cross_entropy" and self.task == "regression":
+            raise ValueError(t("playground.settings.loss.regression"))
+
     def as_dict(self) -> dict[str, object]:
-        """The settings as JSON-ready values (tuples become lists)."""
-        return {name: list(value) if isinstance(value, tuple) else value
+        """The settings as JSON-ready values (tuples become lists, own data its JSON form)."""
+        return {name: list(value) if isinstance(value, tuple)
+                else value.as_dict() if isinstance(value, OwnData) else value
                 for name, value in super().as_dict().items()}
 
     @property
     def task(self) -> str:
         """"classification" or "regression", from the data set."""
+        if self.dataset == OWN:
+            return self.own_data.task
         return DATASETS[self.dataset].task
+
+    @property
+    def classes(self) -> int:
+        """Number of classes (0 for regression)."""
+        if self.dataset == OWN:
+            return self.own_data.classes
+        return DATASETS[self.dataset].classes
+
+    @property
+    def loss_kind(self) -> str:
+        """"mse" or "cross_entropy": the loss the run trains with ("auto" decided)."""
+        if self.loss != "auto":
+            return self.loss
+        return "cross_entropy" if self.classes > 2 else "mse"
+
+    @property
+    def outputs(self) -> int:
+        """Units of the output layer: one per class with cross-entropy, else one."""
+        return self.classes if self.loss_kind == "cross_entropy" else 1
 
     @property
     def custom_layers(self) -> tuple[str, ...]:

@@ -21,15 +21,16 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..core.checks import check_int, missing_and_unknown, short_repr
+from ..core.checks import check_float, check_int, missing_and_unknown, short_repr
 from ..core.devices import one_thread
 from ..text import t
 from .data import DATASETS, plane_grid
-from .script import compile_functions
+from .script import Edit, compile_functions
 from .settings import (
     DATA_FIELDS,
     NETWORK_FIELDS,
     OPTIMIZERS,
+    OWN,
     TRAINING_FIELDS,
     PlaygroundSettings,
     changed_fields,
@@ -37,6 +38,8 @@ from .settings import (
 
 #: Most epochs one call may train.
 MAX_EPOCHS_PER_CALL = 100_000
+#: Largest size of a weight or bias set by hand, and most such edits in one run.
+MAX_EDIT_VALUE, MAX_EDITS = 1000.0, 10_000
 
 
 def loss_text(value: float) -> str:
@@ -99,6 +102,7 @@ class PlaygroundRun:
     def __init__(self, settings: PlaygroundSettings) -> None:
         self.settings = settings
         self.changes: list[Change] = []
+        self.edits: list[Edit] = []
         self._grid_cache: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         self._scores: tuple[float, float, float, float] = (math.nan,) * 4
         self._make_data()
@@ -110,10 +114,13 @@ class PlaygroundRun:
         """Draw the points and split them, as the script's first lines do."""
         s = self.settings
         g = torch.Generator().manual_seed(s.seed)
-        X, y = DATASETS[s.dataset].make(s.num_samples, s.noise / 100, g)
+        if s.dataset == OWN:
+            X, y = s.own_data.X.clone(), s.own_data.y.clone()
+        else:
+            X, y = DATASETS[s.dataset].make(s.num_samples, s.noise / 100, g)
         split = torch.randperm(len(X), generator=g)
         num_train = round(len(X) * (s.train_share / 100))
-        self.X, self.y = X, y
+        self.X, self.labels = X, y
         self.train_index, self.test_index = split[:num_train], split[num_train:]
         self._generator_after_split = g.get_state()
 
@@ -122,6 +129,7 @@ class PlaygroundRun:
         s = self.settings
         functions = compile_functions(s)
         self._features, self._train_epoch = functions["features"], functions["train_epoch"]
+        self.y = functions["targets"](self.labels)  # what the loss compares the outputs with
         with torch.no_grad():
             self.X_train = self._features(self.X[self.train_index])
             self.X_test = self._features(self.X[self.test_index])
@@ -136,6 +144,7 @@ class PlaygroundRun:
         self.train_losses: list[float] = []
         self.test_losses: list[float] = []
         self.changes = []
+        self.edits = []
         self._grid_cache.clear()
         self._record_losses()
 
@@ -318,11 +327,17 @@ class PlaygroundRun:
     def _score(self) -> tuple[float, float, float, float]:
         """Train and test loss, and the share of train and test points on the right side
         of 0 (what the accuracy is for classification), from one pass over each set."""
-        loss_fn = nn.MSELoss()
+        cross_entropy = self.settings.loss_kind == "cross_entropy"
+        loss_fn = nn.CrossEntropyLoss() if cross_entropy else nn.MSELoss()
         train, test = self._outputs()
+
+        def right(outputs: torch.Tensor, y: torch.Tensor) -> float:
+            if cross_entropy:
+                return (outputs.argmax(dim=1) == y).float().mean().item()
+            return ((outputs >= 0) == (y > 0)).float().mean().item()
+
         return (loss_fn(train, self.y_train).item(), loss_fn(test, self.y_test).item(),
-                ((train >= 0) == (self.y_train > 0)).float().mean().item(),
-                ((test >= 0) == (self.y_test > 0)).float().mean().item())
+                right(train, self.y_train), right(test, self.y_test))
 
     def _record_losses(self) -> None:
         self._scores = self._score()
@@ -331,23 +346,62 @@ class PlaygroundRun:
 
     @property
     def train_loss(self) -> float:
-        """Mean squared error on the training set now."""
+        """The loss (mean squared error or cross-entropy) on the training set now."""
         return self.train_losses[-1]
 
     @property
     def test_loss(self) -> float:
-        """Mean squared error on the test set now."""
+        """The loss on the test set now."""
         return self.test_losses[-1]
 
     def accuracies(self) -> tuple[float, float]:
-        """Share of training and test points on the right side of 0 (classification)."""
+        """Share of training and test points classified right (classification): on the
+        right side of 0 with one output, the largest output the right class with several."""
         return self._scores[2], self._scores[3]
+
+    # -- weights and biases by hand --------------------------------------------------------
+
+    def linear_layers(self) -> list[nn.Linear]:
+        """The network's ``nn.Linear`` layers, input side first (layer 1 is the first)."""
+        return [m for m in self.net.modules() if isinstance(m, nn.Linear)]
+
+    def check_edit(self, layer: object, row: object, column: object = None,
+                   value: object = 0.0) -> Edit:
+        """An :class:`~widgets.playground.script.Edit` at this epoch, checked: ``layer``
+        from 1 to the number of Linear layers, ``row`` and ``column`` inside its weight,
+        ``value`` a finite number of size at most :data:`MAX_EDIT_VALUE`."""
+        linears = self.linear_layers()
+        layer = check_int("layer", layer, 1, len(linears))
+        rows, columns = linears[layer - 1].weight.shape
+        row = check_int("unit", row, 0, rows - 1)
+        if column is not None:
+            column = check_int("from_unit", column, 0, columns - 1)
+        value = check_float("value", value, -MAX_EDIT_VALUE, MAX_EDIT_VALUE)
+        return Edit(self.epoch, layer, row, column, value)
+
+    def apply_edit(self, edit: Edit) -> None:
+        """Set a weight or bias now, as the script's ``apply_edits`` does; kept in
+        :attr:`edits` (and so in the saved state and the script)."""
+        if len(self.edits) >= MAX_EDITS:
+            raise ValueError(t("playground.training.too_many_edits", most=MAX_EDITS))
+        with torch.no_grad():
+            self.net.get_parameter(edit.parameter)[edit.index] = edit.value
+        self.edits = [*self.edits, edit]
+        self._grid_cache.clear()
+        self._scores = self._score()
+        self.train_losses[-1], self.test_losses[-1] = self._scores[:2]
+
+    def parameter_value(self, layer: int, row: int, column: int | None = None) -> float:
+        """The weight (or, with ``column`` None, the bias) now."""
+        edit = self.check_edit(layer, row, column)
+        return float(self.net.get_parameter(edit.parameter).detach()[edit.index])
 
     # -- what the pictures show --------------------------------------------------------------
 
     def grid_values(self, density: int) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """The output over a ``density`` x ``density`` grid of the plane, and each hidden
-        unit's output there: ``(output (density, density), [per layer (units, density, density)])``.
+        """The outputs over a ``density`` x ``density`` grid of the plane, and each hidden
+        unit's output there: ``(outputs (units, density, density), [per layer (units,
+        density, density)])``; one output unit, or one per class with cross-entropy.
 
         A hidden layer's units are read after its activation (or custom layer).
         """
@@ -363,7 +417,7 @@ class PlaygroundRun:
                 h = module(h)
                 if i % 2 == 1 and i // 2 < len(self.settings.hidden_sizes):  # after a hidden layer
                     hidden.append(h.T.reshape(-1, density, density))
-        output = h.reshape(density, density)
+        output = h.T.reshape(-1, density, density)
         self._grid_cache[density] = (output, tuple(hidden))
         return output, hidden
 
@@ -381,18 +435,24 @@ class PlaygroundRun:
 # -- saving and loading a run as JSON --------------------------------------------------------
 
 #: What a saved playground state says it is, and the version of its layout.
-STATE_FORMAT, STATE_VERSION = "layerlab-playground", 2
+STATE_FORMAT, STATE_VERSION = "layerlab-playground", 3
 #: Version 1 named TensorFlow Playground's scheme (±0.5, biases 0.1) "uniform"; from version 2
 #: "uniform" is uniform in ±scale everywhere, and that scheme is "tf_playground".
 _RENAMED_IN_2 = {"init": {"uniform": "tf_playground"}}
-STATE_FIELDS = ("format", "version", "settings", "epoch", "changes")
+#: Version 3 added the loss, the reader's own data and the weights set by hand; older
+#: states read as having none of them.
+_ADDED_IN_3 = {"loss": "auto", "own_data": None}
+STATE_FIELDS = ("format", "version", "settings", "epoch", "changes", "edits")
+EDIT_FIELDS = ("epoch", "layer", "row", "column", "value")
 
 
 def run_state(run: PlaygroundRun) -> dict[str, object]:
-    """Everything needed to reproduce ``run``: settings, epochs trained, mid-run changes."""
+    """Everything needed to reproduce ``run``: settings, epochs trained, mid-run changes
+    and weights or biases set by hand."""
     return {"format": STATE_FORMAT, "version": STATE_VERSION,
             "settings": run.settings.as_dict(), "epoch": run.epoch,
-            "changes": [change.as_dict() for change in run.changes]}
+            "changes": [change.as_dict() for change in run.changes],
+            "edits": [edit.as_dict() for edit in run.edits]}
 
 
 def _json_value(value: object) -> object:
@@ -410,28 +470,44 @@ def _check_fields(mapping: dict, expected: tuple[str, ...], missing_id: str,
         raise ValueError("; ".join(problems))
 
 
-def check_state(state: object) -> tuple[PlaygroundSettings, int, list[Change]]:
+@dataclass(frozen=True)
+class SavedRun:
+    """A saved state, checked: what :func:`replay` needs to redo the run."""
+
+    settings: PlaygroundSettings
+    epoch: int
+    changes: list[Change]
+    edits: list[Edit]
+
+
+def check_state(state: object) -> SavedRun:
     """Check a saved state (as :func:`run_state` writes it); raise naming the bad field.
 
-    Returns the settings, the epoch and the mid-run changes.
+    Versions 1 and 2 (without the loss, own data and edits) are read too.
     """
     if not isinstance(state, dict):
         raise TypeError(t("playground.training.state_type", fields=", ".join(STATE_FIELDS),
                           got=type(state).__name__))
+    version = state.get("version")
+    if "version" in state and (version not in (1, 2, STATE_VERSION)
+                               or isinstance(version, bool)):
+        raise ValueError(t("playground.training.state_version", expected=STATE_VERSION,
+                           got=short_repr(version)))
+    if version in (1, 2):
+        state = {"edits": [], **state}
     _check_fields(state, STATE_FIELDS, "playground.training.state_missing",
                   "playground.training.state_unknown")
     if state["format"] != STATE_FORMAT:
         raise ValueError(t("playground.training.state_format", expected=repr(STATE_FORMAT),
                            got=short_repr(state["format"])))
-    if state["version"] not in (1, STATE_VERSION) or isinstance(state["version"], bool):
-        raise ValueError(t("playground.training.state_version", expected=STATE_VERSION,
-                           got=short_repr(state["version"])))
     fields = state["settings"]
     if not isinstance(fields, dict):
         raise TypeError(t("playground.training.settings_type", got=type(fields).__name__))
-    if state["version"] == 1:  # read as it was written: old names for the same schemes
+    if version == 1:  # read as it was written: old names for the same schemes
         fields = {name: _RENAMED_IN_2.get(name, {}).get(value, value)
                   if isinstance(value, str) else value for name, value in fields.items()}
+    if version in (1, 2):
+        fields = {**_ADDED_IN_3, **fields}
     _check_fields(fields, tuple(PlaygroundSettings().as_dict()),
                   "playground.training.settings_missing", "playground.training.settings_unknown")
     try:
@@ -439,7 +515,35 @@ def check_state(state: object) -> tuple[PlaygroundSettings, int, list[Change]]:
     except (ValueError, TypeError) as error:
         raise type(error)(t("playground.training.settings_error", error=error)) from None
     epoch = check_int(t("playground.training.epoch"), state["epoch"], 0, MAX_EPOCHS_PER_CALL)
-    return settings, epoch, _check_changes(state["changes"], settings, epoch)
+    return SavedRun(settings, epoch, _check_changes(state["changes"], settings, epoch),
+                    _check_edits(state["edits"], settings, epoch))
+
+
+def _check_edits(edits: object, settings: PlaygroundSettings, epoch: int) -> list[Edit]:
+    """The weights and biases set by hand, each inside the network, in the order made."""
+    where = t("playground.training.edits")
+    if not isinstance(edits, list):
+        raise TypeError(t("playground.training.changes_type", where=where,
+                          got=type(edits).__name__))
+    if len(edits) > MAX_EDITS:
+        raise ValueError(t("playground.training.too_many_edits", most=MAX_EDITS))
+    sizes = (len(settings.features), *settings.hidden_sizes, settings.outputs)
+    checked: list[Edit] = []
+    for i, item in enumerate(edits):
+        at = f"{where}[{i}]"
+        if not isinstance(item, dict) or set(item) != set(EDIT_FIELDS):
+            raise ValueError(t("playground.training.edit_type", at=at,
+                               fields=", ".join(EDIT_FIELDS), got=short_repr(item)))
+        low = checked[-1].epoch if checked else 0
+        when = check_int(f"{at}.epoch", item["epoch"], low, max(epoch, low))
+        layer = check_int(f"{at}.layer", item["layer"], 1, len(sizes) - 1)
+        row = check_int(f"{at}.row", item["row"], 0, sizes[layer] - 1)
+        column = item["column"]
+        if column is not None:
+            column = check_int(f"{at}.column", column, 0, sizes[layer - 1] - 1)
+        value = check_float(f"{at}.value", item["value"], -MAX_EDIT_VALUE, MAX_EDIT_VALUE)
+        checked.append(Edit(when, layer, row, column, value))
+    return checked
 
 
 def _check_changes(changes: object, settings: PlaygroundSettings, epoch: int) -> list[Change]:
@@ -486,14 +590,16 @@ REPLAY_CHUNK = 20
 
 def replay(settings: PlaygroundSettings, epoch: int = 0, changes: list[Change] | None = None,
            progress: Callable[[int, int], None] | None = None,
-           ) -> tuple[PlaygroundRun, TrainingReport]:
-    """Redo a run: start from the settings before ``changes``, apply each at its epoch,
-    and train to ``epoch``. The same state always gives the same run.
+           edits: list[Edit] | None = None) -> tuple[PlaygroundRun, TrainingReport]:
+    """Redo a run: start from the settings before ``changes``, apply each change and
+    each edit at its epoch, and train to ``epoch``. The same state always gives the
+    same run.
 
     ``progress(done, total)`` is called every :data:`REPLAY_CHUNK` epochs; an
     exception it raises (or an interrupt) stops the replay and propagates.
     """
     changes = changes or []
+    edits = edits or []
     first: dict[str, object] = {}
     for change in changes:
         first.setdefault(change.field, change.old)
@@ -512,11 +618,17 @@ def replay(settings: PlaygroundSettings, epoch: int = 0, changes: list[Change] |
                 progress(run.epoch, epoch)
         return ""
 
-    for change in changes:
-        stopped = train_to(change.epoch)
+    events = sorted([*((c.epoch, 0, k, c) for k, c in enumerate(changes)),
+                     *((e.epoch, 1, k, e) for k, e in enumerate(edits))],
+                    key=lambda event: event[:3])  # by epoch; each kind in its own order
+    for when, _, _, event in events:
+        stopped = train_to(when)
         if stopped:
             return run, run.report(trained, stopped)
-        current = current.replace(**{change.field: change.new})
-        run.update(current)
+        if isinstance(event, Change):
+            current = current.replace(**{event.field: event.new})
+            run.update(current)
+        else:
+            run.apply_edit(event)
     stopped = train_to(epoch)
     return run, run.report(trained, stopped)

@@ -101,3 +101,35 @@ def tiles(values: torch.Tensor, size: int, discretize: bool = False) -> np.ndarr
     rows = np.minimum((np.arange(size) * h) // size, h - 1)
     cols = np.minimum((np.arange(size) * w) // size, w - 1)
     return rgb[:, rows][:, :, cols]
+
+
+#: A colour per class, as RGB: the two classes of the two-class sets keep the map's ends
+#: (orange for -1, blue for +1); then colour-blind-safe hues.
+CLASS_COLOURS = (NEGATIVE, POSITIVE, (0, 158, 115), (204, 121, 167), (213, 94, 0),
+                 (120, 94, 240), (240, 228, 66), (90, 90, 90))
+
+
+def class_colour(index: int) -> str:
+    """Class ``index``'s colour, as ``#rrggbb``.
+
+    Example:
+        >>> class_colour(0) == colour_of(-1.0), class_colour(1) == colour_of(1.0)
+        (True, True)
+    """
+    return _hex(CLASS_COLOURS[index % len(CLASS_COLOURS)])
+
+
+def class_map(logits: torch.Tensor, discretize: bool = False) -> np.ndarray:
+    """RGB pixels for ``(K, H, W)`` class scores: each pixel in its most likely class's
+    colour, as saturated as the softmax is sure (light grey where all K are equally
+    likely); ``discretize`` gives every pixel its class's full colour."""
+    probabilities = torch.softmax(logits.nan_to_num(0.0), dim=0)
+    confidence, chosen = probabilities.max(dim=0)
+    k = logits.shape[0]
+    strength = ((confidence - 1 / k) / (1 - 1 / k)).clamp(0, 1).numpy()[..., None]
+    if discretize:
+        strength = np.ones_like(strength)
+    colours = np.array([CLASS_COLOURS[i % len(CLASS_COLOURS)] for i in range(k)], np.float64)
+    middle = np.array(MIDDLE, dtype=np.float64)
+    rgb = middle + (colours[chosen.numpy()] - middle) * strength
+    return np.rint(rgb).astype(np.uint8)

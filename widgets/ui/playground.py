@@ -19,7 +19,15 @@ from ..core import layers
 from ..core.checks import check_int, check_text, short_repr
 from ..core.init import playground_scheme_names
 from ..playground.data import DATASETS, FEATURES
-from ..playground.pictures import loss_picture, network_picture, output_picture, points_layer
+from ..playground.own_data import MAX_CSV_BYTES, read_csv
+from ..playground.pictures import (
+    column_sizes,
+    loss_picture,
+    network_picture,
+    output_picture,
+    points_layer,
+    unit_name,
+)
 from ..playground.script import script
 from ..playground.settings import (
     MAX_HIDDEN_LAYERS,
@@ -88,7 +96,14 @@ class Playground(LayerChoiceWidget):
     regularization_rate, optimizer) apply from the next epoch on.
 
     Args:
+        data: your own points and labels, ``(X, y)``: ``X`` of shape ``(n, 2)``, ``y`` whole
+            numbers (classes) or any numbers (regression); trains on them (dataset "own").
         **settings: any field of :class:`~widgets.playground.settings.PlaygroundSettings`.
+
+    Pointing at a unit of the network picture shows that unit's output in the big
+    picture (:meth:`point_at` does it from code); clicking a unit or a link selects
+    its bias or weight, which the edit row (or :meth:`set_bias`, :meth:`set_weight`)
+    changes by hand.
 
     Example:
         >>> playground = Playground(dataset="xor", hidden_sizes=(8,))
@@ -111,7 +126,9 @@ class Playground(LayerChoiceWidget):
     #: replaying is training again, about a second per 100 epochs of a small network.
     max_replay_epochs: int = 2_000
 
-    def __init__(self, **settings: object) -> None:
+    def __init__(self, data: object = None, **settings: object) -> None:
+        if data is not None:
+            settings = {"own_data": data, "dataset": "own", **settings}
         start = PlaygroundSettings(**settings)
         try:
             run = PlaygroundRun(start)
@@ -125,6 +142,8 @@ class Playground(LayerChoiceWidget):
         self.frame_count = 0
         self._stop_message = ""
         self._frames_per_second = MAX_FRAMES_PER_SECOND
+        self._pointed: tuple[int, int] | None = None
+        self._selected: tuple[int, ...] | None = None
         self._build_controls()
         layers.on_registry_change(self._on_registry_change)
         try:
@@ -155,6 +174,7 @@ class Playground(LayerChoiceWidget):
     def _show(self, content: tuple[str, dict[str, str]]) -> None:
         what, views = content
         self._set_views(views)
+        self._show_selection()
         self.set_trait("epoch", self._run.epoch)
         if what not in ("view", "nothing"):
             self.show_message("")  # a setting that works now: older messages are stale
@@ -294,6 +314,178 @@ class Playground(LayerChoiceWidget):
         play.description = t("playground_widget.pause" if change.new else "playground_widget.play")
         play.icon = "pause" if change.new else "play"
 
+    # -- pointing at units, and weights by hand ---------------------------------------------
+
+    def point_at(self, layer: int | None, unit: int = 0) -> None:
+        """Show one unit's output over the plane in the big picture, as pointing at it does:
+        ``layer`` 0 is the inputs, 1 to the number of hidden layers the hidden ones, the last
+        the output; ``unit`` counts from 0. ``point_at(None)`` shows the network's output
+        again."""
+        if layer is None:
+            pointed = None
+        else:
+            sizes = column_sizes(self._run)
+            layer = check_int("layer", layer, 0, len(sizes) - 1)
+            pointed = (layer, check_int("unit", unit, 0, sizes[layer] - 1))
+        if pointed != self._pointed:
+            self._pointed = pointed
+            self._draw_pointed()
+
+    @property
+    def pointed(self) -> str | None:
+        """The unit the big picture shows, by name ("hidden layer 1, unit 2 (tanh)"), or
+        None while it shows the network's output."""
+        return None if self._pointed is None else unit_name(self._run, self._pointed)
+
+    def select(self, layer: int, unit: int, from_unit: int | None = None) -> None:
+        """Select a unit's bias (or, with ``from_unit``, the weight of the link into it
+        from that unit of the layer before) for the edit row, as clicking it does."""
+        if layer == 0 and from_unit is None:  # an input: shown, but it has no bias
+            self.point_at(0, unit)
+            self._selected = (0, self._pointed[1])
+        else:
+            edit = self._run.check_edit(layer, unit, from_unit)
+            self._selected = ((edit.layer, edit.row) if from_unit is None
+                              else (edit.layer, edit.row, edit.column))
+        self._show_selection()
+        self._draw_network()
+
+    def weight(self, layer: int, unit: int, from_unit: int) -> float:
+        """The weight of the link into ``unit`` of ``layer`` from ``from_unit`` of the layer
+        before (``layer`` 1 takes the inputs; units count from 0)."""
+        return self._run.parameter_value(layer, unit, from_unit)
+
+    def bias(self, layer: int, unit: int) -> float:
+        """The bias of ``unit`` of ``layer`` (1 is the first hidden layer)."""
+        return self._run.parameter_value(layer, unit)
+
+    def set_weight(self, layer: int, unit: int, from_unit: int, value: float) -> None:
+        """Set a weight by hand, now; kept in the saved state and in :meth:`code`'s script,
+        which sets it at this same epoch. The next frame trains from it."""
+        self._edit(self._run.check_edit(layer, unit, from_unit, value))
+
+    def set_bias(self, layer: int, unit: int, value: float) -> None:
+        """Set a bias by hand, now (see :meth:`set_weight`)."""
+        self._edit(self._run.check_edit(layer, unit, None, value))
+
+    @property
+    def edits(self) -> list[dict[str, object]]:
+        """The weights and biases set by hand in this run, in order, as the state saves them."""
+        return [edit.as_dict() for edit in self._run.edits]
+
+    def _edit(self, edit: object) -> None:
+        self._run.apply_edit(edit)
+        self._selected = ((edit.layer, edit.row) if edit.column is None
+                          else (edit.layer, edit.row, edit.column))
+        self._draw_frame()
+        self._show_selection()
+
+    def _on_pointer(self, change: object) -> None:
+        """A line from the network picture's pointer script (see POINTER_SCRIPT)."""
+        words = str(change.new).split()
+        try:
+            if words[:1] == ["leave"]:
+                self.point_at(None)
+            elif words[:1] == ["hover"] and len(words) == 2:
+                self.point_at(*map(int, words[1].split(",")))
+            elif words[:2] == ["click", "unit"] and len(words) >= 3:
+                layer, unit = map(int, words[2].split(","))
+                self.select(layer, unit)
+            elif words[:2] == ["click", "link"] and len(words) >= 3:
+                layer, unit, from_unit = map(int, words[2].split(","))
+                self.select(layer, unit, from_unit)
+        except (ValueError, TypeError):
+            pass  # a picture drawn for an older network: nothing to show
+
+    def _set_from_edit_row(self) -> None:
+        selected, value = self._selected, self._controls["edit_value"].value
+        if selected is None or selected[0] == 0:
+            self.show_message(t("playground_widget.select_first"), kind="info")
+            return
+        if len(selected) == 2:
+            self._apply_from_controls(lambda: self.set_bias(*selected, value))
+        else:
+            self._apply_from_controls(lambda: self.set_weight(*selected, value))
+
+    def _show_selection(self) -> None:
+        """The edit row: what is selected and its value now."""
+        selected, run = self._selected, self._run
+        sizes = column_sizes(run)
+        fits = selected is not None and selected[0] < len(sizes) and selected[1] < sizes[
+            selected[0]] and (len(selected) == 2 or selected[2] < sizes[selected[0] - 1])
+        if not fits:
+            self._selected = selected = None
+        if selected is None:
+            text = t("playground_widget.nothing_selected")
+        elif selected[0] == 0:
+            text = t("playground_widget.input_selected", unit=unit_name(run, selected))
+        elif len(selected) == 2:
+            value = run.parameter_value(selected[0], selected[1])
+            text = t("playground_widget.bias_selected", unit=unit_name(run, selected),
+                     value=f"{value:.4g}")
+        else:
+            layer, row, column = selected
+            value = run.parameter_value(layer, row, column)
+            text = t("playground_widget.weight_selected",
+                     source=unit_name(run, (layer - 1, column)),
+                     unit=unit_name(run, (layer, row)), value=f"{value:.4g}")
+        self._views["selection"].value = text
+        if selected is not None and selected[0] != 0:
+            self._showing = True
+            try:
+                self._controls["edit_value"].value = round(value, 4)
+            finally:
+                self._showing = False
+
+    def _draw_pointed(self) -> None:
+        """Redraw the big picture (and the ring in the network picture) for the unit
+        pointed at; nothing else changes."""
+        spec = self._state
+        self._views["output"].value = output_picture(self._run, self._points, spec.discretize,
+                                                     self._pointed)
+        self._draw_network()
+
+    def _draw_network(self) -> None:
+        self._views["network"].value = network_picture(self._run, self._state.discretize,
+                                                       self._pointed, self._selected)
+
+    def load_data(self, X: object, y: object | None = None) -> None:
+        """Train on your own points: ``load_data(X, y)`` with arrays, or ``load_data(path)``
+        for a CSV file with columns x1, x2 and label (classes) or target (regression).
+
+        Bad data is refused with a message naming the row and column; the playground
+        keeps its data.
+        """
+        if y is None:
+            path = Path(X)
+            try:
+                size = path.stat().st_size
+            except OSError as error:
+                raise ValueError(t("playground_widget.cannot_read", path=short_repr(str(path)),
+                                   error=error.strerror or error)) from None
+            if size > MAX_CSV_BYTES:
+                raise ValueError(t("playground_widget.csv_too_big", size=size,
+                                   most=MAX_CSV_BYTES))
+            data = read_csv(path.read_bytes())
+        else:
+            data = (X, y)
+        self.configure(own_data=data, dataset="own")
+
+    def _on_upload(self, change: object) -> None:
+        files = change.new
+        if not files:
+            return
+        upload = files[0]
+        size = int(upload.get("size", 0) or len(upload["content"]))
+        if size > MAX_CSV_BYTES:
+            self.show_message(t("playground_widget.csv_too_big", size=size, most=MAX_CSV_BYTES))
+            return
+        content = bytes(upload["content"])
+        if self._apply_from_controls(
+                lambda: self.configure(own_data=read_csv(content), dataset="own")):
+            self.show_message(t("playground_widget.csv_loaded", name=upload.get("name", ""),
+                                points=len(self._state.own_data)), kind="info")
+
     # -- state as JSON, and code ------------------------------------------------------------
 
     def state(self) -> dict[str, object]:
@@ -362,9 +554,10 @@ class Playground(LayerChoiceWidget):
     def load_state(self, state: object, replay_epochs: bool = True,
                    max_epochs: int | None = None) -> TrainingReport:
         """Load a state as :meth:`state` returns it (see :meth:`load`)."""
-        settings, epoch, changes = check_state(state)
+        saved = check_state(state)
+        settings, epoch, changes, edits = saved.settings, saved.epoch, saved.changes, saved.edits
         if not replay_epochs:
-            epoch, changes = 0, []
+            epoch, changes, edits = 0, [], [e for e in edits if e.epoch == 0]
         cap = self.max_replay_epochs if max_epochs is None else check_int(
             "max_epochs", max_epochs, 0, MAX_EPOCHS_PER_CALL)
         last = max([epoch, *(change.epoch for change in changes)])
@@ -376,7 +569,7 @@ class Playground(LayerChoiceWidget):
                               kind="info")
 
         try:
-            run, report = replay(settings, epoch, changes, progress=progress)
+            run, report = replay(settings, epoch, changes, progress=progress, edits=edits)
         except KeyboardInterrupt:
             self.show_message(t("playground_widget.replay_interrupted"), kind="info")
             raise
@@ -432,7 +625,7 @@ class Playground(LayerChoiceWidget):
             moves = ", ".join(t("playground_widget.move", field=c.field, old=short_repr(c.old),
                                 new=short_repr(c.new), epoch=c.epoch) for c in self._run.changes)
             note = t("playground_widget.changed_mid_run", moves=moves)
-        return PlaygroundScript(script(self.settings, epochs, note))
+        return PlaygroundScript(script(self.settings, epochs, note, self._run.edits))
 
     # -- controls ---------------------------------------------------------------------------
 
@@ -479,18 +672,26 @@ class Playground(LayerChoiceWidget):
         ], layout=ipw.Layout(flex_flow="row wrap", align_items="center"))
 
         names = {"two_gaussians": t("playground_widget.two_gaussians"),
-                 "gaussian": t("playground_widget.gaussian")}
+                 "gaussian": t("playground_widget.gaussian"),
+                 "blobs": t("playground_widget.blobs"), "arms": t("playground_widget.arms"),
+                 "own": t("playground_widget.own")}
         # radio buttons: which one is chosen is read out, not only shown by colour
         dataset = self.bind(ipw.RadioButtons(
-            options=[(names.get(n, n), n) for n in DATASETS],
+            options=[(names.get(n, n), n) for n in (*DATASETS, "own")],
             tooltip=" · ".join(f"{names.get(n, n)}: {d.description}"
                                for n, d in DATASETS.items()),
             layout=ipw.Layout(width="230px")), "dataset")
+        upload = ipw.FileUpload(accept=".csv,text/csv", multiple=False,
+                                description=t("playground_widget.upload"),
+                                tooltip=t("playground_widget.upload_tip"),
+                                layout=ipw.Layout(width="160px"))
+        upload.observe(self._on_upload, names="value")
         noise = self._setting("noise", "160px", step=5)
         share = self._setting("train_share", "160px", step=10)
         data = ipw.VBox([ipw.HTML(t("playground_widget.data")), dataset, noise, share,
                          self._setting("num_samples", "160px"),
-                         ipw.HBox([self._setting("seed", "160px")]), buttons["regenerate"]],
+                         ipw.HBox([self._setting("seed", "160px")]), buttons["regenerate"],
+                         upload],
                         layout=ipw.Layout(width="240px", margin="0 12px 0 0"))
 
         features = self.bind(CheckboxSet(dict(FEATURES)), "features")
@@ -501,9 +702,22 @@ class Playground(LayerChoiceWidget):
                   read=lambda: (self._state.hidden_sizes, self._state.activations),
                   write=lambda value: self.configure(hidden_sizes=value[0], activations=value[1]))
         network_view = ipw.HTML()
+        # what the network picture's pointer script writes to (hidden; see POINTER_SCRIPT)
+        pointer = ipw.Text(layout=ipw.Layout(display="none"))
+        pointer.add_class("ll-pointer")
+        pointer.observe(self._on_pointer, names="value")
+        selection = ipw.HTML()
+        edit_value = ipw.FloatText(description=t("playground_widget.new_value"),
+                                   layout=ipw.Layout(width="190px"),
+                                   style={"description_width": "initial"})
+        set_value = button(t("playground_widget.set_value"), "pencil",
+                           t("playground_widget.set_value_tip"), self._set_from_edit_row)
+        edit_row = ipw.HBox([edit_value, set_value],
+                            layout=ipw.Layout(flex_flow="row wrap", align_items="center"))
         network = ipw.VBox([
             ipw.HTML(t("playground_widget.network_head", max_width=MAX_WIDTH)),
-            features, hidden, network_view], layout=ipw.Layout(margin="0 12px 0 0"))
+            features, hidden, self._setting("loss", "200px"), network_view, pointer,
+            selection, edit_row], layout=ipw.Layout(margin="0 12px 0 0"))
 
         views = {"epoch": epoch, "network": network_view, "losses": ipw.HTML(),
                  "loss_chart": ipw.HTML(), "output": ipw.HTML()}
@@ -542,9 +756,11 @@ class Playground(LayerChoiceWidget):
                              layout=ipw.Layout(display="none"))
         self._expose(controls={"show_code": show_code, "show_state": show_state,
                                "state_text": state_text, "path": path, "share_code": share,
-                               **files},
+                               "upload": upload, "pointer": pointer, "edit_value": edit_value,
+                               "set_value": set_value, **files},
                      views={**views, "code": code, "state_box": state_box,
-                            "replay_note": replay_note})
+                            "replay_note": replay_note, "selection": selection})
+        self.add_class("ll-playground")
         show_code.observe(self._on_panels, names="value")
         show_state.observe(self._on_panels, names="value")
         self.observe(self._on_playing, names="playing")
@@ -575,7 +791,7 @@ class Playground(LayerChoiceWidget):
     def _draw(self, spec: PlaygroundSettings) -> dict[str, str]:
         """Every picture and number of a frame, for ``spec`` and the run as it is."""
         run = self._run
-        key = (id(run.X), spec.dataset, spec.show_test_data)
+        key = (id(run.X), id(run.y), spec.show_test_data)
         if key != self._points_key:
             points = points_layer(run.X, run.y, run.train_index, "#fff")
             if spec.show_test_data:
@@ -587,9 +803,13 @@ class Playground(LayerChoiceWidget):
         if report.train_accuracy is not None:
             accuracy = t("playground_widget.accuracy", train=report.train_accuracy,
                          test=report.test_accuracy)
+        sizes = column_sizes(run)
+        if self._pointed is not None and not (self._pointed[0] < len(sizes)
+                                              and self._pointed[1] < sizes[self._pointed[0]]):
+            self._pointed = None  # the network changed under the pointer
         views = {  # the pictures run the network (a reader's layers too) over the plane
-            "output": output_picture(run, points, spec.discretize),
-            "network": network_picture(run, spec.discretize),
+            "output": output_picture(run, points, spec.discretize, self._pointed),
+            "network": network_picture(run, spec.discretize, self._pointed, self._selected),
             "loss_chart": loss_picture(run.train_losses, run.test_losses),
         }
         views["losses"] = t("playground_widget.losses", train=report.train_loss,
