@@ -25,6 +25,8 @@ numbers. We measure:
   (`savefig(..., bbox_inches="tight")`), closed, and sent as a display_data
   message. The two versions run in interleaved rounds, so a load spike on the
   machine hits both alike.
+* big network: the same frame() timing for 8 hidden layers of 64 tanh units,
+  the speed goal's setup, with its parts, beside the figure from before.
 * memory: RSS before and after 2,000 more frames (no tracemalloc, which would
   itself allocate), with the growth per 500 frames so a leak shows as a trend.
 
@@ -201,7 +203,7 @@ class Naive:
         fig = plt.figure(figsize=(12, 5))
         grid = fig.add_gridspec(rows + 1, 3 + len(columns))
         ax = fig.add_subplot(grid[:rows, :3])
-        ax.imshow(output.numpy(), extent=EXTENT, cmap="RdBu", vmin=-1, vmax=1)
+        ax.imshow(output[0].numpy(), extent=EXTENT, cmap="RdBu", vmin=-1, vmax=1)
         train = run.X[run.train_index]
         ax.scatter(train[:, 0], train[:, 1], c=run.y[run.train_index, 0], cmap="RdBu",
                    vmin=-1, vmax=1, edgecolors="white", s=18)
@@ -267,7 +269,7 @@ async def play_for(playground: Playground, seconds: float) -> tuple[int, float, 
 #: What Split times, by the name of the function, and how it is reported.
 PARTS = {"train": "train one epoch (SGD steps, checkpoint)",
          "_score": "losses and accuracies on all points, once per epoch",
-         "grid_values": "forward pass over the 100x100 grid",
+         "frame_grid": "forward pass over the 100x100 grid",
          "output_picture": "output heatmap: colours, PNG, SVG",
          "network_picture": "unit heatmaps and links: PNG, SVG",
          "loss_picture": "loss curve SVG"}
@@ -296,7 +298,7 @@ class Split:
     def frames(self, playground: Playground, count: int) -> float:
         """Play ``count`` frames with every part timed; returns their total time."""
         run = playground._run  # private: its parts are wrapped to time each one
-        for name in ("train", "_score", "grid_values"):
+        for name in ("train", "_score", "frame_grid"):
             setattr(run, name, self.wrap(name, getattr(run, name)))
         saved = {name: getattr(playground_module, name)
                  for name in ("output_picture", "network_picture", "loss_picture")}
@@ -305,10 +307,45 @@ class Split:
         try:
             return sum(time_frames(playground, count))
         finally:
-            for name in ("train", "_score", "grid_values"):
+            for name in ("train", "_score", "frame_grid"):
                 delattr(run, name)
             for name, function in saved.items():
                 setattr(playground_module, name, function)
+
+
+#: frame() rates (mean frames/s) of commit c12f161, before the grid went through the
+#: network in chunks and the network picture was drawn column by column: measured on the
+#: 2-core machine, interleaved with the new code (150 frames each, twice; load average 2).
+EARLIER = {"default": 99.5, "8x64": 19.0}
+#: The big network of the speed goal: 8 hidden layers of 64 tanh units.
+BIG = {"hidden_sizes": (64,) * 8, "activations": "tanh"}
+
+
+def big_network(frames: int, rounds: int) -> float:
+    """Time ``frames`` frame() calls of the big network (in ``rounds``), with each part
+    timed in between; print the figures; return the mean frames per second."""
+    print(f"\nbig network: Playground(hidden_sizes=(64,) * 8), tanh, otherwise the defaults "
+          f"(before: {EARLIER['8x64']:.1f} frames/s)")
+    playground = Playground(**BIG)
+    time_frames(playground, 10)
+    split = Split()
+    times: list[float] = []
+    split_seconds = 0.0
+    per_round = max(1, frames // rounds)
+    for round_number in range(1, rounds + 1):
+        done = time_frames(playground, per_round)
+        times += done
+        split_seconds += split.frames(playground, per_round)
+        print(f"  round {round_number}: {len(done) / sum(done):6.1f} frames/s   "
+              f"load average {load_average()}")
+    mean_fps = len(times) / sum(times)
+    print(f"  frames/s {mean_fps:7.1f} (mean)   {1 / statistics.median(times):7.1f} "
+          f"(from the median); p95 frame {percentile(times, 95) * 1000:.1f} ms")
+    split_frames = per_round * rounds
+    for name, label in PARTS.items():
+        print(f"  {label:<42} {split.seconds[name] / split_frames * 1000:6.2f} ms")
+    playground.close()
+    return mean_fps
 
 
 def summary_line(goal: str, figure: str, met: bool) -> None:
@@ -322,6 +359,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of both")
     parser.add_argument("--play-seconds", type=float, default=3.0)
     parser.add_argument("--memory-frames", type=int, default=2000)
+    parser.add_argument("--big-frames", type=int, default=150,
+                        help="timed frames of the big network (8 hidden layers of 64 units)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="also profile N frames with cProfile (top 15 by cumulative time)")
     parser.add_argument("--threads", type=int, default=0,
@@ -460,6 +499,8 @@ def main() -> None:
         print(f"\ncProfile of {args.profile} frames, top 15 by cumulative time:")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(15)
 
+    big_fps = big_network(args.big_frames, args.rounds)
+
     print(f"\nsummary (load average at end {load_average()}; "
           f"{time.perf_counter() - began:.0f} s in all)")
     summary_line("frame() rate: at least 30 frames/s",
@@ -470,6 +511,10 @@ def main() -> None:
                  f"{ratio:.1f}x ({naive_mean_fps:.2f} frames/s naive)", ratio >= 5)
     summary_line(f"memory growth over {args.memory_frames} frames: under 20 MB",
                  f"{growth:+.1f} MB", growth < 20)
+    summary_line("8 hidden layers of 64 units: frame() at 30 frames/s",
+                 f"{big_fps:.1f} frames/s (mean)", big_fps >= 30)
+    summary_line(f"default setup ahead of before ({EARLIER['default']:.0f} frames/s)",
+                 f"{ours_mean_fps:.1f} frames/s (mean)", ours_mean_fps > EARLIER["default"])
     print(f"  {'bytes sent per frame (no goal)':<52} "
           f"{sent[1] / frames / 1e3:.1f} kB in {sent[0] / frames:.1f} messages")
     playground.close()

@@ -13,12 +13,15 @@ from widgets.render.heatmap import TABLE, colour_of
 
 
 def pixels(svg: str) -> np.ndarray:
-    """The RGB pixels of the first PNG in ``svg`` (written unfiltered by png_bytes)."""
-    data = base64.b64decode(re.search(r"base64,([^\"]+)", svg).group(1))
-    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    raw = zlib.decompress(data[data.index(b"IDAT") + 4:data.index(b"IEND") - 8])
-    rows = np.frombuffer(raw, dtype=np.uint8).reshape(height, 1 + 3 * width)
-    return rows[:, 1:].reshape(height, width, 3)
+    """The RGB pixels of every PNG in ``svg`` (written unfiltered by png_bytes), as rows."""
+    found = []
+    for encoded in re.findall(r"base64,([^\"]+)", svg):
+        data = base64.b64decode(encoded)
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        raw = zlib.decompress(data[data.index(b"IDAT") + 4:data.index(b"IEND") - 8])
+        rows = np.frombuffer(raw, dtype=np.uint8).reshape(height, 1 + 3 * width)
+        found.append(rows[:, 1:].reshape(-1, 3))
+    return np.concatenate(found)
 
 
 def test_the_output_picture_has_a_legend_of_its_colours() -> None:

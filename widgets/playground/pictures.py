@@ -29,6 +29,7 @@ from .training import PlaygroundRun
 DENSITY = 100
 #: Grid of each unit's small heatmap (every fifth point of the output grid).
 TILE_DENSITY = 20
+TILE_STEP = DENSITY // TILE_DENSITY
 #: Side of the output heatmap in pixels, and the margin left for the axes.
 PLOT_SIZE, PLOT_MARGIN = 300, 28
 #: Most lines drawn between units; above this, the strongest weights are drawn.
@@ -97,7 +98,8 @@ def output_picture(run: PlaygroundRun, points: str = "", discretize: bool = Fals
     class's colour, saturated as far as the network is sure. ``unit`` (column, index:
     column 0 the inputs, then the hidden layers, then the output) shows that one unit's
     values instead, named above the legend."""
-    output, _ = run.grid_values(DENSITY)
+    found = run.frame_grid(DENSITY, TILE_STEP, _hidden(run, unit))
+    output = found.output
     classes = 0
     if unit is not None:
         values = unit_values(run, unit, DENSITY)
@@ -132,13 +134,18 @@ def column_sizes(run: PlaygroundRun) -> tuple[int, ...]:
     return (len(s.features), *s.hidden_sizes, s.outputs)
 
 
+def _hidden(run: PlaygroundRun, unit: tuple[int, int] | None) -> tuple[int, int] | None:
+    """``unit`` if it is a hidden unit (the grid keeps its values everywhere), else None."""
+    return unit if unit is not None and 0 < unit[0] <= len(run.settings.hidden_sizes) else None
+
+
 def unit_values(run: PlaygroundRun, unit: tuple[int, int], density: int) -> torch.Tensor:
     """One unit's values over a ``density`` x ``density`` grid: ``(density, density)``."""
     column, index = unit
     if column == 0:
         return run.feature_values(density)[index]
-    output, hidden = run.grid_values(density)
-    return (hidden[column - 1] if column <= len(hidden) else output)[index]
+    found = run.frame_grid(density, TILE_STEP, _hidden(run, unit))
+    return found.output[index] if found.unit is None else found.unit
 
 
 def unit_name(run: PlaygroundRun, unit: tuple[int, int]) -> str:
@@ -303,12 +310,10 @@ def network_picture(run: PlaygroundRun, discretize: bool = False,
     from unit) for a link is ringed and drawn bold. In a live notebook, pointing at a
     unit or clicking a unit or a link tells the playground (see :data:`POINTER_SCRIPT`).
     """
-    output, hidden = run.grid_values(DENSITY)
-    step = DENSITY // TILE_DENSITY
-    start = step // 2
-    columns = [run.feature_values(TILE_DENSITY)]
-    columns += [h[:, start::step, start::step] for h in hidden]
-    columns.append(output[:, start::step, start::step])
+    found = run.frame_grid(DENSITY, TILE_STEP, _hidden(run, pointed))
+    start = TILE_STEP // 2
+    columns = [run.feature_values(TILE_DENSITY), *found.tiles,
+               found.output[:, start::TILE_STEP, start::TILE_STEP]]
     longest = max(len(c) for c in columns)
     size = _tile_size(longest)
     gap = max(2, size // 3)
@@ -316,23 +321,21 @@ def network_picture(run: PlaygroundRun, discretize: bool = False,
     left, top = 52, 30
     width = left + spacing * (len(columns) - 1) + size + 10
     height = top + longest * (size + gap) + 6
-    canvas = np.full((height, width, 3), 255, dtype=np.uint8)
     positions: list[list[tuple[int, int]]] = []  # top-left corner of each tile
     geometry = []
-    for c, values in enumerate(columns):
+    images = []
+    for c, values in enumerate(columns):  # one image per column: the gaps stay out of it
         x = left + c * spacing
         offset = top + (longest - len(values)) * (size + gap) // 2
-        rgb = tiles(values, size, discretize)
-        column = []
-        for k in range(len(values)):
-            y = offset + k * (size + gap)
-            canvas[y:y + size, x:x + size] = rgb[k]
-            column.append((x, y))
-        positions.append(column)
+        strip = np.full((len(values), size + gap, size, 3), 255, dtype=np.uint8)
+        strip[:, :size] = tiles(values, size, discretize)
+        strip = strip.reshape(-1, size, 3)[:-gap]  # the tiles one under another, gaps white
+        positions.append([(x, offset + k * (size + gap)) for k in range(len(values))])
         geometry.append([x, offset, len(values)])
+        images.append(image_element(strip, x, offset, size, len(strip), smooth=False))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}">',
-             image_element(canvas, 0, 0, width, height, smooth=False),
+             f'<rect width="{width}" height="{height}" fill="#fff"/>', *images,
              _links(run.linear_weights(), positions, size)]
     for c, title in enumerate(_column_titles(run)):
         x = left + c * spacing + size / 2
@@ -379,7 +382,8 @@ def _marks(positions: list[list[tuple[int, int]]], size: int,
 
 def _links(weights: Sequence[torch.Tensor], positions: list[list[tuple[int, int]]],
            size: int) -> str:
-    """Lines between the columns of units, one per weight (the strongest when too many)."""
+    """Lines between the columns of units, one per weight (the strongest when too many),
+    gathered into one path per colour and line width."""
     pairs = [(k, w) for k, w in enumerate(weights)
              if k + 1 < len(positions) and w.shape == (len(positions[k + 1]), len(positions[k]))]
     if not pairs:
@@ -390,18 +394,18 @@ def _links(weights: Sequence[torch.Tensor], positions: list[list[tuple[int, int]
     paths: dict[tuple[bool, int], list[str]] = {}
     offset = 0
     for k, w in pairs:
-        chosen = keep[offset:offset + w.numel()].reshape(w.shape)
+        weight = w.numpy()
+        chosen = keep[offset:offset + w.numel()].numpy().reshape(w.shape) & np.isfinite(weight)
         offset += w.numel()
-        rows, cols = torch.nonzero(chosen, as_tuple=True)
-        for i, j in zip(rows.tolist(), cols.tolist()):
-            value = float(w[i, j])
-            if not math.isfinite(value):
-                continue
-            thickness = min(3, int(abs(value) * 2))  # four line widths
-            x0, y0 = positions[k][j]
-            x1, y1 = positions[k + 1][i]
-            paths.setdefault((value >= 0, thickness), []).append(
-                f"M{x0 + size} {y0 + size // 2}L{x1} {y1 + size // 2}")
+        rows, cols = np.nonzero(chosen)
+        value = weight[rows, cols]
+        thickness = np.minimum(3, (np.abs(value) * 2).astype(np.int64))  # four line widths
+        starts = np.array(positions[k])[cols] + (size, size // 2)
+        ends = np.array(positions[k + 1])[rows] + (0, size // 2)
+        segments = [f"M{a} {b}L{c} {d}" for a, b, c, d in
+                    np.concatenate([starts, ends], axis=1).tolist()]
+        for positive, width, segment in zip((value >= 0).tolist(), thickness.tolist(), segments):
+            paths.setdefault((positive, width), []).append(segment)
     return "".join(
         f'<path d="{"".join(segments)}" stroke="{colour_of(1.0 if positive else -1.0)}" '
         f'stroke-width="{0.6 + 1.2 * thickness:.1f}" stroke-opacity="0.55" fill="none"/>'

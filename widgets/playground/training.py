@@ -79,6 +79,21 @@ class TrainingReport:
         return text
 
 
+#: Points of the plane's grid sent through the network at once when drawing.
+GRID_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class FrameGrid:
+    """The network over the grid, as a frame draws it (see :meth:`PlaygroundRun.frame_grid`):
+    ``output`` (units, density, density), ``tiles`` per hidden layer (units, side, side),
+    ``unit`` one hidden unit's values (density, density) or None."""
+
+    output: torch.Tensor
+    tiles: list[torch.Tensor]
+    unit: torch.Tensor | None
+
+
 @dataclass(frozen=True)
 class Change:
     """A training setting changed during a run: at which epoch, from what, to what."""
@@ -104,6 +119,7 @@ class PlaygroundRun:
         self.changes: list[Change] = []
         self.edits: list[Edit] = []
         self._grid_cache: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        self._frame_cache: dict[tuple[object, ...], FrameGrid] = {}
         self._scores: tuple[float, float, float, float] = (math.nan,) * 4
         self._make_data()
         self._make_network()
@@ -145,8 +161,12 @@ class PlaygroundRun:
         self.test_losses: list[float] = []
         self.changes = []
         self.edits = []
-        self._grid_cache.clear()
+        self._clear_caches()
         self._record_losses()
+
+    def _clear_caches(self) -> None:
+        self._grid_cache.clear()
+        self._frame_cache.clear()
 
     def _make_optimizer(self) -> torch.optim.Optimizer:
         kind = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[self.settings.optimizer]
@@ -197,6 +217,7 @@ class PlaygroundRun:
         """
         state = dict(self.__dict__)
         state["_grid_cache"] = dict(self._grid_cache)
+        state["_frame_cache"] = dict(self._frame_cache)
         state["_lr"] = [group["lr"] for group in self.optimizer.param_groups]
         return state
 
@@ -298,7 +319,7 @@ class PlaygroundRun:
             self.train_losses.append(train_loss)
             self.test_losses.append(test_loss)
             self._scores = scores
-            self._grid_cache.clear()
+            self._clear_caches()
         return done, stopped
 
     def report(self, epochs_trained: int = 0, stopped: str = "") -> TrainingReport:
@@ -387,7 +408,7 @@ class PlaygroundRun:
         with torch.no_grad():
             self.net.get_parameter(edit.parameter)[edit.index] = edit.value
         self.edits = [*self.edits, edit]
-        self._grid_cache.clear()
+        self._clear_caches()
         self._scores = self._score()
         self.train_losses[-1], self.test_losses[-1] = self._scores[:2]
 
@@ -408,18 +429,53 @@ class PlaygroundRun:
         if density in self._grid_cache:
             output, hidden = self._grid_cache[density]
             return output, list(hidden)
+        found = self.frame_grid(density, 1)
+        self._grid_cache[density] = (found.output, tuple(found.tiles))
+        return found.output, list(found.tiles)
+
+    def frame_grid(self, density: int, step: int, unit: tuple[int, int] | None = None,
+                   ) -> FrameGrid:
+        """What one frame's pictures need from the network over a ``density`` x ``density``
+        grid: the outputs everywhere, each hidden unit at every ``step``-th row and column
+        of the grid (from ``step // 2``), and, for ``unit`` (hidden layer from 1, unit), that
+        unit everywhere. Kept until the network changes.
+
+        The grid goes through the network two thousand points at a time and only those
+        values are kept: one pass, and no layer's values for all points held at once.
+        """
+        key = (density, step, unit)
+        if key in self._frame_cache:
+            return self._frame_cache[key]
         grid = plane_grid(density)
-        hidden: list[torch.Tensor] = []
+        start = step // 2
+        lattice = torch.arange(start, density, step)
+        lattice = (lattice[:, None] * density + lattice[None, :]).flatten()
         modules = list(self.net.children()) if isinstance(self.net, nn.Sequential) else [self.net]
+        layers = len(self.settings.hidden_sizes)
+        outputs: list[torch.Tensor] = []
+        tiles: list[list[torch.Tensor]] = [[] for _ in range(layers)]
+        chosen: list[torch.Tensor] = []
+        # a reader's layer may mix the points of a batch (subtract their mean, say): it sees
+        # the whole grid at once, as it always has
+        chunk = len(grid) if self.settings.custom_layers else GRID_CHUNK
         with self._evaluating():
-            h = self._features(grid)
-            for i, module in enumerate(modules):
-                h = module(h)
-                if i % 2 == 1 and i // 2 < len(self.settings.hidden_sizes):  # after a hidden layer
-                    hidden.append(h.T.reshape(-1, density, density))
-        output = h.T.reshape(-1, density, density)
-        self._grid_cache[density] = (output, tuple(hidden))
-        return output, hidden
+            for first in range(0, len(grid), chunk):
+                h = self._features(grid[first:first + chunk])
+                picked = lattice[(lattice >= first) & (lattice < first + len(h))] - first
+                for i, module in enumerate(modules):
+                    h = module(h)
+                    if i % 2 == 1 and i // 2 < layers:  # after a hidden layer
+                        tiles[i // 2].append(h[picked])
+                        if unit is not None and unit[0] == i // 2 + 1:
+                            chosen.append(h[:, unit[1]])
+                outputs.append(h)
+        side = len(range(start, density, step))
+        found = FrameGrid(
+            torch.cat(outputs).T.reshape(-1, density, density),
+            [torch.cat(parts).T.reshape(-1, side, side) for parts in tiles],
+            torch.cat(chosen).reshape(density, density) if chosen else None)
+        self._frame_cache[key] = found
+        return found
 
     def feature_values(self, density: int) -> torch.Tensor:
         """Each input feature over the grid: ``(features, density, density)``."""

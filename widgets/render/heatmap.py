@@ -52,8 +52,12 @@ def colour_of(value: float) -> str:
 
 
 def _indices(values: np.ndarray) -> np.ndarray:
-    scaled = (np.nan_to_num(values, nan=0.0) + 1.0) * ((LEVELS - 1) / 2)
-    return np.clip(np.rint(scaled), 0, LEVELS - 1).astype(np.intp)
+    scaled = np.asarray(values, dtype=np.float32) * np.float32((LEVELS - 1) / 2)
+    scaled += np.float32((LEVELS - 1) / 2)
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, 0, LEVELS - 1, out=scaled)  # and infinities to the ends
+    scaled[np.isnan(scaled)] = (LEVELS - 1) // 2  # NaN: the middle shade
+    return scaled.astype(np.intp)
 
 
 def colour_map(values: torch.Tensor | np.ndarray, discretize: bool = False) -> np.ndarray:
@@ -96,11 +100,11 @@ def image_element(rgb: np.ndarray, x: float, y: float, width: float, height: flo
 def tiles(values: torch.Tensor, size: int, discretize: bool = False) -> np.ndarray:
     """Resample ``(K, h, w)`` values to ``(K, size, size)`` RGB tiles (nearest pixel);
     ``discretize`` as in :func:`colour_map`."""
-    rgb = colour_map(values, discretize)
-    _, h, w, _ = rgb.shape
+    array = values.numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
+    _, h, w = array.shape
     rows = np.minimum((np.arange(size) * h) // size, h - 1)
     cols = np.minimum((np.arange(size) * w) // size, w - 1)
-    return rgb[:, rows][:, :, cols]
+    return colour_map(array[:, rows][:, :, cols], discretize)  # colour only what is shown
 
 
 #: A colour per class, as RGB: the two classes of the two-class sets keep the map's ends
