@@ -16,8 +16,7 @@ from widgets.playground.pictures import POINTER_SCRIPT, class_legend, network_pi
 from widgets.playground.settings import PlaygroundSettings
 from widgets.playground.training import PlaygroundRun
 
-
-WHEN = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+WHEN = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
@@ -59,14 +58,14 @@ def test_the_pointed_unit_stays_shown_while_training(playground: Playground) -> 
     assert playground.pointed is None
 
 
-def test_the_unit_shown_is_that_units_output(playground: Playground) -> None:
-    """The big picture of a hidden unit is its column of the grid values, coloured."""
+def test_the_unit_shown_is_that_units_output() -> None:
+    """The big picture of a hidden unit is its slice of the grid values, coloured."""
     from widgets.playground.pictures import DENSITY, unit_values
 
-    run = playground._run
-    _, hidden = run.grid_values(DENSITY)
+    run = PlaygroundRun(PlaygroundSettings(hidden_sizes=(3, 2)))
+    output, hidden = run.grid_values(DENSITY)
     assert unit_values(run, (1, 2), DENSITY).equal(hidden[0][2])
-    assert unit_values(run, (3, 0), DENSITY).equal(run.grid_values(DENSITY)[0][0])
+    assert unit_values(run, (3, 0), DENSITY).equal(output[0])
 
 
 def test_clicking_a_link_selects_its_weight_and_the_edit_row_sets_it(

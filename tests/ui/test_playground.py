@@ -69,7 +69,7 @@ def test_it_starts_as_tensorflow_playground_does(playground: Playground) -> None
     assert playground.epoch == 0 and not playground.playing
     assert playground.render_count == 1
     assert len(images(playground.views["output"].value)) == 1
-    assert len(images(playground.views["network"].value)) == 1
+    assert len(images(playground.views["network"].value)) == 4  # one per column of units
     assert "<polyline" in playground.views["loss_chart"].value
     assert "epoch <b>0</b>" in playground.views["epoch"].value
     losses = playground.views["losses"].value
@@ -438,7 +438,7 @@ def test_snapshot_keeps_the_pictures_of_this_moment(playground: Playground) -> N
     playground.step(3)
     still = playground.snapshot()
     assert "snapshot at epoch 3" in repr(still)
-    assert still._repr_html_().count("data:image/png;base64") == 2
+    assert still._repr_html_().count("data:image/png;base64") == 1 + 4  # output, 4 columns
 
 
 def test_net_is_a_copy(playground: Playground) -> None:

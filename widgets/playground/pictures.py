@@ -333,8 +333,8 @@ def network_picture(run: PlaygroundRun, discretize: bool = False,
         positions.append([(x, offset + k * (size + gap)) for k in range(len(values))])
         geometry.append([x, offset, len(values)])
         images.append(image_element(strip, x, offset, size, len(strip), smooth=False))
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}">',
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ll-card" width="{width}" '
+             f'height="{height}" viewBox="0 0 {width} {height}">',
              f'<rect width="{width}" height="{height}" fill="#fff"/>', *images,
              _links(run.linear_weights(), positions, size)]
     for c, title in enumerate(_column_titles(run)):
