@@ -272,3 +272,35 @@ def test_mutated_states_load_or_are_refused(playground: Playground, data: st.Dat
     except (ValueError, TypeError) as refused:
         assert len(str(refused)) < MAX_MESSAGE
         assert playground.to_json() == before
+
+
+@pytest.fixture
+def rich_playground() -> Playground:
+    """A playground on its own three-class data with a weight set by hand: a state with
+    every part a saved state can have."""
+    X = torch.tensor([[float(i % 5 - 2), float(i // 5 - 2)] for i in range(24)])
+    widget = Playground(data=(X, torch.arange(24) % 3), hidden_sizes=(3,))
+    widget.step(2)
+    widget.set_weight(1, 0, 1, 0.5)
+    yield widget
+    widget.close()
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_states_with_own_data_and_edits_load_or_are_refused(
+        rich_playground: Playground, data: st.DataObject) -> None:
+    state = json.loads(rich_playground.to_json())
+    parts = {"state": state, "settings": state["settings"],  # the dicts a field is picked from
+             "own_data": state["settings"]["own_data"], "edit": state["edits"][0]}
+    mutate(parts, tuple(parts), JSON_MUTANTS, 3000, data)
+    before = rich_playground.to_json()
+    try:
+        text = json.dumps(state)
+    except RecursionError:
+        return
+    try:
+        rich_playground.load_json(text)
+    except (ValueError, TypeError) as refused:
+        assert len(str(refused)) < MAX_MESSAGE
+        assert rich_playground.to_json() == before

@@ -257,7 +257,8 @@ class InitExplorerMachine(WidgetMachine):
 
 class PlaygroundMachine(WidgetMachine):
     values: ClassVar[dict[str, st.SearchStrategy]] = {
-        "dataset": st.sampled_from(["circle", "xor", "gauss", "spiral"]),
+        "dataset": st.sampled_from(["circle", "xor", "gauss", "spiral", "blobs", "own"]),
+        "loss": st.sampled_from(["auto", "mse", "cross_entropy", "softmax"]),
         "hidden_sizes": st.lists(st.integers(1, 6), max_size=2).map(tuple),
         "learning_rate": st.sampled_from([0.001, 0.03, 0.3, 3.0]),
         "batch_size": st.integers(1, 30),
@@ -315,6 +316,36 @@ class PlaygroundMachine(WidgetMachine):
         text = self.widget.to_json()
         self.refused(self.widget.load_json, text)
         assert self.widget.to_json() == text
+
+    @rule(line=st.one_of(st.sampled_from(["leave", "hover 1,0", "hover 0,1", "hover 2,0",
+                                          "click unit 1,0 1", "click link 1,0,1 2",
+                                          "click unit 0,0 3", "hover 9,9"]),
+                         st.text(max_size=30)))
+    def point_and_click(self, line: str) -> None:
+        """What the network picture's pointer script sends; odd lines are ignored."""
+        with contextlib.redirect_stderr(self.stderr):
+            self.widget.controls["pointer"].value = line
+
+    @rule(layer=st.integers(-1, 4), unit=st.integers(-1, 7), source=st.integers(-1, 7),
+          value=st.one_of(st.floats(-2000, 2000), st.just(math.nan), st.just("x")),
+          bias=st.booleans())
+    def set_by_hand(self, layer: int, unit: int, source: int, value: object,
+                    bias: bool) -> None:
+        edits = len(self.widget.edits)
+        if bias:
+            done = not self.refused(self.widget.set_bias, layer, unit, value)
+        else:
+            done = not self.refused(self.widget.set_weight, layer, unit, source, value)
+        assert len(self.widget.edits) == edits + done
+
+    @rule(bad=st.booleans())
+    def own_data(self, bad: bool) -> None:
+        X = torch.tensor([[float(i % 4), float(i // 4)] for i in range(12)])
+        if bad:
+            X[5, 0] = math.inf
+        before = self.widget.to_json()
+        if self.refused(self.widget.load_data, X, torch.arange(12) % 2):
+            assert bad and self.widget.to_json() == before
 
 
 class InspectorMachine(WidgetMachine):
