@@ -147,3 +147,20 @@ def test_three_classes_get_a_legend_of_class_colours() -> None:
     playground.discretize = True
     assert playground.views["output"].value != svg
     playground.close()
+
+
+def test_a_new_network_forgets_the_selection_and_the_pointed_unit(
+        playground: Playground) -> None:
+    playground.set_weight(1, 0, 1, 0.5)
+    playground.point_at(1, 0)
+    assert "weight from" in playground.views["selection"].value
+    playground.step(1)  # training keeps both
+    assert playground.pointed is not None and "weight from" in playground.views["selection"].value
+    playground.hidden_sizes = (3, 2, 2)
+    assert playground.pointed is None
+    assert "click a unit or a link" in playground.views["selection"].value
+    assert 'stroke="#111"' not in playground.views["network"].value  # no ring, no bold link
+    playground.select(1, 2)
+    assert "bias of hidden layer 1, unit 3" in playground.views["selection"].value
+    playground.select(None)
+    assert "click a unit or a link" in playground.views["selection"].value

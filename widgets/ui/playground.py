@@ -17,6 +17,7 @@ from torch import nn
 
 from ..core import layers
 from ..core.checks import check_int, check_text, short_repr
+from ..core.devices import one_thread
 from ..core.init import playground_scheme_names
 from ..playground.data import DATASETS, FEATURES
 from ..playground.own_data import MAX_CSV_BYTES, read_csv
@@ -80,7 +81,9 @@ class PlaygroundScript:
     def run(self) -> dict[str, object]:
         """Run the script here; returns its variables (``train_loss``, ``net``, ...)."""
         namespace: dict[str, object] = {"__name__": "__playground__"}
-        with torch.random.fork_rng(devices=[]):  # the script seeds; the reader's state stays
+        # the script seeds, and the reader's random state stays; one thread, as the
+        # playground trains (the numbers are the same, and small networks run faster)
+        with torch.random.fork_rng(devices=[]), one_thread():
             exec(compile(self.text, "<playground script>", "exec"), namespace)
         return namespace
 
@@ -173,6 +176,9 @@ class Playground(LayerChoiceWidget):
 
     def _show(self, content: tuple[str, dict[str, str]]) -> None:
         what, views = content
+        if what not in ("training", "view", "nothing") and (self._selected or self._pointed):
+            self._selected = self._pointed = None  # a new network: its units are others
+            views = self._draw(self._state)
         self._set_views(views)
         self._show_selection()
         self.set_trait("epoch", self._run.epoch)
@@ -337,10 +343,13 @@ class Playground(LayerChoiceWidget):
         None while it shows the network's output."""
         return None if self._pointed is None else unit_name(self._run, self._pointed)
 
-    def select(self, layer: int, unit: int, from_unit: int | None = None) -> None:
+    def select(self, layer: int | None, unit: int = 0, from_unit: int | None = None) -> None:
         """Select a unit's bias (or, with ``from_unit``, the weight of the link into it
-        from that unit of the layer before) for the edit row, as clicking it does."""
-        if layer == 0 and from_unit is None:  # an input: shown, but it has no bias
+        from that unit of the layer before) for the edit row, as clicking it does;
+        ``select(None)`` selects nothing."""
+        if layer is None:
+            self._selected = None
+        elif layer == 0 and from_unit is None:  # an input: shown, but it has no bias
             self.point_at(0, unit)
             self._selected = (0, self._pointed[1])
         else:
