@@ -10,8 +10,11 @@ import json
 import re
 
 import pytest
+import torch
+from torch import nn
 
 from widgets import Playground
+from widgets.core.layers import register_layer, unregister_layer
 from widgets.playground.pictures import POINTER_SCRIPT, class_legend, network_picture
 from widgets.playground.settings import PlaygroundSettings
 from widgets.playground.training import PlaygroundRun
@@ -139,8 +142,9 @@ def test_a_csv_upload_loads_the_points_and_a_bad_one_keeps_them(playground: Play
 
 def test_three_classes_get_a_legend_of_class_colours() -> None:
     run = PlaygroundRun(PlaygroundSettings(dataset="blobs"))
-    legend = class_legend(run, 0, 0, 300)
+    legend, height = class_legend(run, 0, 0, 300)
     assert legend.count("<rect") == 3 and "class 0" in legend and "class 2" in legend
+    assert height == 30  # one row of swatches and the caption
     playground = Playground(dataset="arms", hidden_sizes=(6,))
     svg = playground.views["output"].value
     assert "likeliest class" in svg and "linearGradient" not in svg
@@ -164,3 +168,110 @@ def test_a_new_network_forgets_the_selection_and_the_pointed_unit(
     assert "bias of hidden layer 1, unit 3" in playground.views["selection"].value
     playground.select(None)
     assert "click a unit or a link" in playground.views["selection"].value
+
+
+def test_eight_classes_wrap_their_legend_inside_the_picture() -> None:
+    X = torch.tensor([[float(i % 8) - 3.5, float(i // 8) - 3] for i in range(56)])
+    y = torch.arange(56) % 8 * 1000  # long labels: wide swatches
+    playground = Playground(data=(X, y), hidden_sizes=(4,))
+    svg = playground.views["output"].value
+    width = int(re.search(r'width="(\d+)"', svg).group(1))
+    xs = [float(x) for x in re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="10"', svg)]
+    assert len(xs) == 8 and max(xs) + 60 < width  # every swatch and most of its label inside
+    assert "class 7000" in svg
+    playground.close()
+
+
+class Gated(nn.Module):
+    """A reader's layer with a Linear of its own inside: tanh, gated by a sigmoid."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.gate = nn.Linear(width, width)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(X) * torch.sigmoid(self.gate(X))
+
+
+def test_weights_by_hand_count_only_the_networks_own_linear_layers() -> None:
+    register_layer("gated_test", Gated)
+    try:
+        playground = Playground(hidden_sizes=(3,), activations="gated_test")
+        playground.set_weight(2, 0, 2, 0.5)  # the output layer, not the gate inside
+        assert playground.weight(2, 0, 2) == 0.5
+        with pytest.raises(ValueError, match="layer must be an integer from 1 to 2, got 3"):
+            playground.set_weight(3, 0, 0, 1.0)
+        assert playground.code().run()["train_loss"] == playground.train_loss
+        links = re.findall(r'<path d="([^"]+)"[^>]*stroke-opacity="0.55"',
+                           playground.views["network"].value)
+        assert "".join(links).count("M") == 2 * 3 + 3 * 1  # the gate's weights are no links
+        playground.close()
+    finally:
+        unregister_layer("gated_test")
+
+
+def test_load_data_says_what_it_takes_and_why_a_file_failed(tmp_path) -> None:
+    playground = Playground()
+    before = playground.to_json()
+    with pytest.raises(TypeError, match="load_data takes the path of a CSV file, or the points"):
+        playground.load_data(torch.zeros(5, 2))
+    with pytest.raises(ValueError, match="could not read the CSV file .*missing.csv"):
+        playground.load_data(tmp_path / "missing.csv")
+    with pytest.raises(ValueError, match="could not read the CSV file"):
+        playground.load_data(tmp_path)  # a folder
+    assert playground.to_json() == before
+    X = torch.tensor([[0.0, 0.0], [1.0, 1.0], [50.0, 0.0], [2.0, 2.0], [3.0, -1.0]])
+    playground.load_data(X, torch.tensor([0, 1, 0, 1, 1]))
+    assert "1 of your 5 points lie outside the plane shown (-6 to 6" in playground.message
+    playground.load_data(X, torch.tensor([0, 1, 0, 1, 1]), task="regression")
+    assert playground.settings.task == "regression"
+    playground.close()
+
+
+def test_the_same_file_uploaded_twice_is_read_twice(playground: Playground) -> None:
+    upload = playground.controls["upload"]
+    content = b"x1,x2,label\n" + b"".join(b"%d,%d,%d\n" % (i, -i, i % 2) for i in range(-4, 5))
+    chosen = ({"name": "a.csv", "type": "text/csv", "size": len(content),
+               "content": memoryview(content), "last_modified": WHEN},)
+    upload.value = chosen
+    assert playground.dataset == "own"
+    playground.dataset = "xor"
+    upload.value = chosen
+    assert playground.dataset == "own" and "loaded a.csv" in playground.message
+
+
+def test_noise_and_point_count_do_nothing_to_your_own_points(playground: Playground) -> None:
+    playground.load_data(torch.tensor([[float(i), float(-i)] for i in range(-4, 5)]),
+                         torch.arange(9) % 2)
+    playground.step(3)
+    playground.noise = 20
+    playground.num_samples = 300
+    assert playground.epoch == 3  # no restart
+    assert playground.controls["noise"].disabled and playground.controls["num_samples"].disabled
+    playground.dataset = "circle"
+    assert not playground.controls["noise"].disabled
+
+
+def test_pointing_keeps_one_unit_beside_the_plain_grid() -> None:
+    run = PlaygroundRun(PlaygroundSettings(hidden_sizes=(8, 8)))
+    run.frame_grid(100, 5)
+    for layer in (1, 2):
+        for unit in range(8):
+            found = run.frame_grid(100, 5, (layer, unit))
+            assert found.unit.equal(run.grid_values(100)[1][layer - 1][unit])
+    assert sum(key[2] is not None for key in run._frame_cache) == 1  # the last unit only
+
+
+def test_the_same_pointer_line_twice_counts_twice(playground: Playground) -> None:
+    pointer(playground, "hover 1,0")
+    playground.point_at(None)  # from code, between two identical lines from the picture
+    pointer(playground, "hover 1,0")
+    assert playground.pointed == "hidden layer 1, unit 1 (tanh)"
+
+
+def test_the_edit_row_shows_the_exact_value(playground: Playground) -> None:
+    playground.set_weight(1, 0, 0, 4.321e-05)
+    stored = playground.weight(1, 0, 0)  # as a 32-bit float holds it
+    assert playground.controls["edit_value"].value == stored
+    playground.controls["set_value"].click()  # set without typing: the weight stays
+    assert playground.weight(1, 0, 0) == stored

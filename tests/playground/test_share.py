@@ -6,9 +6,15 @@ import base64
 import zlib
 
 import pytest
+import torch
 
 from widgets import Playground
-from widgets.playground.share import MAX_STATE_CHARACTERS, PREFIX, read_share_code
+from widgets.playground.share import (
+    MAX_CODE_CHARACTERS,
+    MAX_STATE_CHARACTERS,
+    PREFIX,
+    read_share_code,
+)
 
 
 @pytest.fixture
@@ -57,7 +63,7 @@ def pack(raw: bytes) -> str:
     (None, TypeError, "code must be a string"),
     ("https://playground.tensorflow.org/#x", ValueError, "must start with pg1-"),
     (PREFIX + "%%%%", ValueError, "does not unpack"),
-    (PREFIX + "A" * 30_000, ValueError, "refused before reading"),
+    (PREFIX + "A" * 150_000, ValueError, "refused before reading"),
     (pack(b" " * (MAX_STATE_CHARACTERS + 10)), ValueError, "unpacks to more than"),
     (pack(b'{"a": ')[:-3], ValueError, "does not unpack"),
     (pack(b"[" * 100_000 + b"]" * 100_000), ValueError, "does not unpack"),
@@ -82,3 +88,16 @@ def test_read_share_code_round_trips_plain_data() -> None:
     from widgets.playground.share import share_code
     data = {"settings": {"seed": 1, "features": ["x1"]}, "epoch": 3, "changes": []}
     assert read_share_code(share_code(data)) == data
+
+
+def test_a_code_holds_the_most_own_data_a_playground_takes() -> None:
+    """2,000 points with a regression target, the longest own data: the code restores it."""
+    g = torch.Generator().manual_seed(0)
+    X = torch.rand(2000, 2, generator=g) * 12 - 6
+    playground = Playground(data=(X, torch.randn(2000, generator=g)), hidden_sizes=(2,))
+    code = playground.share_code()
+    assert len(code) <= MAX_CODE_CHARACTERS
+    again = Playground.from_code(code)
+    assert torch.equal(again.settings.own_data.X, X) and again.train_loss == playground.train_loss
+    again.close()
+    playground.close()

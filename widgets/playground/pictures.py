@@ -112,7 +112,8 @@ def output_picture(run: PlaygroundRun, points: str = "", discretize: bool = Fals
     image = image_element(rgb, PLOT_MARGIN, 4, PLOT_SIZE, PLOT_SIZE, smooth=not discretize)
     width, height = PLOT_MARGIN + PLOT_SIZE + 6, PLOT_SIZE + 34 + LEGEND_HEIGHT
     if classes:
-        legend = class_legend(run, PLOT_MARGIN, PLOT_SIZE + 34, PLOT_SIZE)
+        legend, legend_height = class_legend(run, PLOT_MARGIN, PLOT_SIZE + 34, PLOT_SIZE)
+        height += max(0, legend_height - LEGEND_HEIGHT)
     else:
         legend = colour_legend(PLOT_MARGIN, PLOT_SIZE + 34, PLOT_SIZE, discretize)
     name = ""
@@ -175,18 +176,25 @@ def class_label(run: PlaygroundRun, index: int) -> str:
     return str(index)
 
 
-def class_legend(run: PlaygroundRun, x: float, y: float, width: float) -> str:
-    """One swatch per class, and how sure the network is read from the colour."""
-    parts, lx = [], x
+def class_legend(run: PlaygroundRun, x: float, y: float, width: float) -> tuple[str, float]:
+    """One swatch per class, in as many rows as the width needs, then how sure the network
+    is read from the colour; returns the SVG and the height it takes."""
+    parts, lx, row = [], x, 0
     for k in range(run.settings.outputs):
         label = t("playground.pictures.class_swatch", label=class_label(run, k))
-        parts.append(f'<rect x="{lx:.1f}" y="{y}" width="10" height="10" '
+        needed = 22 + 7 * len(label)
+        if lx > x and lx + needed > x + width:  # the next row
+            lx, row = x, row + 1
+        top = y + 16 * row
+        parts.append(f'<rect x="{lx:.1f}" y="{top}" width="10" height="10" '
                      f'fill="{class_colour(k)}" stroke="currentColor" stroke-opacity="0.45"/>'
-                     f'<text x="{lx + 14:.1f}" y="{y + 9}" {FONT}>{html.escape(label)}</text>')
-        lx += 22 + 7 * len(label)
+                     f'<text x="{lx + 14:.1f}" y="{top + 9}" {FONT}>{html.escape(label)}</text>')
+        lx += needed
     caption = t("playground.pictures.legend_classes")
+    caption_y = y + 16 * row + 24
     return (f'<g role="img" aria-label="{html.escape(caption)}">{"".join(parts)}'
-            f'<text x="{x}" y="{y + 24}" {FONT}>{html.escape(caption)}</text></g>')
+            f'<text x="{x}" y="{caption_y}" {FONT}>{html.escape(caption)}</text></g>',
+            caption_y + 6 - y)
 
 
 #: Height the colour legend takes below the output heatmap.
@@ -255,9 +263,10 @@ if (!this.llBound) {
     field.value = message;
     field.dispatchEvent(new Event('input', {bubbles: true}));
   };
-  var place = function (e) {
+  var place = function (e) {  /* in the picture's own units; the third: 4 CSS px in them */
     var svg = box.querySelector('svg'), r = svg.getBoundingClientRect();
-    return [(e.clientX - r.left) * geo.w / r.width, (e.clientY - r.top) * geo.h / r.height];
+    return [(e.clientX - r.left) * geo.w / r.width, (e.clientY - r.top) * geo.h / r.height,
+            4 * geo.w / Math.max(r.width, 1)];
   };
   var unitAt = function (x, y) {
     for (var c = 0; c < geo.cols.length; c++) {
@@ -267,14 +276,15 @@ if (!this.llBound) {
     }
     return null;
   };
-  var linkAt = function (x, y) {
+  var linkAt = function (x, y, reach) {
     for (var c = 0; c + 1 < geo.cols.length; c++) {
       var a = geo.cols[c], b = geo.cols[c + 1], x0 = a[0] + geo.size, x1 = b[0];
       if (x <= x0 || x >= x1) continue;
-      var u = (x - x0) / (x1 - x0), best = 5, found = null, half = geo.size / 2;
+      var u = (x - x0) / (x1 - x0), best = reach, found = null, half = geo.size / 2;
       for (var j = 0; j < a[2]; j++) for (var i = 0; i < b[2]; i++) {
         var y0 = a[1] + j * geo.pitch + half, y1 = b[1] + i * geo.pitch + half;
-        var d = Math.abs(y - (y0 + u * (y1 - y0)));
+        var slope = (y1 - y0) / (x1 - x0);
+        var d = Math.abs(y - (y0 + u * (y1 - y0))) / Math.sqrt(1 + slope * slope);
         if (d < best) { best = d; found = (c + 1) + ',' + i + ',' + j; }
       }
       return found;
@@ -289,7 +299,7 @@ if (!this.llBound) {
   move(event);
   box.addEventListener('mouseleave', function () { box.llLast = 'leave'; send('leave'); });
   box.addEventListener('click', function (e) {
-    var p = place(e), unit = unitAt(p[0], p[1]), link = unit ? null : linkAt(p[0], p[1]);
+    var p = place(e), unit = unitAt(p[0], p[1]), link = unit ? null : linkAt(p[0], p[1], p[2]);
     if (unit) send('click unit ' + unit + ' ' + Date.now());
     else if (link) send('click link ' + link + ' ' + Date.now());
   });

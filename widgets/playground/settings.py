@@ -76,15 +76,15 @@ def check_features(field: str, value: object) -> tuple[str, ...]:
 
 
 def check_own_data(field: str, value: object) -> OwnData | None:
-    """None, an :class:`~widgets.playground.own_data.OwnData`, a pair ``(X, y)``, or the
+    """None, an :class:`~widgets.playground.own_data.OwnData`, ``(X, y)`` or ``(X, y, task)``, or the
     JSON form a saved state holds (``{"x1": [...], "x2": [...], "label": [...]}``)."""
     if value is None or isinstance(value, OwnData):
         return value
     try:
         if isinstance(value, dict):
             return from_json(value)
-        if isinstance(value, (tuple, list)) and len(value) == 2:
-            return check_data(*value)
+        if isinstance(value, (tuple, list)) and len(value) in (2, 3):
+            return check_data(*value)  # (X, y) or (X, y, task)
     except (ValueError, TypeError) as error:
         raise type(error)(t("playground.settings.own_data.error", field=field,
                             error=error)) from None

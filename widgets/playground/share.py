@@ -24,8 +24,10 @@ from ..text import t
 
 #: What every code starts with: the format and its version.
 PREFIX = "pg1-"
-#: The longest code read (a state with hundreds of changes is well under it).
-MAX_CODE_CHARACTERS = 20_000
+#: The longest code read: 2,000 points of your own data (the most a playground takes,
+#: each with two coordinates and a target) take about 40,000; a state without own data,
+#: even with hundreds of changes, a few thousand.
+MAX_CODE_CHARACTERS = 100_000
 #: The most characters a code may inflate to, as a saved state may have.
 MAX_STATE_CHARACTERS = 1_000_000
 

@@ -79,6 +79,8 @@ class TrainingReport:
         return text
 
 
+#: Data settings that do nothing to your own points (they draw the built-in data sets).
+OWN_DATA_IGNORES = ("noise", "num_samples")
 #: Points of the plane's grid sent through the network at once when drawing.
 GRID_CHUNK = 2000
 
@@ -191,6 +193,8 @@ class PlaygroundRun:
         next epoch on, and are recorded in :attr:`changes` when made mid-run.
         """
         changed = changed_fields(self.settings, settings)
+        if self.settings.dataset == settings.dataset == OWN:  # your points: no noise, no count
+            changed = tuple(n for n in changed if n not in OWN_DATA_IGNORES)
         saved = self.saved()
         old, self.settings = self.settings, settings
         try:
@@ -383,8 +387,9 @@ class PlaygroundRun:
     # -- weights and biases by hand --------------------------------------------------------
 
     def linear_layers(self) -> list[nn.Linear]:
-        """The network's ``nn.Linear`` layers, input side first (layer 1 is the first)."""
-        return [m for m in self.net.modules() if isinstance(m, nn.Linear)]
+        """The network's own ``nn.Linear`` layers, input side first (layer 1 is the first):
+        those of the ``nn.Sequential`` itself, not any inside a reader's layer."""
+        return [m for m in self.net.children() if isinstance(m, nn.Linear)]
 
     def check_edit(self, layer: object, row: object, column: object = None,
                    value: object = 0.0) -> Edit:
@@ -470,6 +475,9 @@ class PlaygroundRun:
                             chosen.append(h[:, unit[1]])
                 outputs.append(h)
         side = len(range(start, density, step))
+        if unit is not None:  # only the last unit pointed at is kept beside the plain grid
+            for other in [k for k in self._frame_cache if k[2] is not None]:
+                del self._frame_cache[other]
         found = FrameGrid(
             torch.cat(outputs).T.reshape(-1, density, density),
             [torch.cat(parts).T.reshape(-1, side, side) for parts in tiles],
@@ -484,7 +492,7 @@ class PlaygroundRun:
 
     def linear_weights(self) -> list[torch.Tensor]:
         """The weight matrix of each ``nn.Linear``, input side first."""
-        return [m.weight.detach() for m in self.net.modules() if isinstance(m, nn.Linear)]
+        return [m.weight.detach() for m in self.linear_layers()]
 
 
 

@@ -19,7 +19,7 @@ from ..core import layers
 from ..core.checks import check_int, check_text, short_repr
 from ..core.devices import one_thread
 from ..core.init import playground_scheme_names
-from ..playground.data import DATASETS, FEATURES
+from ..playground.data import DATASETS, EXTENT, FEATURES
 from ..playground.own_data import MAX_CSV_BYTES, read_csv
 from ..playground.pictures import (
     column_sizes,
@@ -39,6 +39,7 @@ from ..playground.share import read_share_code
 from ..playground.share import share_code as encode_state
 from ..playground.training import (
     MAX_EPOCHS_PER_CALL,
+    OWN_DATA_IGNORES,
     PlaygroundRun,
     TrainingReport,
     check_state,
@@ -100,7 +101,8 @@ class Playground(LayerChoiceWidget):
 
     Args:
         data: your own points and labels, ``(X, y)``: ``X`` of shape ``(n, 2)``, ``y`` whole
-            numbers (classes) or any numbers (regression); trains on them (dataset "own").
+            numbers (classes) or any numbers (regression), or ``(X, y, task)`` to say
+            which; trains on them (dataset "own"). See :meth:`load_data`.
         **settings: any field of :class:`~widgets.playground.settings.PlaygroundSettings`.
 
     Pointing at a unit of the network picture shows that unit's output in the big
@@ -181,6 +183,8 @@ class Playground(LayerChoiceWidget):
             views = self._draw(self._state)
         self._set_views(views)
         self._show_selection()
+        for name in OWN_DATA_IGNORES:  # they draw the built-in data sets, not your points
+            self._controls[name].disabled = self._state.dataset == "own"
         self.set_trait("epoch", self._run.epoch)
         if what not in ("view", "nothing"):
             self.show_message("")  # a setting that works now: older messages are stale
@@ -392,6 +396,9 @@ class Playground(LayerChoiceWidget):
     def _on_pointer(self, change: object) -> None:
         """A line from the network picture's pointer script (see POINTER_SCRIPT)."""
         words = str(change.new).split()
+        if not words:
+            return
+        self._controls["pointer"].value = ""  # so that the same line, sent again, counts
         try:
             if words[:1] == ["leave"]:
                 self.point_at(None)
@@ -442,7 +449,7 @@ class Playground(LayerChoiceWidget):
         if selected is not None and selected[0] != 0:
             self._showing = True
             try:
-                self._controls["edit_value"].value = round(value, 4)
+                self._controls["edit_value"].value = value  # exactly: "set" keeps it as it is
             finally:
                 self._showing = False
 
@@ -458,33 +465,51 @@ class Playground(LayerChoiceWidget):
         self._views["network"].value = network_picture(self._run, self._state.discretize,
                                                        self._pointed, self._selected)
 
-    def load_data(self, X: object, y: object | None = None) -> None:
+    def load_data(self, X: object, y: object | None = None, task: str | None = None) -> None:
         """Train on your own points: ``load_data(X, y)`` with arrays, or ``load_data(path)``
         for a CSV file with columns x1, x2 and label (classes) or target (regression).
 
-        Bad data is refused with a message naming the row and column; the playground
-        keeps its data.
+        With arrays, whole-number labels (two to eight values) are classes and anything
+        else a regression target, unless ``task`` ("classification" or "regression")
+        says which. The plane shown runs from -6 to 6 on both axes: scale your points to
+        it (a message says how many fall outside). Bad data is refused with a message
+        naming the row and column; the playground keeps its data.
         """
         if y is None:
-            path = Path(X)
-            try:
-                size = path.stat().st_size
-            except OSError as error:
-                raise ValueError(t("playground_widget.cannot_read", path=short_repr(str(path)),
-                                   error=error.strerror or error)) from None
+            if not isinstance(X, (str, Path)):
+                raise TypeError(t("playground_widget.load_data_type", got=type(X).__name__))
+            data = self._read_csv_file(Path(X))
+        else:
+            data = (X, y) if task is None else (X, y, task)
+        self.configure(own_data=data, dataset="own")
+        self._say_where_the_points_are()
+
+    def _read_csv_file(self, path: Path) -> object:
+        try:
+            size = path.stat().st_size
             if size > MAX_CSV_BYTES:
                 raise ValueError(t("playground_widget.csv_too_big", size=size,
                                    most=MAX_CSV_BYTES))
-            data = read_csv(path.read_bytes())
-        else:
-            data = (X, y)
-        self.configure(own_data=data, dataset="own")
+            content = path.read_bytes()
+        except OSError as error:
+            raise ValueError(t("playground_widget.cannot_read_csv", path=short_repr(str(path)),
+                               error=error.strerror or error)) from None
+        return read_csv(content)
+
+    def _say_where_the_points_are(self) -> None:
+        """An info line when some of your points lie outside the plane the pictures show."""
+        data = self._state.own_data
+        outside = int((data.X.abs() > EXTENT).any(dim=1).sum())
+        if outside:
+            self.show_message(t("playground_widget.points_outside", outside=outside,
+                                points=len(data), extent=f"{EXTENT:g}"), kind="info")
 
     def _on_upload(self, change: object) -> None:
         files = change.new
         if not files:
             return
         upload = files[0]
+        self._controls["upload"].value = ()  # the same file chosen again is read again
         size = int(upload.get("size", 0) or len(upload["content"]))
         if size > MAX_CSV_BYTES:
             self.show_message(t("playground_widget.csv_too_big", size=size, most=MAX_CSV_BYTES))
@@ -494,6 +519,7 @@ class Playground(LayerChoiceWidget):
                 lambda: self.configure(own_data=read_csv(content), dataset="own")):
             self.show_message(t("playground_widget.csv_loaded", name=upload.get("name", ""),
                                 points=len(self._state.own_data)), kind="info")
+            self._say_where_the_points_are()
 
     # -- state as JSON, and code ------------------------------------------------------------
 
