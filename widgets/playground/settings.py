@@ -76,8 +76,9 @@ def check_features(field: str, value: object) -> tuple[str, ...]:
 
 
 def check_own_data(field: str, value: object) -> OwnData | None:
-    """None, an :class:`~widgets.playground.own_data.OwnData`, ``(X, y)`` or ``(X, y, task)``, or the
-    JSON form a saved state holds (``{"x1": [...], "x2": [...], "label": [...]}``)."""
+    """None, an :class:`~widgets.playground.own_data.OwnData`, ``(X, y)`` or
+    ``(X, y, task)``, or the JSON form a saved state holds (``{"x1": [...], "x2": [...],
+    "label": [...]}``)."""
     if value is None or isinstance(value, OwnData):
         return value
     try:
