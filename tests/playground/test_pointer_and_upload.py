@@ -275,3 +275,22 @@ def test_the_edit_row_shows_the_exact_value(playground: Playground) -> None:
     assert playground.controls["edit_value"].value == stored
     playground.controls["set_value"].click()  # set without typing: the weight stays
     assert playground.weight(1, 0, 0) == stored
+
+
+def test_the_keyboard_selects_with_three_menus(playground: Playground) -> None:
+    """Layer, unit and where from: the same selection as a click, no mouse needed."""
+    controls = playground.controls
+    assert [label for label, _ in controls["pick_layer"].options] == [
+        "1: into hidden layer 1", "2: into hidden layer 2", "3: into the output"]
+    controls["pick_layer"].value = 2
+    controls["pick_unit"].value = 2
+    assert "bias of hidden layer 2, unit 2" in playground.views["selection"].value
+    controls["pick_from"].value = 2
+    assert ("weight from hidden layer 1, unit 3 (tanh) to hidden layer 2, unit 2"
+            in playground.views["selection"].value)
+    controls["pick_layer"].value = 3  # one output unit and two before it: unit 1, the bias
+    assert "bias of the output" in playground.views["selection"].value
+    assert (controls["pick_unit"].value, controls["pick_from"].value) == (1, -1)
+    pointer(playground, "click link 1,2,1 9")  # a click shows in the menus
+    assert (controls["pick_layer"].value, controls["pick_unit"].value,
+            controls["pick_from"].value) == (1, 3, 1)

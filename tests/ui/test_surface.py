@@ -51,7 +51,8 @@ SURFACES: dict[str, tuple[Callable[[], dict[str, object]], set[str], set[str]]] 
         {*BUTTONS, "learning_rate", "optimizer", "batch_size", "regularization",
          "regularization_rate", "init", "dataset", "noise", "train_share", "num_samples", "seed",
          "features", "hidden_layers", "show_test_data", "discretize", "show_code", "show_state",
-         "state_text", "path", "share_code", "loss", "upload", "pointer", "edit_value"},
+         "state_text", "path", "share_code", "loss", "upload", "pointer", "edit_value",
+         "pick_layer", "pick_unit", "pick_from"},
         {"message", "epoch", "losses", "loss_chart", "output", "network", "code", "state_box",
          "replay_note", "selection"}),
     "ModuleTree": (

@@ -166,6 +166,15 @@ def unit_name(run: PlaygroundRun, unit: tuple[int, int]) -> str:
     return t("playground.pictures.output_unit")
 
 
+def layer_name(run: PlaygroundRun, column: int) -> str:
+    """A column of units by name: "the inputs", "hidden layer 2", "the output"."""
+    if column == 0:
+        return t("playground.pictures.inputs_layer")
+    if column <= len(run.settings.hidden_sizes):
+        return t("playground.pictures.hidden_layer", layer=column)
+    return t("playground.pictures.output_layer")
+
+
 def class_label(run: PlaygroundRun, index: int) -> str:
     """A class as the data names it: the reader's label value, or -1/+1, or its index."""
     s = run.settings

@@ -23,6 +23,7 @@ from ..playground.data import DATASETS, EXTENT, FEATURES
 from ..playground.own_data import MAX_CSV_BYTES, read_csv
 from ..playground.pictures import (
     column_sizes,
+    layer_name,
     loss_picture,
     network_picture,
     output_picture,
@@ -446,12 +447,48 @@ class Playground(LayerChoiceWidget):
                      source=unit_name(run, (layer - 1, column)),
                      unit=unit_name(run, (layer, row)), value=f"{value:.4g}")
         self._views["selection"].value = text
-        if selected is not None and selected[0] != 0:
-            self._showing = True
-            try:
+        self._showing = True
+        try:
+            if selected is not None and selected[0] != 0:
                 self._controls["edit_value"].value = value  # exactly: "set" keeps it as it is
-            finally:
-                self._showing = False
+            self._show_pickers(selected)
+        finally:
+            self._showing = False
+
+    def _show_pickers(self, selected: tuple[int, ...] | None) -> None:
+        """The keyboard's way to select: a layer, a unit it feeds, and the bias or a unit
+        of the layer before; they show the selection, whichever way it was made."""
+        run, sizes = self._run, column_sizes(self._run)
+        layer_menu, unit_box, source_menu = (self._controls[name] for name in
+                                             ("pick_layer", "pick_unit", "pick_from"))
+        layers = [(t("playground_widget.pick_layer_option", layer=k, into=layer_name(run, k)),
+                   k) for k in range(1, len(sizes))]
+        if list(layer_menu.options) != layers:
+            layer_menu.options = layers
+        layer = selected[0] if selected is not None and selected[0] > 0 else layer_menu.value
+        layer = layer if layer in dict(layers).values() else 1
+        layer_menu.value = layer
+        unit_box.max = sizes[layer]
+        unit_box.value = min(selected[1] + 1, sizes[layer]) if selected and selected[0] else 1
+        sources = [(t("playground_widget.pick_bias"), -1)] + [
+            (unit_name(run, (layer - 1, j)), j) for j in range(sizes[layer - 1])]
+        if list(source_menu.options) != sources:
+            source_menu.options = sources
+        source_menu.value = selected[2] if selected is not None and len(selected) == 3 else -1
+
+    def _on_picker(self, change: object) -> None:
+        """A picker moved by the reader: select what the three say now."""
+        if self._showing:
+            return
+        layer = self._controls["pick_layer"].value
+        unit = self._controls["pick_unit"].value - 1
+        source = self._controls["pick_from"].value
+        sizes = column_sizes(self._run)
+        if layer is None:
+            return
+        unit = min(max(unit, 0), sizes[layer] - 1)  # another layer may have fewer units
+        has_source = source is not None and 0 <= source < sizes[layer - 1]
+        self.select(layer, unit, source if has_source else None)
 
     def _draw_pointed(self) -> None:
         """Redraw the big picture (and the ring in the network picture) for the unit
@@ -743,16 +780,33 @@ class Playground(LayerChoiceWidget):
         pointer.observe(self._on_pointer, names="value")
         selection = ipw.HTML()
         edit_value = ipw.FloatText(description=t("playground_widget.new_value"),
-                                   layout=ipw.Layout(width="190px"),
+                                   layout=ipw.Layout(width="165px"),
                                    style={"description_width": "initial"})
         set_value = button(t("playground_widget.set_value"), "pencil",
                            t("playground_widget.set_value_tip"), self._set_from_edit_row)
-        edit_row = ipw.HBox([edit_value, set_value],
-                            layout=ipw.Layout(flex_flow="row wrap", align_items="center"))
+        pickers = {
+            "pick_layer": ipw.Dropdown(description=t("playground_widget.pick_layer"),
+                                       layout=ipw.Layout(width="230px"),
+                                       style={"description_width": "initial"}),
+            "pick_unit": ipw.BoundedIntText(value=1, min=1, max=1,
+                                            description=t("playground_widget.pick_unit"),
+                                            layout=ipw.Layout(width="95px"),
+                                            style={"description_width": "initial"}),
+            "pick_from": ipw.Dropdown(description=t("playground_widget.pick_from"),
+                                      layout=ipw.Layout(width="255px"),
+                                      style={"description_width": "initial"}),
+        }
+        for picker in pickers.values():
+            picker.observe(self._on_picker, names="value")
+        edit_row = ipw.VBox([  # two short rows: the column stays as wide as the picture
+            ipw.HBox([pickers["pick_layer"], pickers["pick_unit"]],
+                     layout=ipw.Layout(align_items="center")),
+            ipw.HBox([pickers["pick_from"], edit_value, set_value],
+                     layout=ipw.Layout(align_items="center", flex_flow="row wrap"))])
         network = ipw.VBox([
             ipw.HTML(t("playground_widget.network_head", max_width=MAX_WIDTH)),
             features, hidden, self._setting("loss", "200px"), network_view, pointer,
-            selection, edit_row], layout=ipw.Layout(margin="0 12px 0 0"))
+            selection, edit_row], layout=ipw.Layout(margin="0 12px 0 0", max_width="520px"))
 
         views = {"epoch": epoch, "network": network_view, "losses": ipw.HTML(),
                  "loss_chart": ipw.HTML(), "output": ipw.HTML()}
@@ -792,7 +846,7 @@ class Playground(LayerChoiceWidget):
         self._expose(controls={"show_code": show_code, "show_state": show_state,
                                "state_text": state_text, "path": path, "share_code": share,
                                "upload": upload, "pointer": pointer, "edit_value": edit_value,
-                               "set_value": set_value, **files},
+                               "set_value": set_value, **pickers, **files},
                      views={**views, "code": code, "state_box": state_box,
                             "replay_note": replay_note, "selection": selection})
         self.add_class("ll-playground")
