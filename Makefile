@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CHAPTER ?= chapters/01_layers_and_modules.ipynb
-NB ?= chapters/*.ipynb
+NB ?= chapters/*.ipynb $(wildcard chapters/zh/*.ipynb)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: help book setup test execute benchmark pictures lint html fuzz
@@ -12,7 +12,7 @@ help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 book: setup  ## set up, then open the book in JupyterLab (CHAPTER=... picks the chapter)
-	$(BIN)/jupyter trust chapters/*.ipynb  # show stored widgets before a run
+	$(BIN)/jupyter trust chapters/*.ipynb $(wildcard chapters/zh/*.ipynb)  # show stored widgets before a run
 	$(BIN)/jupyter lab $(ROOT_FLAG) $(CHAPTER)
 
 setup: $(VENV)/.installed  ## install the pinned environment into .venv

@@ -7,7 +7,8 @@ they can make up most of a notebook's size. ``prune`` keeps exactly the models
 reachable from the widget outputs in the cells (their children, layouts and
 styles) and drops the rest.
 
-Run: python -m tests.notebook_tools prune chapters/*.ipynb   (`make execute` does)
+Run: python -m tests.notebook_tools prune chapters/*.ipynb chapters/zh/*.ipynb
+(`make execute` does)
 """
 
 from __future__ import annotations
@@ -18,6 +19,21 @@ import re
 from pathlib import Path
 
 import nbformat
+
+#: The editions: English in chapters/, Chinese in chapters/zh/ (same file names).
+EDITIONS = ("", "zh")
+
+
+def every_chapter(root: Path) -> list[Path]:
+    """Every chapter of every edition: the English ones, then the Chinese ones."""
+    return [path for edition in EDITIONS
+            for path in sorted((root / "chapters" / edition).glob("[0-9][0-9]_*.ipynb"))]
+
+
+def chapter_id(path: Path) -> str:
+    """A test id for a chapter: its stem, after "zh-" for the Chinese edition."""
+    return f"zh-{path.stem}" if path.parent.name == "zh" else path.stem
+
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"

@@ -132,12 +132,19 @@ def export_notebook(notebook: Path, **traits: object) -> str:
 
 
 def default_chapters() -> list[Path]:
-    return sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+    """Every chapter, the English edition and then the Chinese one (chapters/zh/)."""
+    return [path for edition in ("", "zh")
+            for path in sorted((ROOT / "chapters" / edition).glob("[0-9][0-9]_*.ipynb"))]
 
 
-def _index(pages: Sequence[Path]) -> str:
-    links = "".join(f'<li><a href="{html.escape(p.name)}">{html.escape(p.stem)}</a></li>'
-                    for p in pages)
+def _page_name(notebook: Path) -> str:
+    """Where a chapter's page goes in the output folder: zh/ for the Chinese edition."""
+    return f"zh/{notebook.stem}.html" if notebook.parent.name == "zh" else f"{notebook.stem}.html"
+
+
+def _index(pages: Sequence[str]) -> str:
+    links = "".join(f'<li><a href="{html.escape(name)}">{html.escape(name[:-5])}</a></li>'
+                    for name in pages)
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<title>layerlab</title></head><body><h1>layerlab</h1>'
             f"<p>{html.escape(STATIC_NOTE)}</p><ul>{links}</ul></body></html>\n")
@@ -148,11 +155,13 @@ def export(notebooks: Iterable[Path], out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     pages = []
     for notebook in notebooks:
-        page = out / f"{notebook.stem}.html"
+        page = out / _page_name(notebook)
+        page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(export_notebook(notebook), encoding="utf-8")
         pages.append(page)
         print(f"{notebook} -> {page}")
-    (out / "index.html").write_text(_index(pages), encoding="utf-8")
+    (out / "index.html").write_text(_index([p.relative_to(out).as_posix() for p in pages]),
+                                    encoding="utf-8")
     return pages
 
 
@@ -160,7 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m web.export", description=__doc__.split(
         "\n\n")[0])
     parser.add_argument("chapters", nargs="*", type=Path,
-                        help="notebooks to export (default: every chapters/NN_*.ipynb)")
+                        help="notebooks to export (default: every chapters/NN_*.ipynb and "
+                             "chapters/zh/NN_*.ipynb)")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "html",
                         help="folder for the pages (default: build/html)")
     args = parser.parse_args(argv)

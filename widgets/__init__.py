@@ -68,6 +68,9 @@ _LAZY = {
     "describe_device": "core.devices",
     "synchronize": "core.devices",
     "timing": "core.devices",
+    # the language the widgets speak
+    "set_language": "text",
+    "language": "text",
 }
 
 #: Public modules: ``file_io`` holds chapter 6's harmless code-on-load demonstration,
@@ -94,6 +97,7 @@ __all__ = [
     "describe_parameters",
     "dry_run",
     "file_io",
+    "language",
     "load_explorer",
     "load_mlp",
     "load_state_dict_into",
@@ -106,6 +110,7 @@ __all__ = [
     "save_explorer",
     "save_mlp",
     "save_state_dict",
+    "set_language",
     "synchronize",
     "timing",
     "trace_forward",
@@ -144,6 +149,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .core.lazy import describe_parameters, dry_run
     from .core.mlp import MLPSpec, build_mlp
     from .playground.settings import PlaygroundSettings
+    from .text import language, set_language
     from .ui.base import Snapshot
     from .ui.device_timer import DeviceTimer
     from .ui.file_io import load_explorer, save_explorer

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.notebook_tools import chapter_id, every_chapter
+
 ROOT = Path(__file__).resolve().parents[2]
-CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+CHAPTERS = every_chapter(ROOT)
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -17,7 +19,7 @@ def load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=chapter_id)
 def test_every_displayed_widget_has_saved_state(chapter: Path) -> None:
     notebook = load(chapter)
     state = notebook["metadata"].get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
@@ -39,14 +41,14 @@ def test_chapter_01_saved_state_shows_the_explorer_as_the_cells_leave_it() -> No
     assert any("shared: the same module as tied.2" in v for v in html)  # the tied tree
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=chapter_id)
 def test_solutions_are_folded(chapter: Path) -> None:
     for cell in load(chapter)["cells"]:
         if "solution" in cell.get("metadata", {}).get("tags", []):
             assert cell["metadata"]["jupyter"]["source_hidden"] is True
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=chapter_id)
 def test_saved_state_holds_only_what_the_page_can_show(chapter: Path) -> None:
     """`make execute` prunes state of widgets never displayed (tests/notebook_tools.py)."""
     from tests.notebook_tools import displayed_models, reachable

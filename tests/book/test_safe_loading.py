@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.notebook_tools import every_chapter
+
 ROOT = Path(__file__).resolve().parents[2]
-CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+CHAPTERS = every_chapter(ROOT)
 SKIPPED_DIRS = {".ipynb_checkpoints", "__pycache__", "artifacts"}
 
 # An IPython line that is not Python: %magic, !shell, `x = !cmd`, `obj?` help.

@@ -32,10 +32,11 @@ import pytest
 from nbconvert import HTMLExporter
 
 from tests.browser.lab import CHROMIUM_FLAGS, find_chromium, missing_browser, require
+from tests.notebook_tools import chapter_id, every_chapter
 from web.export import STATIC_NOTE, export_notebook, static_copy
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = every_chapter(ROOT)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 # The renderer nbconvert's page asks the CDN for, matched to ipywidgets 8.1 /
@@ -85,7 +86,7 @@ def html_values(state: dict, model_id: str) -> str:
                      if state[m]["model_name"] == "HTMLModel")
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=chapter_id)
 def test_export_embeds_the_saved_widget_state(notebook: Path) -> None:
     page = exported(notebook)
     (embedded,) = scripts(page, WIDGET_STATE)
@@ -101,7 +102,7 @@ def test_export_embeds_the_saved_widget_state(notebook: Path) -> None:
 
 
 @pytest.mark.parametrize("notebook", [n for n in NOTEBOOKS if "MLPExplorer(" in n.read_text()],
-                         ids=lambda p: p.stem)
+                         ids=chapter_id)
 def test_export_shows_the_explorers_last_picture_and_numbers(notebook: Path) -> None:
     page = exported(notebook)
     state = scripts(page, WIDGET_STATE)[0]["state"]
@@ -175,7 +176,7 @@ def serve_offline(page, document: str, renderer: Path) -> list[str]:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=chapter_id)
 def test_export_draws_every_widget_in_a_browser(notebook: Path, renderer: Path,
                                                chromium) -> None:
     page = chromium.new_page(viewport={"width": 1400, "height": 1000})
@@ -300,7 +301,7 @@ def test_static_copy_escapes_labels_and_keeps_the_widgets_html() -> None:
     assert "ll-static-copy" not in str(static_copy({"model_id": "nope"}, metadata))
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=chapter_id)
 def test_book_export_puts_a_static_copy_in_every_widget_output(notebook: Path) -> None:
     page = book_page(notebook)
     (embedded,) = scripts(page, WIDGET_STATE)
@@ -378,7 +379,7 @@ def screenshot_outputs(page, name: str) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=chapter_id)
 def test_book_export_offline_shows_every_saved_picture(notebook: Path, chromium) -> None:
     """No renderer (its URL points nowhere, nothing else is served): the copies show."""
     page, _ = open_book_page(chromium, book_page(notebook, offline=True), None)
@@ -411,7 +412,7 @@ def test_book_export_offline_shows_every_saved_picture(notebook: Path, chromium)
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=chapter_id)
 def test_book_export_with_the_renderer_draws_each_widget_once(notebook: Path, renderer: Path,
                                                              chromium) -> None:
     """With the renderer: each widget drawn once, live (but inert), under the note."""

@@ -16,8 +16,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests.notebook_tools import chapter_id, every_chapter
+
 ROOT = Path(__file__).resolve().parents[2]
-CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+CHAPTERS = every_chapter(ROOT)
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -42,7 +44,7 @@ def displayed_views(notebook: nbformat.NotebookNode) -> dict[str, list[str]]:
     return shown
 
 
-@pytest.fixture(params=CHAPTERS, ids=lambda path: path.stem)
+@pytest.fixture(params=CHAPTERS, ids=chapter_id)
 def chapter(request: pytest.FixtureRequest) -> tuple[str, nbformat.NotebookNode]:
     path: Path = request.param
     return path.name, nbformat.read(path, as_version=4)
@@ -82,7 +84,7 @@ def test_each_displayed_widget_has_saved_state(
 FOLDED_FIRST_LINE = 56
 
 
-@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=chapter_id)
 def test_folded_cells_fit_a_narrow_window(notebook: Path) -> None:
     nb = nbformat.read(notebook, as_version=4)
     long = [(i, cell.source.split("\n")[0]) for i, cell in enumerate(nb.cells)
@@ -95,7 +97,7 @@ def _folded(cell) -> dict:
     return cell.metadata.get("jupyter", {})
 
 
-@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=chapter_id)
 def test_solutions_and_their_explanations_are_folded(notebook: Path) -> None:
     """A solution's code, its output and the explanation after it stay folded in the
     stored notebook, so a reader sees no answer before trying; the next exercise does not."""

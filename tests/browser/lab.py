@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.notebook_tools import every_chapter
+
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = ROOT / "chapters"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -111,7 +113,7 @@ def lab_server(timeout: float = 90) -> Iterator[LabServer]:
                "JUPYTERLAB_WORKSPACES_DIR": str(root / ".lab-workspaces")}
         # Sign the copies as `make book` and Binder do, so saved outputs render before a run.
         subprocess.run([sys.executable, "-m", "jupyter", "trust",
-                        *map(str, sorted((root / "chapters").glob("*.ipynb")))],
+                        *map(str, every_chapter(root))],
                        env=env, check=True, capture_output=True)
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env,
                                    cwd=root)

@@ -56,10 +56,11 @@ from tests.browser.lab import (
     widget_outputs,
 )
 from tests.browser.pictures import PICTURES, SCREENSHOTS, chapter_screenshot
+from tests.notebook_tools import chapter_id, every_chapter
 
 pytestmark = pytest.mark.browser
 
-NOTEBOOKS = sorted(CHAPTERS.glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = every_chapter(CHAPTERS.parent)
 CHANGE_TIMEOUT_S = 15  # a reader's edit must show within this time
 WINDOW = (1400, 1000)  # the browser_page fixture's window, CSS px
 # Small windows, both with the file browser open: a 1024x768 laptop, and a 1440x900
@@ -113,7 +114,8 @@ def test_there_are_chapters_to_open() -> None:
 
 
 def chapter_number(notebook: Path) -> str:
-    return notebook.stem.split("_", 1)[0]
+    """"01" for chapters/01_*.ipynb, "zh-01" for its Chinese edition."""
+    return chapter_id(notebook).split("_", 1)[0]
 
 
 def saved_view_problems(page) -> list[str]:
@@ -222,11 +224,11 @@ def width_problems(page, look: str) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=chapter_id)
 def test_chapter_runs_in_jupyterlab(lab: LabServer, page, notebook: Path) -> None:
     """Open, check the saved view, run all; then every theme and small window on that page."""
     number = chapter_number(notebook)
-    open_notebook(page, lab, notebook.name)
+    open_notebook(page, lab, notebook.relative_to(CHAPTERS).as_posix())
     if current_theme(page) != THEMES["light"]:  # a test before this one stopped half-way
         set_theme(page, THEMES["light"])
 
@@ -271,9 +273,9 @@ def test_chapter_runs_in_jupyterlab(lab: LabServer, page, notebook: Path) -> Non
                 page.evaluate("() => window.jupyterapp.shell.currentWidget.content"
                               ".scrollToItem(0, 'start')")
                 page.wait_for_timeout(300)
-                page.screenshot(path=chapter_screenshot(notebook.stem))
+                page.screenshot(path=chapter_screenshot(chapter_id(notebook)))
                 for picture in PICTURES:
-                    if picture.chapter == notebook.stem:
+                    if picture.chapter == chapter_id(notebook):
                         output = widget_output(page, picture.widget_text)
                         output.scroll_into_view_if_needed()
                         output.screenshot(path=picture.screenshot)

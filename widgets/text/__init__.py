@@ -6,20 +6,22 @@ they ask for it by id, with the values it names::
     >>> t("checks.int_range", field="seed", low=0, high=10, got=11)
     'seed must be an integer from 0 to 10, got 11'
 
-The texts live in TOML files, one folder per language (``en/`` today) and one
+The texts live in TOML files, one folder per language (``en/``, ``zh/``) and one
 file per part of the package (``core.toml``, ``ui.toml``, ...); a table in a
 file is a prefix of its ids (``[checks]`` holds ``checks.int_range``). Field
 names, values and code stay as code writes them; only the words around them
 are translated.
 
 A notebook chooses its language once, with :func:`set_language`; a kernel runs
-one notebook, so the choice holds for that notebook. A language lacking an id
+one notebook, so the choice holds for that notebook. Until then the kernel's
+locale decides (``LANG=zh_CN.UTF-8`` speaks Chinese). A language lacking an id
 falls back to English.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import string
 import textwrap
 import tomllib
@@ -28,11 +30,32 @@ from functools import cache
 from pathlib import Path
 
 #: The languages with a catalogue, English first (the one every id must have).
-LANGUAGES = ("en",)
+LANGUAGES = ("en", "zh")
 DEFAULT_LANGUAGE = "en"
 
 _FOLDER = Path(__file__).resolve().parent
-_current = DEFAULT_LANGUAGE
+
+
+def locale_language(environ: Mapping[str, str] = os.environ) -> str:
+    """The book's language for a locale: the first of ``LANGUAGE``, ``LC_ALL``,
+    ``LC_MESSAGES`` and ``LANG`` that is set decides (as for a program's messages);
+    Chinese locales (``zh_CN.UTF-8``, ``zh_TW``, ``zh``) speak Chinese, any other English.
+
+    Example:
+        >>> locale_language({"LANG": "zh_CN.UTF-8"}), locale_language({"LANG": "C.UTF-8"})
+        ('zh', 'en')
+        >>> locale_language({"LANGUAGE": "en_GB:zh", "LANG": "zh_CN.UTF-8"})
+        'en'
+    """
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            first = value.split(":")[0].lower()
+            return "zh" if first.startswith("zh") else DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE
+
+
+_current = locale_language()
 
 
 class CatalogueError(LookupError):
@@ -70,7 +93,7 @@ def _flatten(table: Mapping[str, object], prefix: str = "") -> Iterator[tuple[st
 
 
 def language() -> str:
-    """The language the book speaks now in this kernel (``"en"`` unless set)."""
+    """The language the book speaks now in this kernel (the locale's until set)."""
     return _current
 
 
