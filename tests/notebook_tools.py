@@ -30,6 +30,11 @@ def every_chapter(root: Path) -> list[Path]:
             for path in sorted((root / "chapters" / edition).glob("[0-9][0-9]_*.ipynb"))]
 
 
+def edition_language(path: Path) -> str:
+    """The language a chapter is written in: "zh" in chapters/zh/, else "en"."""
+    return "zh" if path.parent.name == "zh" else "en"
+
+
 def chapter_id(path: Path) -> str:
     """A test id for a chapter: its stem, after "zh-" for the Chinese edition."""
     return f"zh-{path.stem}" if path.parent.name == "zh" else path.stem

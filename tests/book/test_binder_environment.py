@@ -26,9 +26,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests.notebook_tools import every_chapter
+
 ROOT = Path(__file__).resolve().parents[2]
 BINDER = ROOT / "binder"
-NOTEBOOKS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = every_chapter(ROOT)  # both editions: chapters/ and chapters/zh/
 
 pytestmark = pytest.mark.slow
 
@@ -136,9 +138,16 @@ print(json.dumps({"widgets": str(Path(widgets.__file__).resolve().parent),
                               for p in sys.argv[1:]]}))
 """
     result = json.loads(binder.run(str(binder.bin / "python"), "-c", probe,
-                                   *[f"chapters/{p.name}" for p in NOTEBOOKS]).stdout)
+                                   *[p.relative_to(ROOT).as_posix() for p in NOTEBOOKS]).stdout)
     assert Path(result["widgets"]) == (binder.repo / "widgets").resolve()
     assert result["trusted"] == [True] * len(NOTEBOOKS)
+
+
+def test_jupyterlab_can_speak_chinese(binder: BinderEnvironment) -> None:
+    """JupyterLab's own menus in Chinese (Settings > Language), beside the book's Chinese."""
+    result = binder.run(str(binder.bin / "python"), "-c",
+                        "import jupyterlab_language_pack_zh_CN as pack; print(pack.__name__)")
+    assert result.stdout.strip() == "jupyterlab_language_pack_zh_CN"
 
 
 def test_jupyterlab_has_the_widget_manager(binder: BinderEnvironment) -> None:

@@ -26,6 +26,22 @@ def test_readme_links_every_chapter_to_binder(chapter: Path) -> None:
     assert BINDER.format(chapter.name) in readme
 
 
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_the_chinese_readme_links_every_chinese_chapter_to_binder(chapter: Path) -> None:
+    readme = (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")
+    assert f"](chapters/zh/{chapter.name})" in readme
+    assert BINDER.format(f"zh/{chapter.name}") in readme
+    assert (ROOT / "chapters" / "zh" / chapter.name).is_file()
+    assert "](README.zh-CN.md)" in (ROOT / "README.md").read_text()
+
+
+def test_the_chinese_readme_pictures_exist() -> None:
+    readme = (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme)
+    assert pictures and all((ROOT / p).is_file() for p in pictures), pictures
+
+
 def test_readme_commands_exist_in_makefile() -> None:
     readme = (ROOT / "README.md").read_text()
     makefile = (ROOT / "Makefile").read_text()

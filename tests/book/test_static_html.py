@@ -32,12 +32,15 @@ import pytest
 from nbconvert import HTMLExporter
 
 from tests.browser.lab import CHROMIUM_FLAGS, find_chromium, missing_browser, require
-from tests.notebook_tools import chapter_id, every_chapter
+from tests.notebook_tools import chapter_id, edition_language, every_chapter
 from web.export import STATIC_NOTE, export_notebook, static_copy
+from widgets.text import catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = every_chapter(ROOT)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: The parameter table's last row, named in the chapter's language.
+TOTAL = "html.total"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 # The renderer nbconvert's page asks the CDN for, matched to ipywidgets 8.1 /
 # @jupyter-widgets/controls 5, and the require.js it loads first.
@@ -101,18 +104,25 @@ def test_export_embeds_the_saved_widget_state(notebook: Path) -> None:
     assert "html-manager@" in page and "embed-amd.js" in page
 
 
+def explorer_name(notebook: Path) -> str:
+    """What the MLP explorer calls itself in the chapter's language (its header's bold part)."""
+    header = catalogue(edition_language(notebook))["mlp_explorer.header"]
+    return re.search(r"<b>(.*?)</b>", header).group(1)
+
+
 @pytest.mark.parametrize("notebook", [n for n in NOTEBOOKS if "MLPExplorer(" in n.read_text()],
                          ids=chapter_id)
 def test_export_shows_the_explorers_last_picture_and_numbers(notebook: Path) -> None:
     page = exported(notebook)
     state = scripts(page, WIDGET_STATE)[0]["state"]
-    explorers = [v for v in displayed_views(notebook) if "MLP explorer" in html_values(state, v)]
+    name, total_label = explorer_name(notebook), catalogue(edition_language(notebook))[TOTAL]
+    explorers = [v for v in displayed_views(notebook) if name in html_values(state, v)]
     assert explorers, "no MLP explorer output stored"
     for view in explorers:
         shown = html_values(state, view)
         assert shown.count("<svg") == 1 and "<polyline" in shown, "no plot saved"
-        total = re.search(r'<tr class="total"><td class=l>total</td>.*?<td>([\d,]+)</td></tr>',
-                          shown)
+        total = re.search(rf'<tr class="total"><td class=l>{re.escape(total_label)}</td>'
+                          r'.*?<td>([\d,]+)</td></tr>', shown)
         assert total and int(total.group(1).replace(",", "")) > 0, "no parameter total saved"
         assert "Sequential(" in shown and "X[0]" in shown and "X[1]" in shown
 
@@ -197,7 +207,7 @@ def test_export_draws_every_widget_in_a_browser(notebook: Path, renderer: Path,
         assert drawn == [True] * views
         assert errors == []
         assert not [url for url in refused if "jupyter-widgets" in url or "require" in url]
-        explorer = page.locator(".widget-subarea").filter(has_text="MLP explorer")
+        explorer = page.locator(".widget-subarea").filter(has_text=explorer_name(notebook))
         if explorer.count():
             assert explorer.first.locator("svg polyline").count() > 0
             assert explorer.first.locator("tr.total").count() == 1

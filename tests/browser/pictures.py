@@ -36,6 +36,9 @@ PICTURES = (
     Picture("03_parameter_initialization", "Initialization explorer",
             "docs/images/init_explorer.png"),
     Picture("08_playground", "Playground: a real", "docs/images/playground.png"),
+    # the Chinese edition's README (README.zh-CN.md)
+    Picture("zh-01_layers_and_modules", "MLP 探索器", "docs/images/zh/mlp_explorer.png"),
+    Picture("zh-08_playground", "游乐场：一个真实的", "docs/images/zh/playground.png"),
 )
 
 

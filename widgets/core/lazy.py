@@ -32,7 +32,7 @@ from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.nn.modules.lazy import LazyModuleMixin
 
-from ..text import t
+from ..text import columns, t
 from .checks import check_choice, check_int, check_int_tuple
 from .introspection import (
     ParameterCount,
@@ -422,8 +422,9 @@ def failure_message(call: TraceCall | None, layer: nn.Module | None,
 
 
 def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    return ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in (header, *rows)]
+    widths = [max(columns(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    return ["  ".join(v + " " * (w - columns(v)) for v, w in zip(r, widths)).rstrip()
+            for r in (header, *rows)]  # by display columns: a Chinese character takes two
 
 
 def _shape_tuple(shape: tuple[int, ...]) -> str:

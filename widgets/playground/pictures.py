@@ -21,7 +21,7 @@ import torch
 from ..core.layers import is_custom
 from ..render.charts import PALETTE, format_tick, nice_ticks
 from ..render.heatmap import class_colour, class_map, colour_map, colour_of, image_element, tiles
-from ..text import t
+from ..text import columns, t
 from .data import EXTENT
 from .training import PlaygroundRun
 
@@ -191,7 +191,7 @@ def class_legend(run: PlaygroundRun, x: float, y: float, width: float) -> tuple[
     parts, lx, row = [], x, 0
     for k in range(run.settings.outputs):
         label = t("playground.pictures.class_swatch", label=class_label(run, k))
-        needed = 22 + 7 * len(label)
+        needed = 22 + 7 * columns(label)  # a Chinese character is two columns wide
         if lx > x and lx + needed > x + width:  # the next row
             lx, row = x, row + 1
         top = y + 16 * row
@@ -472,6 +472,6 @@ def loss_picture(train: Sequence[float], test: Sequence[float], width: int = 334
         parts.append(f'<line x1="{x}" y1="11" x2="{x + 18}" y2="11" stroke="{colour}" '
                      f'stroke-width="2"{pattern}/><text x="{x + 22}" y="15" {FONT}>'
                      f'{html.escape(name)}</text>')
-        x += 30 + 7 * len(name)
+        x += 30 + 7 * columns(name)
     parts += [line(train, PALETTE[0], ""), line(test, PALETTE[1], keys[1][2]), "</svg>"]
     return "".join(parts)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import string
 import textwrap
 import tomllib
@@ -147,7 +148,12 @@ def plural(key: str, count: int, /, **values: object) -> str:
 
 
 def _has_form(key: str) -> bool:
-    return key in catalogue(_current) or key in catalogue(DEFAULT_LANGUAGE)
+    """True if the current language has the plural form ``key`` (``x.one``); a language
+    that writes only ``x.other`` has no ``one`` form, whatever English has."""
+    own = catalogue(_current)
+    if f"{key.rsplit('.', 1)[0]}.other" in own:
+        return key in own
+    return key in catalogue(DEFAULT_LANGUAGE)
 
 
 def fields_of(text: str) -> set[str]:
@@ -174,9 +180,57 @@ def wrap(text: str, /, indent: str = "", hanging: str = "    ",
             three
             four
     """
+    if _WIDE.search(text):
+        return _wrap_wide(text, indent, indent + hanging, width)
     return textwrap.fill(text, width=width, initial_indent=indent,
                          subsequent_indent=indent + hanging, break_long_words=False,
                          break_on_hyphens=False)
+
+
+#: Chinese (and other East Asian) characters: two columns wide, and a line may break
+#: between any two of them.
+_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
+                   r"\uff00-\uff60\uffe0-\uffe6]")
+#: Marks that never start a line (they close what came before).
+_NO_LINE_START = set("，。、；：？！）」』》〉】’”%)]},.;:!?")
+
+
+def columns(text: str) -> int:
+    """How many columns ``text`` takes in a monospaced output: two per wide character.
+
+    Example:
+        >>> columns("layer"), columns("层 1")
+        (5, 4)
+    """
+    return sum(2 if _WIDE.match(ch) else 1 for ch in text)
+
+
+def _wrap_wide(text: str, first: str, rest: str, width: int) -> str:
+    """Wrap text holding wide characters by display columns: break at spaces or between
+    two wide characters, never before a closing mark, never inside a Latin word.
+
+    Example:
+        >>> print(_wrap_wide("检查 forward 的输出形状，然后再试一次。", "", "  ", 16))
+        检查 forward 的
+          输出形状，然后
+          再试一次。
+    """
+    pieces = re.findall(r"\s+|[^\s\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
+                        r"\uff00-\uff60]+|.", text.strip())
+    lines, line = [], first
+    for piece in pieces:
+        if piece.isspace():
+            piece = " "
+        fits = columns(line.rstrip() if piece == " " else line) + columns(piece) <= width
+        starts = line in (first, rest)
+        if not fits and not starts and piece != " " and piece[0] not in _NO_LINE_START:
+            lines.append(line.rstrip())
+            line = rest
+        if piece == " " and line in (first, rest):
+            continue
+        line += piece
+    lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 def join(items: list[str], /) -> str:

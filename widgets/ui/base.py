@@ -37,7 +37,7 @@ from ..core.fields import Spec
 from ..core.layers import activation_names, is_custom
 from ..render.charts import card
 from ..render.html import STYLE, message
-from ..text import join, t
+from ..text import columns, join, t
 
 
 class InvalidValueError(traitlets.TraitError, ValueError):
@@ -479,7 +479,10 @@ class LiveWidget(ipw.VBox):
         name, index = match.group(1), match.group(2)
         label = re.sub(r"\s*≤\S+$", "", self.SPEC.label(name))  # "width ≤1024": "width"
         seen = label if index is None else self.SPEC.item_label(name, int(index))
-        return seen + text[match.end():]
+        rest = text[match.end():]
+        if columns(seen[-1:]) == 2 and columns(rest[1:2]) == 2:  # 宽度 必须: no space
+            rest = rest[1:]  # between two Chinese words (code names need it, labels do not)
+        return seen + rest
 
     def close(self) -> None:
         """Close this widget and every widget inside it (children, layouts, styles).
@@ -620,7 +623,7 @@ class LayerChoiceWidget(LiveWidget):
                     text = str(error) if isinstance(error, InvalidValueError) else _error_text(
                         error)
                     self._apply(self._without({n for n in self._used_layers() if is_custom(n)}))
-                    cut = text.rsplit(f"; {t('ui.kept')}", 1)[0]
+                    cut = text.rsplit(t("ui.and_kept", text="", kept=t("ui.kept")), 1)[0]
                     self.show_message(t("ui.and_kept", text=cut, kept=t(
                         self.FELL_BACK, kept=t("ui.kept"), instead=instead)))
                     return

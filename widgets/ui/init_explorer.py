@@ -378,4 +378,4 @@ def _in_readable_units(values: Sequence[float]) -> tuple[list[float], str]:
     if largest == 0 or largest >= 1e-3:
         return list(values), ""
     exponent = math.floor(math.log10(largest))
-    return [v / 10.0**exponent for v in values], f" (× 1e{exponent:+03d})"
+    return [v / 10.0**exponent for v in values], t("init_explorer.axis_scale", exponent=exponent)

@@ -89,7 +89,7 @@ def summary_html(result: DryRun) -> str:
         lines = [t("lazy_viewer.failed_line", batch=batch, where=html.escape(where)),
                  t("lazy_viewer.parameters_line", count=result.count_before)]
     else:
-        changed = (", ".join(html.escape(str(c)) for c in result.changes)
+        changed = (t("list.separator").join(html.escape(str(c)) for c in result.changes)
                    or t("lazy_viewer.no_change"))
         lines = [t("lazy_viewer.output_line", batch=batch,
                    output=html.escape(result.output_text)),
