@@ -23,6 +23,7 @@ control values are escaped.
 from __future__ import annotations
 
 import argparse
+import contextvars
 import html
 import sys
 from collections.abc import Iterable, Sequence
@@ -38,6 +39,10 @@ TEMPLATE = "layerlab"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 STATIC_NOTE = ("Saved picture: the controls work only when the chapter runs in JupyterLab "
                "or Binder.")
+#: The note in each edition's language (chapters/zh/ pages speak Chinese).
+STATIC_NOTES = {"en": STATIC_NOTE,
+                "zh": "已保存的图片：只有在 JupyterLab 或 Binder 中运行本章时，控件才能使用。"}
+_note = contextvars.ContextVar("static_note", default=STATIC_NOTE)
 
 _HTML_MODELS = {"HTMLModel", "HTMLMathModel"}
 _CHOICE_MODELS = {"DropdownModel", "ToggleButtonsModel", "RadioButtonsModel", "SelectModel",
@@ -116,7 +121,7 @@ def static_copy(view: dict, metadata: dict) -> Markup:
     state = metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
     body = _render(state, str(view.get("model_id", "")), set())
     copy = f'<div class="ll-static-copy">{body}</div>' if body else ""
-    return Markup(f'<p class="ll-static-note">{html.escape(STATIC_NOTE)}</p>{copy}')
+    return Markup(f'<p class="ll-static-note">{html.escape(_note.get())}</p>{copy}')
 
 
 def exporter(**traits: object) -> HTMLExporter:
@@ -126,8 +131,12 @@ def exporter(**traits: object) -> HTMLExporter:
 
 
 def export_notebook(notebook: Path, **traits: object) -> str:
-    """The static page of one notebook, as HTML text."""
-    body, _ = exporter(**traits).from_notebook_node(nbformat.read(notebook, 4))
+    """The static page of one notebook, as HTML text (its notes in the chapter's language)."""
+    token = _note.set(STATIC_NOTES["zh" if Path(notebook).parent.name == "zh" else "en"])
+    try:
+        body, _ = exporter(**traits).from_notebook_node(nbformat.read(notebook, 4))
+    finally:
+        _note.reset(token)
     return body
 
 

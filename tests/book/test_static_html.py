@@ -33,7 +33,7 @@ from nbconvert import HTMLExporter
 
 from tests.browser.lab import CHROMIUM_FLAGS, find_chromium, missing_browser, require
 from tests.notebook_tools import chapter_id, edition_language, every_chapter
-from web.export import STATIC_NOTE, export_notebook, static_copy
+from web.export import STATIC_NOTE, STATIC_NOTES, export_notebook, static_copy
 from widgets.text import catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -322,7 +322,8 @@ def test_book_export_puts_a_static_copy_in_every_widget_output(notebook: Path) -
     chunks = output_chunks(page)
     assert len(chunks) == len(views)
     for k, (view, chunk) in enumerate(zip(views, chunks)):
-        assert chunk.count('class="ll-static-note"') == 1 and html.escape(STATIC_NOTE) in chunk
+        note = STATIC_NOTES[edition_language(notebook)]
+        assert chunk.count('class="ll-static-note"') == 1 and html.escape(note) in chunk
         assert "&lt;span" not in chunk, "a label's HTML shown as text"
         shown = shown_html_values(state, view)
         assert shown, f"widget output {k} saved no HTML to show"
@@ -403,7 +404,8 @@ def test_book_export_offline_shows_every_saved_picture(notebook: Path, chromium)
             where = f"widget output {k} offline"
             assert output["subareas"] == 0, f"{where}: drawn by a renderer that is not there"
             assert output["copy"], f"{where}: the static copy is not shown"
-            assert [n["text"] for n in output["notes"]] == [STATIC_NOTE], where
+            assert [n["text"] for n in output["notes"]] == [
+                STATIC_NOTES[edition_language(notebook)]], where
             saved = "".join(shown_html_values(state, view))
             # its saved pictures: charts and images, tables, module trees, printouts
             wanted = {kind: len(re.findall(pattern, saved)) for kind, pattern in PICTURES.items()}
@@ -416,7 +418,7 @@ def test_book_export_offline_shows_every_saved_picture(notebook: Path, chromium)
                        for n in visible_numbers(value)]
             missing = sorted({n for n in numbers if n not in text})
             assert missing == [], f"{where}: saved numbers not shown: {missing[:10]}"
-        screenshot_outputs(page, f"{notebook.stem[:2]}_static-offline")
+        screenshot_outputs(page, f"{chapter_id(notebook).split('_')[0]}_static-offline")
     finally:
         page.close()
 
@@ -442,10 +444,11 @@ def test_book_export_with_the_renderer_draws_each_widget_once(notebook: Path, re
             assert not output["copy"], f"{where}: the static copy still shows beside the view"
             assert output["svg"] == output["live_svg"], f"{where}: a picture shown twice"
             assert output["table"] == output["live_table"], f"{where}: a table shown twice"
-            assert output["notes"] == [{"cls": "ll-static-note", "text": STATIC_NOTE}], (
+            note = STATIC_NOTES[edition_language(notebook)]
+            assert output["notes"] == [{"cls": "ll-static-note", "text": note}], (
                 f"{where}: want the one note that the controls are inert here, "
                 f"got {output['notes']}")
         assert errors == []
-        screenshot_outputs(page, f"{notebook.stem[:2]}_static-online")
+        screenshot_outputs(page, f"{chapter_id(notebook).split('_')[0]}_static-online")
     finally:
         page.close()
