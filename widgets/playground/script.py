@@ -334,7 +334,8 @@ def script(settings: PlaygroundSettings, num_epochs: int = 100, note: str = "",
     """
     num_epochs = check_int("num_epochs", num_epochs, 0, 10**6)
     own = settings.dataset == OWN
-    title = t("playground.script.title", dataset=settings.dataset, task=settings.task,
+    title = t("playground.script.title", dataset=settings.dataset,
+              task=t(f"playground.script.{settings.task}"),
               features=", ".join(settings.features), hidden_sizes=list(settings.hidden_sizes),
               optimizer=settings.optimizer, learning_rate=repr(settings.learning_rate),
               epochs=num_epochs)
