@@ -120,7 +120,6 @@ class PlaygroundRun:
         self.settings = settings
         self.changes: list[Change] = []
         self.edits: list[Edit] = []
-        self._grid_cache: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         self._frame_cache: dict[tuple[object, ...], FrameGrid] = {}
         self._scores: tuple[float, float, float, float] = (math.nan,) * 4
         self._make_data()
@@ -167,7 +166,6 @@ class PlaygroundRun:
         self._record_losses()
 
     def _clear_caches(self) -> None:
-        self._grid_cache.clear()
         self._frame_cache.clear()
 
     def _make_optimizer(self) -> torch.optim.Optimizer:
@@ -220,7 +218,6 @@ class PlaygroundRun:
         rather than change them in place, so keeping references is enough.
         """
         state = dict(self.__dict__)
-        state["_grid_cache"] = dict(self._grid_cache)
         state["_frame_cache"] = dict(self._frame_cache)
         state["_lr"] = [group["lr"] for group in self.optimizer.param_groups]
         return state
@@ -431,11 +428,7 @@ class PlaygroundRun:
 
         A hidden layer's units are read after its activation (or custom layer).
         """
-        if density in self._grid_cache:
-            output, hidden = self._grid_cache[density]
-            return output, list(hidden)
-        found = self.frame_grid(density, 1)
-        self._grid_cache[density] = (found.output, tuple(found.tiles))
+        found = self.frame_grid(density, 1)  # every point of every hidden unit; kept there
         return found.output, list(found.tiles)
 
     def frame_grid(self, density: int, step: int, unit: tuple[int, int] | None = None,
