@@ -1,9 +1,10 @@
 # Everyday commands for readers and authors. `make help` lists them.
 PYTHON ?= python3
 VENV ?= .venv
+MXNET_VENV ?= .venv-mxnet
 BIN := $(VENV)/bin
 CHAPTER ?= chapters/01_layers_and_modules.ipynb
-NB ?= chapters/*.ipynb $(wildcard chapters/zh/*.ipynb)
+NB ?= chapters/*.ipynb $(wildcard chapters/zh/*.ipynb chapters/frameworks/*.ipynb)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: help book setup test execute benchmark pictures lint html fuzz
@@ -12,16 +13,21 @@ help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 book: setup  ## set up, then open the book in JupyterLab (CHAPTER=... picks the chapter)
-	$(BIN)/jupyter trust chapters/*.ipynb $(wildcard chapters/zh/*.ipynb)  # show stored widgets before a run
+	$(BIN)/jupyter trust $(NB)  # show stored widgets before a run
 	$(BIN)/jupyter lab $(ROOT_FLAG) $(CHAPTER)
 
-setup: $(VENV)/.installed  ## install the pinned environment into .venv
+setup: $(VENV)/.installed $(MXNET_VENV)/.installed  ## install the pinned environments: .venv, and .venv-mxnet as the kernel "mxnet"
 
 $(VENV)/.installed: binder/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	PIP_RETRIES=0 $(BIN)/python -m pip install --quiet --disable-pip-version-check \
 		-r binder/requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --editable .
+	touch $@
+
+# MXNet needs numpy < 1.24, so the MXNet chapter's kernel has an environment of its own.
+$(MXNET_VENV)/.installed: binder/requirements-mxnet.txt binder/install-mxnet-kernel $(VENV)/.installed
+	PYTHON=$(PYTHON) binder/install-mxnet-kernel $(MXNET_VENV) $(VENV)
 	touch $@
 
 test: setup  ## run every test: unit, widget, doctests, every chapter under nbval
