@@ -16,6 +16,7 @@ PARTS = (
     ("tests/browser/", "JupyterLab in Chromium"),
     ("tests/book/test_static_html.py", "static HTML export"),
     ("tests/book/test_binder_environment.py", "Binder environment"),
+    ("tests/frameworks/", "one network in four frameworks"),
     ("widgets/", "doctests"),
     ("", "unit and widget tests"),
 )

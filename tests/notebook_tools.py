@@ -22,12 +22,14 @@ import nbformat
 
 #: The editions: English in chapters/, Chinese in chapters/zh/ (same file names).
 EDITIONS = ("", "zh")
+#: Chapters in other frameworks (JAX, TensorFlow, MXNet), in English: chapters/frameworks/.
+FRAMEWORKS = "frameworks"
 
 
 def every_chapter(root: Path) -> list[Path]:
-    """Every chapter of every edition: the English ones, then the Chinese ones."""
-    return [path for edition in EDITIONS
-            for path in sorted((root / "chapters" / edition).glob("[0-9][0-9]_*.ipynb"))]
+    """Every chapter: the English ones, the Chinese ones, then those in other frameworks."""
+    return [path for folder in (*EDITIONS, FRAMEWORKS)
+            for path in sorted((root / "chapters" / folder).glob("[0-9][0-9]_*.ipynb"))]
 
 
 def edition_language(path: Path) -> str:

@@ -140,15 +140,21 @@ def export_notebook(notebook: Path, **traits: object) -> str:
     return body
 
 
+#: Folders of chapters: the English edition, the Chinese one, the seed section in other
+#: frameworks (JAX, TensorFlow, MXNet). Each page goes in the same folder under the output.
+FOLDERS = ("", "zh", "frameworks")
+
+
 def default_chapters() -> list[Path]:
-    """Every chapter, the English edition and then the Chinese one (chapters/zh/)."""
-    return [path for edition in ("", "zh")
-            for path in sorted((ROOT / "chapters" / edition).glob("[0-9][0-9]_*.ipynb"))]
+    """Every chapter: the English edition, the Chinese one, then the other frameworks."""
+    return [path for folder in FOLDERS
+            for path in sorted((ROOT / "chapters" / folder).glob("[0-9][0-9]_*.ipynb"))]
 
 
 def _page_name(notebook: Path) -> str:
-    """Where a chapter's page goes in the output folder: zh/ for the Chinese edition."""
-    return f"zh/{notebook.stem}.html" if notebook.parent.name == "zh" else f"{notebook.stem}.html"
+    """Where a chapter's page goes in the output folder: zh/ or frameworks/ as in chapters/."""
+    folder = notebook.parent.name
+    return f"{folder}/{notebook.stem}.html" if folder in FOLDERS[1:] else f"{notebook.stem}.html"
 
 
 def _index(pages: Sequence[str]) -> str:
@@ -178,8 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m web.export", description=__doc__.split(
         "\n\n")[0])
     parser.add_argument("chapters", nargs="*", type=Path,
-                        help="notebooks to export (default: every chapters/NN_*.ipynb and "
-                             "chapters/zh/NN_*.ipynb)")
+                        help="notebooks to export (default: every chapters/NN_*.ipynb, "
+                             "chapters/zh/NN_*.ipynb and chapters/frameworks/NN_*.ipynb)")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "html",
                         help="folder for the pages (default: build/html)")
     args = parser.parse_args(argv)

@@ -27,6 +27,19 @@ def test_readme_links_every_chapter_to_binder(chapter: Path) -> None:
 
 
 
+@pytest.mark.parametrize("chapter", sorted((ROOT / "chapters" / "frameworks").glob("*.ipynb")),
+                         ids=lambda p: p.stem)
+def test_readme_links_every_other_framework_chapter_to_binder(chapter: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert f"](chapters/frameworks/{chapter.name})" in readme
+    assert BINDER.format(f"frameworks/{chapter.name}") in readme
+
+
+def test_there_are_chapters_in_three_other_frameworks() -> None:
+    found = sorted(p.stem for p in (ROOT / "chapters" / "frameworks").glob("*.ipynb"))
+    assert found == [f"01_layers_and_modules_{name}" for name in ("jax", "mxnet", "tensorflow")]
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_the_chinese_readme_links_every_chinese_chapter_to_binder(chapter: Path) -> None:
     readme = (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")

@@ -70,6 +70,11 @@ def displayed_views(notebook: Path) -> list[str]:
             for output in cell.outputs if WIDGET_VIEW in output.get("data", {})]
 
 
+#: The chapters that show widgets (all but the other frameworks' seed sections).
+WITH_WIDGETS = [n for n in NOTEBOOKS if displayed_views(n)]
+WITHOUT_WIDGETS = [n for n in NOTEBOOKS if not displayed_views(n)]
+
+
 def subtree(state: dict, model_id: str) -> list[str]:
     """Every model a view needs (children, layouts, styles), depth first."""
     seen: list[str] = []
@@ -89,7 +94,7 @@ def html_values(state: dict, model_id: str) -> str:
                      if state[m]["model_name"] == "HTMLModel")
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=chapter_id)
+@pytest.mark.parametrize("notebook", WITH_WIDGETS, ids=chapter_id)
 def test_export_embeds_the_saved_widget_state(notebook: Path) -> None:
     page = exported(notebook)
     (embedded,) = scripts(page, WIDGET_STATE)
@@ -186,7 +191,7 @@ def serve_offline(page, document: str, renderer: Path) -> list[str]:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=chapter_id)
+@pytest.mark.parametrize("notebook", WITH_WIDGETS, ids=chapter_id)
 def test_export_draws_every_widget_in_a_browser(notebook: Path, renderer: Path,
                                                chromium) -> None:
     page = chromium.new_page(viewport={"width": 1400, "height": 1000})
@@ -311,7 +316,7 @@ def test_static_copy_escapes_labels_and_keeps_the_widgets_html() -> None:
     assert "ll-static-copy" not in str(static_copy({"model_id": "nope"}, metadata))
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=chapter_id)
+@pytest.mark.parametrize("notebook", WITH_WIDGETS, ids=chapter_id)
 def test_book_export_puts_a_static_copy_in_every_widget_output(notebook: Path) -> None:
     page = book_page(notebook)
     (embedded,) = scripts(page, WIDGET_STATE)
@@ -390,7 +395,7 @@ def screenshot_outputs(page, name: str) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=chapter_id)
+@pytest.mark.parametrize("notebook", WITH_WIDGETS, ids=chapter_id)
 def test_book_export_offline_shows_every_saved_picture(notebook: Path, chromium) -> None:
     """No renderer (its URL points nowhere, nothing else is served): the copies show."""
     page, _ = open_book_page(chromium, book_page(notebook, offline=True), None)
@@ -424,7 +429,7 @@ def test_book_export_offline_shows_every_saved_picture(notebook: Path, chromium)
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=chapter_id)
+@pytest.mark.parametrize("notebook", WITH_WIDGETS, ids=chapter_id)
 def test_book_export_with_the_renderer_draws_each_widget_once(notebook: Path, renderer: Path,
                                                              chromium) -> None:
     """With the renderer: each widget drawn once, live (but inert), under the note."""
@@ -450,5 +455,63 @@ def test_book_export_with_the_renderer_draws_each_widget_once(notebook: Path, re
                 f"got {output['notes']}")
         assert errors == []
         screenshot_outputs(page, f"{chapter_id(notebook).split('_')[0]}_static-online")
+    finally:
+        page.close()
+
+
+# -- chapters without widgets: the seed section in other frameworks ------------------
+
+def page_text(page: str) -> str:
+    """What a reader can read on a page, whitespace collapsed (no scripts, no styles)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
+    for hidden in soup(["script", "style"]):
+        hidden.decompose()
+    return " ".join(soup.get_text(" ").split())
+
+
+def plain(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("notebook", WITHOUT_WIDGETS, ids=chapter_id)
+def test_book_export_of_a_chapter_without_widgets_shows_all_its_code_and_outputs(
+        notebook: Path) -> None:
+    page = book_page(notebook)
+    assert not scripts(page, WIDGET_VIEW) and 'class="ll-static-note"' not in page
+    text = page_text(page)
+    nb = nbformat.read(notebook, 4)
+    headings = [line.lstrip("#").strip() for cell in nb.cells if cell.cell_type == "markdown"
+                for line in cell.source.splitlines() if line.startswith("#")]
+    assert headings and headings[0].startswith("1. Layers and modules in")
+    # markdown renders `code` and *emphasis*; compare the words
+    missing = [h for h in headings if plain(re.sub(r"[`*]", "", h)) not in text]
+    assert missing == [], f"headings not on the page: {missing}"
+    cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+    # the highlighter splits lines into spans, so each token is checked by its line's words
+    missing = [cell.id for cell in cells if plain(cell.source.splitlines()[0]) not in text]
+    assert missing == [], f"code cells not on the page: {missing}"
+    outputs = [plain(output.get("text") or output.get("data", {}).get("text/plain", ""))
+               for cell in cells for output in cell.outputs]
+    missing = [o[:60] for o in outputs if o and o not in text]
+    assert missing == [], f"stored outputs not on the page: {missing}"
+
+
+@pytest.mark.parametrize("notebook", WITHOUT_WIDGETS, ids=chapter_id)
+def test_book_export_of_a_chapter_without_widgets_reads_offline_in_a_narrow_window(
+        notebook: Path, chromium) -> None:
+    """Nothing fetched, a 1024 px window: no errors, every cell shown, no sideways scroll."""
+    page, errors = open_book_page(chromium, book_page(notebook, offline=True), None)
+    try:
+        page.set_viewport_size({"width": 1024, "height": 768})
+        page.wait_for_load_state("load")
+        cells = sum(c.cell_type == "code" for c in nbformat.read(notebook, 4).cells)
+        assert page.locator(".jp-CodeCell").count() == cells
+        assert errors == []
+        width = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+        assert width[0] <= width[1], f"the page scrolls sideways: {width}"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"{notebook.stem}--static-html.png", full_page=True)
     finally:
         page.close()
