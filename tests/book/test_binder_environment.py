@@ -2,9 +2,11 @@
 
 repo2docker reads binder/: it installs the Python that runtime.txt names, then
 ``pip install -r binder/requirements.txt``, then runs binder/postBuild from the
-repository root. This test does the same in a fresh virtual environment, from a
-copy of the repository (as Binder works on a clone), and then runs every chapter
-under nbval with that environment's own interpreter.
+repository root, which also builds the MXNet chapter's own environment from
+binder/requirements-mxnet.txt and registers it as the kernel "mxnet". This test
+does the same in a fresh virtual environment, from a copy of the repository (as
+Binder works on a clone), and then runs every chapter under nbval with that
+environment's own interpreter (the MXNet chapter in the kernel "mxnet").
 
 The requirements file names PyTorch's CPU wheel index as an extra index; where
 that index cannot be reached, ``PIP_RETRIES=0`` makes pip give up on it at once
@@ -64,8 +66,8 @@ def repository_files() -> list[Path]:
             and not any(part.endswith(".egg-info") for part in path.parts)]
 
 
-def pins() -> dict[str, str]:
-    lines = (BINDER / "requirements.txt").read_text().splitlines()
+def pins(name: str = "requirements.txt") -> dict[str, str]:
+    lines = (BINDER / name).read_text().splitlines()
     return {canonical(name): version for name, version in
             (line.strip().split("==") for line in lines if "==" in line
              and not line.lstrip().startswith("#"))}
@@ -141,6 +143,23 @@ print(json.dumps({"widgets": str(Path(widgets.__file__).resolve().parent),
                                    *[p.relative_to(ROOT).as_posix() for p in NOTEBOOKS]).stdout)
     assert Path(result["widgets"]) == (binder.repo / "widgets").resolve()
     assert result["trusted"] == [True] * len(NOTEBOOKS)
+
+
+def test_postbuild_registers_the_mxnet_kernel_with_exactly_its_pins(
+        binder: BinderEnvironment) -> None:
+    """MXNet's chapter opens in the kernel "mxnet": its own environment, exactly as pinned."""
+    listing = json.loads(binder.run(str(binder.bin / "jupyter"), "kernelspec", "list",
+                                    "--json").stdout)["kernelspecs"]
+    assert {"python3", "mxnet"} <= set(listing), sorted(listing)
+    python = listing["mxnet"]["spec"]["argv"][0]
+    assert Path(python).is_relative_to(binder.repo), python  # built by postBuild, in the clone
+    binder.run(python, "-m", "pip", "check")
+    listed = json.loads(binder.run(python, "-m", "pip", "list", "--format=json").stdout)
+    installed = {canonical(p["name"]): p["version"] for p in listed
+                 if canonical(p["name"]) not in {"pip", "setuptools", "wheel"}}
+    assert installed == pins("requirements-mxnet.txt")
+    probe = "import mxnet, numpy; print(mxnet.__version__, numpy.__version__)"
+    assert binder.run(python, "-c", probe).stdout.split() == ["1.9.1", "1.23.5"]
 
 
 def test_jupyterlab_can_speak_chinese(binder: BinderEnvironment) -> None:

@@ -1,4 +1,4 @@
-"""One network, four frameworks: PyTorch's MLP copied into JAX, TensorFlow and MXNet computes the same.
+"""One network in four frameworks: a PyTorch MLP copied into JAX, TensorFlow and MXNet.
 
 The seed section exists in PyTorch (chapters/01_layers_and_modules.ipynb) and in
 three other frameworks (chapters/frameworks/). Each of those ends by copying one
@@ -16,6 +16,7 @@ fresh process too: a process's Keras has one backend, and this one's is TensorFl
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -49,7 +50,7 @@ def torch_mlp(in_features: int, hidden: list[int], out_features: int, batch: int
     torch.manual_seed(seed)
     widths = [in_features, *hidden, out_features]
     layers: list[nn.Module] = []
-    for k, (n_in, n_out) in enumerate(zip(widths, widths[1:])):
+    for k, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
         layers += [nn.Linear(n_in, n_out)] + ([nn.ReLU()] if k < len(widths) - 2 else [])
     net = nn.Sequential(*layers)
     X = torch.rand(batch, in_features) * 4 - 2  # both signs, so ReLU cuts
@@ -141,8 +142,8 @@ def test_keras_on_tensorflow_computes_what_pytorch_computes(network: tuple) -> N
     assert np.allclose(np.asarray(model(X)), Y, rtol=RTOL, atol=ATOL)
 
 
-def test_forgetting_the_transpose_is_caught_or_changes_the_function() -> None:
-    """The layouts differ: a square layer copied untransposed runs, and computes another function."""
+def test_forgetting_the_transpose_changes_the_function() -> None:
+    """The layouts differ: a square layer copied untransposed runs, computing another function."""
     nnx = pytest.importorskip("flax.nnx")
     jnp = pytest.importorskip("jax.numpy")
     net, X, Y = torch_mlp(6, [], 6, 3, 1)
