@@ -60,7 +60,8 @@ def repository_files() -> list[Path]:
                                   "--exclude-standard"], cwd=ROOT, capture_output=True,
                                  check=True).stdout.decode()
         return [Path(name) for name in listing.split("\0") if name and (ROOT / name).is_file()]
-    skip = {".venv", ".git", "artifacts", "__pycache__", ".ipynb_checkpoints", "build"}
+    skip = {".venv", ".venv-mxnet", ".git", "artifacts", "__pycache__", ".ipynb_checkpoints",
+            "build"}
     return [path.relative_to(ROOT) for path in ROOT.rglob("*")
             if path.is_file() and not skip & set(path.relative_to(ROOT).parts)
             and not any(part.endswith(".egg-info") for part in path.parts)]

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.notebook_tools import every_chapter
+
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
 BINDER = "https://mybinder.org/v2/gh/layerlab/layerlab/HEAD?urlpath=lab/tree/chapters/{}"
@@ -97,7 +99,11 @@ def test_installed_versions_match_the_pins() -> None:
 
 
 def test_chapter_names_follow_the_layout() -> None:
-    for path in (ROOT / "chapters").glob("*.ipynb"):
+    for path in (ROOT / "chapters").rglob("*.ipynb"):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        assert path.parent.relative_to(ROOT).as_posix() in {
+            "chapters", "chapters/zh", "chapters/frameworks"}, path
         assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), path.name
 
 
@@ -131,3 +137,22 @@ def test_browser_tests_skip_without_chromium_only_outside_ci(monkeypatch, ci: st
     with pytest.raises(expected, match="no Chromium found"):
         lab.require(reason)
     lab.require(None)  # nothing missing: the test goes on
+
+
+@pytest.mark.parametrize("document", [
+    *[p.relative_to(ROOT) for p in every_chapter(ROOT)], Path("README.md"), Path("README.zh-CN.md"),
+    Path("chapters/zh/GLOSSARY.md")], ids=str)
+def test_every_relative_link_leads_to_a_file(document: Path) -> None:
+    """Links between chapters, editions and frameworks, and to pictures, all resolve."""
+    path = ROOT / document
+    if path.suffix == ".ipynb":
+        import nbformat
+
+        text = "\n".join(c.source for c in nbformat.read(path, 4).cells
+                         if c.cell_type == "markdown")
+    else:
+        text = path.read_text(encoding="utf-8")
+    targets = [t.split("#")[0] for t in re.findall(r"\]\(([^)\s]+)\)", text)
+               if not re.match(r"[a-z]+:", t) and not t.startswith("#")]
+    broken = [t for t in targets if t and not (path.parent / t).exists()]
+    assert broken == [], f"{document}: links to nothing: {broken}"
