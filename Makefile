@@ -34,7 +34,8 @@ test: setup  ## run every test: unit, widget, doctests, every chapter under nbva
 	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 execute: setup  ## re-run chapters top to bottom and store their outputs (NB=... for one)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NB)
+	# one nbconvert per notebook: each starts the kernel its own metadata names
+	for nb in $(NB); do $(BIN)/jupyter nbconvert --to notebook --execute --inplace $$nb || exit 1; done
 	$(BIN)/python -m tests.notebook_tools prune $(NB)
 
 benchmark: setup  ## print the speed figures (every tests/benchmarks/bench_*.py; BENCH=... for one)

@@ -58,3 +58,11 @@ def test_saved_state_holds_only_what_the_page_can_show(chapter: Path) -> None:
     unshown = set(state) - reachable(state, displayed_models(notebook))
     assert not unshown, (f"{chapter.name}: {len(unshown)} widget models are never displayed; "
                          f"run `make execute NB={chapter.relative_to(ROOT)}`")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=chapter_id)
+def test_every_code_cell_is_stored_as_run_top_to_bottom(chapter: Path) -> None:
+    """nbval compares outputs with the stored ones; a chapter stored unrun would pass vacuously."""
+    cells = [cell for cell in load(chapter)["cells"] if cell["cell_type"] == "code"]
+    assert [cell.get("execution_count") for cell in cells] == list(range(1, len(cells) + 1))
+    assert sum(bool(cell.get("outputs")) for cell in cells) >= len(cells) // 2, "few outputs"
