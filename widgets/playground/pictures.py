@@ -1,10 +1,14 @@
 """The playground's three pictures, as SVG strings: the output over the plane with the
 data on top, the network with a heatmap per unit, and the loss curves.
 
+Each picture drawn from numbers is drawn from a chart-data object, which a
+matplotlib figure can be drawn from too (:mod:`widgets.render.figures`): the
+output from :func:`output_chart`, the loss curves from :func:`loss_chart`.
+
 Example:
     >>> from widgets.playground.settings import PlaygroundSettings
     >>> run = PlaygroundRun(PlaygroundSettings())
-    >>> output_picture(run).startswith("<svg")
+    >>> output_picture(output_chart(run)).startswith("<svg")
     True
 """
 
@@ -19,8 +23,17 @@ import numpy as np
 import torch
 
 from ..core.layers import is_custom
-from ..render.charts import PALETTE, format_tick, nice_ticks
-from ..render.heatmap import class_colour, class_map, colour_map, colour_of, image_element, tiles
+from ..render.charts import LineChartData, format_tick, nice_ticks
+from ..render.heatmap import (
+    HeatmapData,
+    PointsData,
+    class_colour,
+    class_map,
+    colour_map,
+    colour_of,
+    image_element,
+    tiles,
+)
 from ..text import columns, t
 from .data import EXTENT
 from .training import PlaygroundRun
@@ -48,31 +61,48 @@ def _plot_y(x2: np.ndarray | float) -> np.ndarray | float:
     return 4 + (EXTENT - x2) / (2 * EXTENT) * PLOT_SIZE
 
 
-def points_layer(X: torch.Tensor, y: torch.Tensor, index: torch.Tensor, outline: str) -> str:
-    """SVG paths drawing the points ``X[index]`` coloured by label, ringed in ``outline``:
-    a target from -1 to 1 (``y`` of shape ``(n, 1)``) by the heatmaps' colour map, a class
-    index (``y`` of shape ``(n,)``, integers) by its class colour.
+def points_data(X: torch.Tensor, y: torch.Tensor, index: torch.Tensor,
+                outline: str) -> PointsData:
+    """The points ``X[index]`` as drawn: where (far points just off the plot), the value
+    each is coloured by and its colour, and the ring around them (``outline``). A target
+    from -1 to 1 (``y`` of shape ``(n, 1)``) takes the heatmaps' colour map, rounded to
+    eleven shades; a class index (``y`` of shape ``(n,)``, integers) its class colour."""
+    points = X[index].clamp(-2 * EXTENT, 2 * EXTENT).numpy()  # far points: just off the plot
+    classes = y.ndim == 1
+    values = (y[index].numpy() if classes
+              else np.clip(np.rint(y[index, 0].numpy() * 5) / 5, -1, 1))  # eleven shades
+    shades = {level: class_colour(int(level)) if classes else colour_of(float(level))
+              for level in np.unique(values).tolist()}
+    return PointsData(points, values, tuple(shades[v] for v in values.tolist()), outline)
+
+
+def points_svg(points: PointsData) -> str:
+    """SVG paths drawing ``points``, each in its colour, ringed in their outline colour.
 
     Each point is a zero-length stroke with round caps, so a thousand points
     are two short paths per colour instead of a thousand elements.
     """
-    if len(index) == 0:
+    if len(points.xy) == 0:
         return ""
-    points = X[index].clamp(-2 * EXTENT, 2 * EXTENT).numpy()  # far points: just off the plot
-    classes = y.ndim == 1
-    labels = (y[index].numpy() if classes
-              else np.clip(np.rint(y[index, 0].numpy() * 5) / 5, -1, 1))  # eleven shades
-    xs, ys = _plot_x(points[:, 0]), _plot_y(points[:, 1])
+    xs, ys = _plot_x(points.xy[:, 0]), _plot_y(points.xy[:, 1])
     rings, dots = [], []
-    for level in np.unique(labels):
-        chosen = labels == level
+    for level in np.unique(points.values):
+        chosen = points.values == level
         path = "".join(f"M{x:.1f} {y:.1f}h0" for x, y in zip(xs[chosen], ys[chosen]))
         rings.append(path)
-        colour = class_colour(int(level)) if classes else colour_of(float(level))
+        colour = points.colours[int(np.argmax(chosen))]
         dots.append(f'<path d="{path}" stroke="{colour}" stroke-width="5" '
                     'stroke-linecap="round"/>')
-    return (f'<path d="{"".join(rings)}" stroke="{outline}" stroke-width="7" '
+    return (f'<path d="{"".join(rings)}" stroke="{points.outline}" stroke-width="7" '
             f'stroke-linecap="round"/>' + "".join(dots))
+
+
+def points_layer(X: torch.Tensor, y: torch.Tensor, index: torch.Tensor, outline: str) -> str:
+    """SVG paths drawing the points ``X[index]`` coloured by label, ringed in ``outline``
+    (see :func:`points_data` and :func:`points_svg`)."""
+    if len(index) == 0:
+        return ""
+    return points_svg(points_data(X, y, index, outline))
 
 
 def axes_layer() -> str:
@@ -91,13 +121,14 @@ def axes_layer() -> str:
     return "".join(parts)
 
 
-def output_picture(run: PlaygroundRun, points: str = "", discretize: bool = False,
-                   unit: tuple[int, int] | None = None) -> str:
-    """The network's output over the plane as a heatmap, with ``points`` drawn on top and
-    the colour legend below. With one output per class, each pixel takes its likeliest
-    class's colour, saturated as far as the network is sure. ``unit`` (column, index:
-    column 0 the inputs, then the hidden layers, then the output) shows that one unit's
-    values instead, named above the legend."""
+def output_chart(run: PlaygroundRun, discretize: bool = False,
+                 unit: tuple[int, int] | None = None,
+                 points: Sequence[PointsData] = ()) -> HeatmapData:
+    """What the output picture shows: the network's output over the plane as a heatmap,
+    ``points`` on top, and what its colours mean. With one output per class, each pixel
+    takes its likeliest class's colour, saturated as far as the network is sure. ``unit``
+    (column, index: column 0 the inputs, then the hidden layers, then the output) shows
+    that one unit's values instead, named in the title."""
     found = run.frame_grid(DENSITY, TILE_STEP, _hidden(run, unit))
     output = found.output
     classes = 0
@@ -109,19 +140,42 @@ def output_picture(run: PlaygroundRun, points: str = "", discretize: bool = Fals
         rgb = class_map(output, discretize)
     else:
         rgb = colour_map(output[0], discretize)
-    image = image_element(rgb, PLOT_MARGIN, 4, PLOT_SIZE, PLOT_SIZE, smooth=not discretize)
-    width, height = PLOT_MARGIN + PLOT_SIZE + 6, PLOT_SIZE + 34 + LEGEND_HEIGHT
     if classes:
-        legend, legend_height = class_legend(run, PLOT_MARGIN, PLOT_SIZE + 34, PLOT_SIZE)
+        legend, caption = "classes", t("playground.pictures.legend_classes")
+        swatches = tuple((t("playground.pictures.class_swatch", label=class_label(run, k)),
+                          class_colour(k)) for k in range(run.settings.outputs))
+    elif discretize:
+        legend, caption = "signs", t("playground.pictures.legend_discrete")
+        swatches = ((t("playground.pictures.below_zero"), colour_of(-1.0)),
+                    (t("playground.pictures.from_zero"), colour_of(1.0)))
+    else:
+        legend, caption, swatches = "scale", t("playground.pictures.legend"), ()
+    title = ("" if unit is None
+             else t("playground.pictures.showing", unit=unit_name(run, unit)))
+    return HeatmapData(rgb, (-EXTENT, EXTENT, -EXTENT, EXTENT), smooth=not discretize,
+                       points=tuple(points), title=title, x_label="x1", y_label="x2",
+                       legend=legend, swatches=swatches, caption=caption, size=PLOT_SIZE)
+
+
+def output_picture(chart: HeatmapData, points: str | None = None) -> str:
+    """The output picture drawn from ``chart`` (see :func:`output_chart`): the heatmap, the
+    points on it (``points``: their SVG drawn already, else drawn from the chart's), the
+    axes, the colour legend below, and the unit shown, named above the legend."""
+    if points is None:
+        points = "".join(points_svg(p) for p in chart.points)
+    image = image_element(chart.rgb, PLOT_MARGIN, 4, PLOT_SIZE, PLOT_SIZE, smooth=chart.smooth)
+    width, height = PLOT_MARGIN + PLOT_SIZE + 6, PLOT_SIZE + 34 + LEGEND_HEIGHT
+    if chart.legend == "classes":
+        legend, legend_height = _swatch_legend(chart.swatches, chart.caption, PLOT_MARGIN,
+                                               PLOT_SIZE + 34, PLOT_SIZE)
         height += max(0, legend_height - LEGEND_HEIGHT)
     else:
-        legend = colour_legend(PLOT_MARGIN, PLOT_SIZE + 34, PLOT_SIZE, discretize)
+        legend = colour_legend(PLOT_MARGIN, PLOT_SIZE + 34, PLOT_SIZE, chart.legend == "signs")
     name = ""
-    if unit is not None:
+    if chart.title:
         height += 18
         name = (f'<text x="{PLOT_MARGIN}" y="{height - 4}" font-weight="bold" {FONT}>'
-                f"{html.escape(t('playground.pictures.showing', unit=unit_name(run, unit)))}"
-                "</text>")
+                f"{html.escape(chart.title)}</text>")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}">{image}'
             f'<rect x="{PLOT_MARGIN}" y="4" width="{PLOT_SIZE}" height="{PLOT_SIZE}" fill="none" '
@@ -188,18 +242,25 @@ def class_label(run: PlaygroundRun, index: int) -> str:
 def class_legend(run: PlaygroundRun, x: float, y: float, width: float) -> tuple[str, float]:
     """One swatch per class, in as many rows as the width needs, then how sure the network
     is read from the colour; returns the SVG and the height it takes."""
+    swatches = [(t("playground.pictures.class_swatch", label=class_label(run, k)),
+                 class_colour(k)) for k in range(run.settings.outputs)]
+    return _swatch_legend(swatches, t("playground.pictures.legend_classes"), x, y, width)
+
+
+def _swatch_legend(swatches: Sequence[tuple[str, str]], caption: str, x: float, y: float,
+                   width: float) -> tuple[str, float]:
+    """A swatch per ``(label, colour)``, in as many rows as the width needs, then
+    ``caption``; returns the SVG and the height it takes."""
     parts, lx, row = [], x, 0
-    for k in range(run.settings.outputs):
-        label = t("playground.pictures.class_swatch", label=class_label(run, k))
+    for label, colour in swatches:
         needed = 22 + 7 * columns(label)  # a Chinese character is two columns wide
         if lx > x and lx + needed > x + width:  # the next row
             lx, row = x, row + 1
         top = y + 16 * row
         parts.append(f'<rect x="{lx:.1f}" y="{top}" width="10" height="10" '
-                     f'fill="{class_colour(k)}" stroke="currentColor" stroke-opacity="0.45"/>'
+                     f'fill="{colour}" stroke="currentColor" stroke-opacity="0.45"/>'
                      f'<text x="{lx + 14:.1f}" y="{top + 9}" {FONT}>{html.escape(label)}</text>')
         lx += needed
-    caption = t("playground.pictures.legend_classes")
     caption_y = y + 16 * row + 24
     return (f'<g role="img" aria-label="{html.escape(caption)}">{"".join(parts)}'
             f'<text x="{x}" y="{caption_y}" {FONT}>{html.escape(caption)}</text></g>',
@@ -431,10 +492,29 @@ def _links(weights: Sequence[torch.Tensor], positions: list[list[tuple[int, int]
         for (positive, thickness), segments in sorted(paths.items()))
 
 
-def loss_picture(train: Sequence[float], test: Sequence[float], width: int = 334,
-                 height: int = 120, most_points: int = 200) -> str:
-    """The train (solid) and test (dashed) loss per epoch, from epoch 0, on a linear scale,
-    with a legend and a few ticks on each axis."""
+def loss_chart(train: Sequence[float], test: Sequence[float], width: int = 334,
+               height: int = 120) -> LineChartData:
+    """What the loss chart shows: the train (solid) and test (dashed) loss after each
+    epoch, from epoch 0, on a linear scale from 0.
+
+    Example:
+        >>> chart = loss_chart([0.5, 0.25], [0.75, 0.5])
+        >>> chart.x, chart.series[1], chart.dashes
+        ((0.0, 1.0), (0.75, 0.5), ('', '5 3'))
+    """
+    return LineChartData(range(len(train)), (train, test),
+                         labels=(t("playground.pictures.train"), t("playground.pictures.test")),
+                         title=t("playground.pictures.loss_title"),
+                         x_label=t("playground.pictures.epoch_axis"),
+                         y_label=t("playground.pictures.loss_axis"), y_from_zero=True,
+                         dashes=("", "5 3"), width=width, height=height)
+
+
+def loss_picture(chart: LineChartData, most_points: int = 200) -> str:
+    """The loss chart drawn from ``chart`` (see :func:`loss_chart`): at most ``most_points``
+    points per line, with a legend above and a few ticks on each axis."""
+    train, test = chart.series
+    width, height = chart.width, chart.height
     count = len(train)
     picks = (list(range(count)) if count <= most_points
              else sorted({round(i * (count - 1) / (most_points - 1)) for i in range(most_points)}))
@@ -453,7 +533,7 @@ def loss_picture(train: Sequence[float], test: Sequence[float], width: int = 334
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ll-chart" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-label="{html.escape(t("playground.pictures.loss_title"))}">',
+             f'aria-label="{html.escape(chart.title)}">',
              f'<rect x="{left}" y="{upper}" width="{right - left}" height="{lower - upper}" '
              'fill="none" stroke="currentColor" stroke-opacity="0.45"/>']
     for value in nice_ticks(0.0, top, 3):
@@ -465,13 +545,15 @@ def loss_picture(train: Sequence[float], test: Sequence[float], width: int = 334
     parts.append(f'<text x="{left}" y="{height - 4}" {FONT}>0</text>'
                  f'<text x="{right}" y="{height - 4}" text-anchor="end" {FONT}>'
                  f'{html.escape(t("playground.pictures.epoch", epoch=count - 1))}</text>')
-    keys = ((t("playground.pictures.train"), PALETTE[0], ""),
-            (t("playground.pictures.test"), PALETTE[1], ' stroke-dasharray="5 3"'))
+    keys = []
+    for i, name in enumerate(chart.labels):
+        pattern = chart.dash_pattern(i)
+        keys.append((name, chart.colour(i), f' stroke-dasharray="{pattern}"' if pattern else ""))
     x = left
     for name, colour, pattern in keys:  # the legend, above the plot
         parts.append(f'<line x1="{x}" y1="11" x2="{x + 18}" y2="11" stroke="{colour}" '
                      f'stroke-width="2"{pattern}/><text x="{x + 22}" y="15" {FONT}>'
                      f'{html.escape(name)}</text>')
         x += 30 + 7 * columns(name)
-    parts += [line(train, PALETTE[0], ""), line(test, PALETTE[1], keys[1][2]), "</svg>"]
+    parts += [line(train, keys[0][1], keys[0][2]), line(test, keys[1][1], keys[1][2]), "</svg>"]
     return "".join(parts)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ..text import t
 
@@ -39,6 +40,16 @@ def colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
+def dash_pattern(i: int) -> str:
+    """The dash pattern of the ``i``-th series, as SVG writes it ("" while solid).
+
+    Example:
+        >>> dash_pattern(0), dash_pattern(len(PALETTE))
+        ('', '6 3')
+    """
+    return DASHES[i // len(PALETTE) % len(DASHES)]
+
+
 def dash(i: int) -> str:
     """The ``stroke-dasharray`` attribute of the ``i``-th series ("" while solid).
 
@@ -46,7 +57,7 @@ def dash(i: int) -> str:
         >>> dash(0), dash(len(PALETTE))
         ('', ' stroke-dasharray="6 3"')
     """
-    pattern = DASHES[i // len(PALETTE) % len(DASHES)]
+    pattern = dash_pattern(i)
     return f' stroke-dasharray="{pattern}"' if pattern else ""
 
 
@@ -111,6 +122,103 @@ def value_range(series: Sequence[Sequence[float]]) -> tuple[float, float]:
     return low - pad, high + pad
 
 
+def _floats(values: Sequence[float]) -> tuple[float, ...]:
+    return tuple(map(float, values))
+
+
+@dataclass(frozen=True)
+class LineChartData:
+    """What a line chart shows: its numbers, their names and its axes.
+
+    A widget makes one of these for each line chart it shows, and draws the
+    SVG from it (:meth:`svg`, or its own drawing for a chart laid out otherwise);
+    :func:`widgets.render.figures.figure` draws the same object with matplotlib.
+    Sequences are kept as tuples of floats, so two charts of the same numbers
+    are equal.
+
+    Args:
+        x: shared horizontal positions, increasing.
+        series: one sequence of values per curve; non-finite values break the line.
+        labels: legend text per curve.
+        markers: x positions where every curve gets a dot.
+        title, x_label, y_label: text around the plot.
+        log_x: logarithmic horizontal axis, base 2 (ticks at powers of two).
+        log_y: logarithmic vertical axis, base 10; values that are not positive
+            are left out.
+        y_from_zero: the vertical axis starts at 0.
+        dashes: a dash pattern per curve as SVG writes it (``"5 3"``, ``""`` for
+            solid); curves past the end take the palette's (:func:`dash_pattern`).
+        width, height: size in pixels (a figure gives the chart as many inches at
+            80 pixels per inch, at least 360 x 240 pixels' worth).
+
+    Example:
+        >>> chart = LineChartData([0, 1, 2], [[0, 1, 4]], labels=["y"])
+        >>> chart.series, chart.svg() == line_chart([0, 1, 2], [[0, 1, 4]], labels=["y"])
+        (((0.0, 1.0, 4.0),), True)
+    """
+
+    x: tuple[float, ...]
+    series: tuple[tuple[float, ...], ...]
+    labels: tuple[str, ...] = ()
+    markers: tuple[float, ...] = ()
+    title: str = ""
+    x_label: str = ""
+    y_label: str = ""
+    log_x: bool = False
+    log_y: bool = False
+    y_from_zero: bool = False
+    dashes: tuple[str, ...] = ()
+    width: int = 460
+    height: int = 280
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "x", _floats(self.x))
+        object.__setattr__(self, "series", tuple(_floats(ys) for ys in self.series))
+        object.__setattr__(self, "markers", _floats(self.markers))
+        object.__setattr__(self, "labels", tuple(self.labels))
+        object.__setattr__(self, "dashes", tuple(self.dashes))
+
+    def colour(self, i: int) -> str:
+        """The colour of the ``i``-th curve."""
+        return colour(i)
+
+    def dash_pattern(self, i: int) -> str:
+        """The dash pattern of the ``i``-th curve ("" while solid)."""
+        return self.dashes[i] if i < len(self.dashes) else dash_pattern(i)
+
+    def marker_points(self, i: int) -> list[tuple[float, float]]:
+        """Where the ``i``-th curve gets its dots: ``(x, y)`` at each marker on the curve
+        (interpolated along it, on the log scales where the axes are, as the SVG draws).
+
+        Example:
+            >>> LineChartData([0, 1, 2], [[0, 2, math.nan]], markers=[0.5, 1.5]).marker_points(0)
+            [(0.5, 1.0)]
+        """
+        xs, ys = self.x, self.series[i]
+        if self.log_x:
+            xs = tuple(math.log2(v) for v in xs)
+        if self.log_y:
+            ys = tuple(math.log10(v) if math.isfinite(v) and v > 0 else math.nan for v in ys)
+        found = []
+        for m in self.markers:
+            value = _interpolate(xs, ys, math.log2(m) if self.log_x else m)
+            if value is not None:
+                found.append((m, 10 ** value if self.log_y else value))
+        return found
+
+    def arguments(self) -> dict[str, object]:
+        """The arguments of :func:`line_chart` that draw this chart (``y_from_zero`` and
+        ``dashes`` are for charts drawn otherwise, such as the playground's loss chart)."""
+        return {"x": self.x, "series": self.series, "labels": self.labels,
+                "markers": self.markers, "title": self.title, "x_label": self.x_label,
+                "y_label": self.y_label, "width": self.width, "height": self.height,
+                "log_y": self.log_y, "log_x": self.log_x}
+
+    def svg(self) -> str:
+        """The chart as :func:`line_chart` draws it (labels at the lines' ends)."""
+        return line_chart(**self.arguments())
+
+
 def line_chart(
     x: Sequence[float],
     series: Sequence[Sequence[float]],
@@ -123,6 +231,7 @@ def line_chart(
     width: int = 460,
     height: int = 280,
     log_y: bool = False,
+    log_x: bool = False,
 ) -> str:
     """An SVG chart of each sequence in ``series`` against ``x``.
 
@@ -134,6 +243,8 @@ def line_chart(
         title, x_label, y_label: text around the plot.
         width, height: size in pixels.
         log_y: logarithmic vertical axis; values that are not positive are left out.
+        log_x: logarithmic horizontal axis, base 2 (``x`` all positive): ticks at the
+            powers of two and at the x values, labelled with the value (64, 128, ...).
 
     Returns:
         The ``<svg>`` element as a string.
@@ -145,6 +256,8 @@ def line_chart(
     if log_y:
         series = [[math.log10(v) if math.isfinite(v) and v > 0 else math.nan for v in ys]
                   for ys in series]
+    if log_x:
+        x, markers = [math.log2(v) for v in x], [math.log2(v) for v in markers]
     left, right, top, bottom = 58, 96 if labels else 14, 26 if title else 10, 42
     plot_w, plot_h = width - left - right, height - top - bottom
     x0, x1 = float(x[0]), float(x[-1])
@@ -163,8 +276,9 @@ def line_chart(
         px = sx(tick)
         parts.append(f'<line x1="{px:.1f}" y1="{top}" x2="{px:.1f}" y2="{top + plot_h}" '
                      'stroke="currentColor" stroke-opacity="0.12"/>')
+        label = _power_of_two(tick, x) if log_x else format_tick(tick)
         parts.append(f'<text x="{px:.1f}" y="{top + plot_h + 15}" text-anchor="middle">'
-                     f'{format_tick(tick)}</text>')
+                     f'{label}</text>')
     for tick in _log_ticks(y0, y1) if log_y else nice_ticks(y0, y1, 6):
         py = sy(tick)
         label = _power_of_ten(tick) if log_y else format_tick(tick)
@@ -251,6 +365,61 @@ def _label_positions(ends: Sequence[float | None], sy: object, low: float, high:
     return result
 
 
+@dataclass(frozen=True)
+class HistogramData:
+    """What a histogram shows: bin edges, bar heights per series, and its text.
+
+    The SVG (:meth:`svg`) and the matplotlib figure
+    (:func:`widgets.render.figures.figure`) are drawn from the same object.
+
+    Args:
+        edges: the ``len(counts[i]) + 1`` bin edges, increasing.
+        counts: bar heights per series (later series are drawn translucent on top).
+        labels: legend text per series.
+        title, x_label: text around the plot.
+        y_label: the vertical axis's name; by default the catalogue's "count".
+        width, height: size in pixels.
+
+    Example:
+        >>> chart = HistogramData([0, 1, 2], [[3, 1]])
+        >>> chart.counts, chart.y_label, chart.svg().count("<rect")
+        (((3.0, 1.0),), 'count', 3)
+    """
+
+    edges: tuple[float, ...]
+    counts: tuple[tuple[float, ...], ...]
+    labels: tuple[str, ...] = ()
+    title: str = ""
+    x_label: str = ""
+    y_label: str = ""
+    width: int = 320
+    height: int = 170
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "edges", _floats(self.edges))
+        object.__setattr__(self, "counts", tuple(_floats(cs) for cs in self.counts))
+        object.__setattr__(self, "labels", tuple(self.labels))
+        object.__setattr__(self, "y_label", self.y_label or t("charts.count"))
+
+    def colour(self, i: int) -> str:
+        """The colour of the ``i``-th series."""
+        return colour(i)
+
+    def opacity(self, i: int) -> float:
+        """How opaque the ``i``-th series' bars are: the first 0.85, later ones 0.55."""
+        return 0.85 if i == 0 else 0.55
+
+    def arguments(self) -> dict[str, object]:
+        """The arguments of :func:`histogram_chart` that draw this chart."""
+        return {"edges": self.edges, "counts": self.counts, "labels": self.labels,
+                "title": self.title, "x_label": self.x_label, "y_label": self.y_label,
+                "width": self.width, "height": self.height}
+
+    def svg(self) -> str:
+        """The chart as :func:`histogram_chart` draws it."""
+        return histogram_chart(**self.arguments())
+
+
 def histogram_chart(
     edges: Sequence[float],
     counts: Sequence[Sequence[float]],
@@ -258,6 +427,7 @@ def histogram_chart(
     labels: Sequence[str] = (),
     title: str = "",
     x_label: str = "",
+    y_label: str = "",
     width: int = 320,
     height: int = 170,
 ) -> str:
@@ -268,6 +438,7 @@ def histogram_chart(
         counts: bar heights per series (later series are drawn translucent on top).
         labels: legend text per series (legend omitted when empty).
         title, x_label: text around the plot.
+        y_label: the vertical axis's name; by default the catalogue's "count".
         width, height: size in pixels.
 
     Returns:
@@ -311,9 +482,9 @@ def histogram_chart(
     for tick in nice_ticks(x0, x1, 4):
         parts.append(f'<text x="{sx(tick):.1f}" y="{top + plot_h + 13}" '
                      f'text-anchor="middle">{format_tick(tick)}</text>')
-    cy = top + plot_h / 2
+    cy, y_name = top + plot_h / 2, y_label or t("charts.count")
     parts.append(f'<text x="11" y="{cy:.1f}" text-anchor="middle" '
-                 f'transform="rotate(-90 11 {cy:.1f})">{html.escape(t("charts.count"))}</text>')
+                 f'transform="rotate(-90 11 {cy:.1f})">{html.escape(y_name)}</text>')
     for i, label in enumerate(labels):  # a swatch (colour and fill strength) beside each name
         ly = top + 12 + i * 14
         parts.append(f'<rect x="{left + plot_w - 14}" y="{ly - 9}" width="10" height="10" '
@@ -359,6 +530,20 @@ def _log_ticks(low: float, high: float) -> list[float]:
         return inside if len(inside) >= 2 else nice_ticks(low, high, 4)
     step = max(1, math.ceil((last - first) / 6))
     return [float(t) for t in range(first, last + 1, step)]
+
+
+def _power_of_two(tick: float, shown: Sequence[float]) -> str:
+    """Label of a tick at ``log2`` value ``tick``: the power of two, or the x value that
+    sits there; "" between (``shown``: the log2 of the x values).
+
+    Example:
+        >>> _power_of_two(6.0, []), _power_of_two(6.5, []), _power_of_two(6.5, [6.5])
+        ('64', '', '91')
+    """
+    power = float(format_tick(tick))  # as the label reads
+    if abs(power - round(power)) > 1e-9 and not any(abs(power - p) < 1e-9 for p in shown):
+        return ""
+    return f"{2 ** power:.0f}"
 
 
 def _power_of_ten(log_value: float) -> str:

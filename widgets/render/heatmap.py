@@ -18,6 +18,7 @@ import base64
 import struct
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -137,3 +138,73 @@ def class_map(logits: torch.Tensor, discretize: bool = False) -> np.ndarray:
     middle = np.array(MIDDLE, dtype=np.float64)
     rgb = middle + (colours[chosen.numpy()] - middle) * strength
     return np.rint(rgb).astype(np.uint8)
+
+
+@dataclass(frozen=True, eq=False)
+class PointsData:
+    """Points drawn over a heatmap: where each is, its colour, and the ring around them.
+
+    Args:
+        xy: ``(n, 2)`` positions in the plane's units, as drawn.
+        values: what colours each point (a class index, or a target rounded to the
+            shades drawn), ``(n,)``.
+        colours: each point's colour, ``#rrggbb``.
+        outline: the colour of the ring around every point.
+    """
+
+    xy: np.ndarray
+    values: np.ndarray
+    colours: tuple[str, ...]
+    outline: str
+
+
+@dataclass(frozen=True, eq=False)
+class HeatmapData:
+    """What a heatmap picture shows: the pixels, the plane they cover, points on top, and
+    what the colours mean.
+
+    The SVG and the matplotlib figure (:func:`widgets.render.figures.figure`) are
+    drawn from the same object; the pixels are the ones the SVG's PNG holds.
+
+    Args:
+        rgb: ``(H, W, 3)`` uint8 pixels, row 0 at the top.
+        extent: ``(left, right, bottom, top)`` of the plane the pixels cover.
+        smooth: whether the picture is smoothed when stretched (False: square pixels).
+        points: sets of points drawn on top, in order.
+        title, x_label, y_label: text around the picture.
+        legend: ``"scale"`` (a colour bar from ``value_range[0]`` to
+            ``value_range[1]``), ``"signs"`` or ``"classes"`` (a swatch per entry
+            of ``swatches``).
+        swatches: ``(label, colour)`` per swatch.
+        caption: what the legend says the colours mean.
+        value_range: the values the colour map spans, ends included.
+        size: the picture's side in pixels.
+
+    Example:
+        >>> chart = HeatmapData(colour_map(np.zeros((2, 2))), (-1.0, 1.0, -1.0, 1.0))
+        >>> chart.rgb.shape, chart.legend
+        ((2, 2, 3), 'scale')
+    """
+
+    rgb: np.ndarray
+    extent: tuple[float, float, float, float]
+    smooth: bool = True
+    points: tuple[PointsData, ...] = ()
+    title: str = ""
+    x_label: str = ""
+    y_label: str = ""
+    legend: str = "scale"
+    swatches: tuple[tuple[str, str], ...] = ()
+    caption: str = ""
+    value_range: tuple[float, float] = (-1.0, 1.0)
+    size: int = 300
+
+    @property
+    def width(self) -> int:
+        """Width in pixels, with room for a colour bar beside the picture."""
+        return self.size + 160
+
+    @property
+    def height(self) -> int:
+        """Height in pixels, with room for swatches below the picture."""
+        return self.size + (40 if self.legend == "scale" else 120)

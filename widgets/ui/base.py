@@ -28,16 +28,22 @@ import html
 import re
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import ipywidgets as ipw
 import traitlets
 
+from ..core.checks import short_repr
 from ..core.fields import Spec
 from ..core.layers import activation_names, is_custom
+from ..render import figures
 from ..render.charts import card
+from ..render.figures import Chart
 from ..render.html import STYLE, message
 from ..text import columns, join, t
+
+if TYPE_CHECKING:  # matplotlib loads only when a figure is made
+    from matplotlib.figure import Figure
 
 
 class InvalidValueError(traitlets.TraitError, ValueError):
@@ -222,6 +228,8 @@ class LiveWidget(ipw.VBox):
         self._bindings: list[Binding] = []
         self._controls: dict[str, ipw.Widget] = {}
         self._views: dict[str, ipw.Widget] = {}
+        #: What each view's charts were drawn from, by view (see :class:`ChartViews`).
+        self._charts: dict[str, tuple[Chart, ...]] = {}
         self.render_count = 0
         self._message = ipw.HTML(STYLE)
         self._note = ipw.HTML(saved_note())
@@ -526,6 +534,74 @@ class LiveWidget(ipw.VBox):
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.SPEC.settings()
                           if name in self.STATE or name in self.FIXED)
         return f"{type(self).__name__}({shown})"
+
+
+class ChartViews:
+    """For a :class:`LiveWidget` whose views hold charts: each chart's numbers, and the
+    chart as a matplotlib figure.
+
+    ``CHARTS`` names the views holding charts, the first the one :meth:`figure`
+    draws unless told otherwise. A view's charts are drawn from chart-data
+    objects (:class:`~widgets.render.charts.LineChartData`, ...); the widget keeps
+    those it drew with :meth:`_keep_charts` whenever it shows them, so the
+    numbers and the figure are always those of the chart shown.
+    """
+
+    #: The views that hold charts; the first is the default of :meth:`figure`.
+    CHARTS: ClassVar[tuple[str, ...]] = ()
+
+    _charts: dict[str, tuple[Chart, ...]]
+
+    def _keep_charts(self, charts: Mapping[str, tuple[Chart, ...]]) -> None:
+        """Keep what the views in ``charts`` are drawn from now (the others stay)."""
+        self._charts.update(charts)
+
+    def _chart_view(self, which: str | None) -> str:
+        """The view ``which`` names (the default for None), checked."""
+        if which is None:
+            return self.CHARTS[0]
+        if not isinstance(which, str) or which not in self.CHARTS:
+            raise ValueError(t("ui.chart_which", field="which",
+                               allowed=join([repr(name) for name in self.CHARTS]),
+                               got=short_repr(which)))
+        return which
+
+    def _no_chart_note(self, which: str) -> str:
+        """Why the view ``which`` shows no chart now, said after the error (subclasses)."""
+        return ""
+
+    def chart_data(self, which: str | None = None) -> tuple[Chart, ...]:
+        """The numbers and text of the charts the view ``which`` shows now, one object per
+        chart in the order shown (one for most views).
+
+        Args:
+            which: one of :attr:`CHARTS` (a name in :attr:`views`); None: the first.
+
+        Raises:
+            ValueError: ``which`` is not one of :attr:`CHARTS`, or the view shows no
+                chart now.
+        """
+        name = self._chart_view(which)
+        charts = self._charts.get(name, ())
+        if not charts:
+            raise ValueError(t("ui.no_chart", which=name, note=self._no_chart_note(name)))
+        return charts
+
+    def figure(self, which: str | None = None) -> Figure:
+        """The charts the view ``which`` shows now, as a matplotlib figure of the same data.
+
+        A new ``matplotlib.figure.Figure`` each call, made without pyplot (no
+        window opens, nothing global changes); save it with ``fig.savefig(...)``.
+        A view with several charts gives one axes per chart.
+
+        Args:
+            which: one of :attr:`CHARTS` (a name in :attr:`views`); None: the first.
+
+        Raises:
+            ValueError: ``which`` is not one of :attr:`CHARTS`, or the view shows no
+                chart now.
+        """
+        return figures.figure(*self.chart_data(which))
 
 
 def saved_note() -> str:

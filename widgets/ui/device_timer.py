@@ -28,10 +28,10 @@ from ..core.devices import (
     time_matmuls,
 )
 from ..core.fields import Custom, Spec, setting
-from ..render.charts import colour, dash, line_chart
+from ..render.charts import LineChartData, colour, dash, line_chart
 from ..render.html import STYLE, message, table
 from ..text import t
-from .base import LiveWidget, drawing
+from .base import ChartViews, LiveWidget, drawing
 from .controls import CheckboxSet, button, control_for
 
 #: The sizes along the chart unless the reader picks others.
@@ -39,10 +39,6 @@ DEFAULT_SIZES = (64, 128, 256, 512, 1024)
 
 #: A size as the sizes box takes it: the ASCII digits 0 to 9 only.
 _DIGITS = re.compile(r"[0-9]+")
-
-#: An x tick label of line_chart: the only centred text that is a plain number.
-_X_TICK_LABEL = re.compile(
-    r'(<text x="[\d.]+" y="[\d.]+" text-anchor="middle">)(-?\d+(?:\.\d+)?)(</text>)')
 
 
 def parse_sizes(text: str) -> tuple[int, ...]:
@@ -76,19 +72,20 @@ def milliseconds(seconds: float | None) -> str:
     return t("device_timer.ms", ms=f"{ms:,.0f}" if ms >= 1000 else f"{ms:.3g}")
 
 
-def log_size_chart(timings: Sequence[MatmulTiming], devices: Sequence[torch.device]) -> str:
-    """Milliseconds per call against n, both axes logarithmic, with a legend beside it.
+def log_size_data(timings: Sequence[MatmulTiming],
+                  devices: Sequence[torch.device]) -> LineChartData:
+    """What the chart shows: milliseconds per call against n, both axes logarithmic.
 
     Each device gets a line for the product (the CPU's says it ran on one
     thread); a device other than the CPU gets a second one for its two copies
-    together. A dot marks every measured size.
+    together (NaN where a size was not measured). A dot marks every measured size.
 
     Example:
-        >>> chart = log_size_chart([MatmulTiming(torch.device("cpu"), 64, None, 1e-4, None),
-        ...                         MatmulTiming(torch.device("cpu"), 256, None, 1e-3, None)],
-        ...                        [torch.device("cpu")])
-        >>> ">64</text>" in chart and ">256</text>" in chart and "cpu, 1 thread: A @ B" in chart
-        True
+        >>> chart = log_size_data([MatmulTiming(torch.device("cpu"), 64, None, 1e-4, None),
+        ...                        MatmulTiming(torch.device("cpu"), 256, None, 1e-3, None)],
+        ...                       [torch.device("cpu")])
+        >>> chart.x, chart.series, chart.log_x and chart.log_y
+        ((64.0, 256.0), ((0.1, 1.0),), True)
     """
     sizes = sorted({t.size for t in timings})
     by_key = {(t.device, t.size): t for t in timings}
@@ -101,27 +98,39 @@ def log_size_chart(timings: Sequence[MatmulTiming], devices: Sequence[torch.devi
         if device.type != "cpu":
             series.append([r.copies_s * 1e3 if r and r.copies_s else math.nan for r in rows])
             labels.append(t("device_timer.copies_line", device=device))
-    x = [math.log2(n) for n in sizes]
+    return LineChartData(sizes, series, labels=labels, markers=sizes, log_x=True, log_y=True,
+                         title=t("device_timer.chart_title"), x_label=t("device_timer.x_label"),
+                         y_label=t("device_timer.y_label"), width=440, height=260)
+
+
+def log_size_svg(chart: LineChartData) -> str:
+    """The chart drawn from ``chart`` (see :func:`log_size_data`), its legend beside it."""
+    x, series = chart.x, chart.series
     if len(x) == 1:  # one size: a dot needs two equal points to sit between
         x, series = x * 2, [ys * 2 for ys in series]
-    svg = line_chart(x, series, markers=x[:len(sizes)], log_y=True,
-                     title=t("device_timer.chart_title"), x_label=t("device_timer.x_label"),
-                     y_label=t("device_timer.y_label"), width=440, height=260)
-
-    def tick_label(match: re.Match) -> str:
-        """line_chart has no log x axis: its x ticks are log2(n); label powers of 2 and sizes."""
-        power = float(match[2])
-        if abs(power - round(power)) > 1e-9 and not any(abs(power - p) < 1e-9 for p in x):
-            return ""
-        return f"{match[1]}{2 ** power:.0f}{match[3]}"
-
-    svg = _X_TICK_LABEL.sub(tick_label, svg)
+    svg = line_chart(x, series, markers=chart.markers, log_x=chart.log_x, log_y=chart.log_y,
+                     title=chart.title, x_label=chart.x_label, y_label=chart.y_label,
+                     width=chart.width, height=chart.height)
     legend = "".join(
         f'<div><svg width="24" height="10" aria-hidden="true"><line x1="0" y1="5" x2="24" '
         f'y2="5" stroke="{colour(i)}" stroke-width="3"{dash(i)}/></svg> {html.escape(label)}'
-        "</div>" for i, label in enumerate(labels))
+        "</div>" for i, label in enumerate(chart.labels))
     return ('<div style="display:flex;flex-wrap:wrap;align-items:center;gap:12px;'
             f'font-size:12px">{svg}<div>{legend}</div></div>')
+
+
+def log_size_chart(timings: Sequence[MatmulTiming], devices: Sequence[torch.device]) -> str:
+    """Milliseconds per call against n, both axes logarithmic, with a legend beside it
+    (:func:`log_size_svg` of :func:`log_size_data`).
+
+    Example:
+        >>> chart = log_size_chart([MatmulTiming(torch.device("cpu"), 64, None, 1e-4, None),
+        ...                         MatmulTiming(torch.device("cpu"), 256, None, 1e-3, None)],
+        ...                        [torch.device("cpu")])
+        >>> ">64</text>" in chart and ">256</text>" in chart and "cpu, 1 thread: A @ B" in chart
+        True
+    """
+    return log_size_svg(log_size_data(timings, devices))
 
 
 @dataclass(frozen=True)
@@ -172,7 +181,7 @@ def _too_many_sizes(field: str, size: int, sizes: tuple[int, ...]) -> ValueError
     return error
 
 
-class DeviceTimer(LiveWidget):
+class DeviceTimer(ChartViews, LiveWidget):
     """Time a matrix product on each device, and the copies it needs, for any matrix size.
 
     For every device it copies two random ``n x n`` matrices from the CPU to the
@@ -188,6 +197,10 @@ class DeviceTimer(LiveWidget):
     step makes one warm-up call, then takes the median of 3 to ``max_repeats``
     calls, as many as ``budget_s`` allows for the three steps at one size (a
     product that alone takes a third of it is timed once).
+
+    ``figure()`` gives the chart as a matplotlib figure of the same numbers
+    (both axes logarithmic), and ``chart_data()`` the numbers themselves; until
+    something is measured there is no chart, and both raise ``ValueError``.
 
     Args:
         size: n of the matrices in the table, 64 to 4096.
@@ -207,10 +220,14 @@ class DeviceTimer(LiveWidget):
         >>> timer.measure()
         >>> [(describe_device(t.device), t.size, t.to_device_s) for t in timer.table]
         [('the CPU', 64, None)]
+        >>> timer.figure().axes[0].get_xscale(), timer.chart_data()[0].x
+        ('log', (64.0,))
     """
 
     SPEC = TimerSettings
     STATE = ("size", "sizes", "devices")
+    #: The one chart: time per call against n (there once something is measured).
+    CHARTS = ("chart",)
 
     def __init__(self, size: int = 512, sizes: Sequence[int] = DEFAULT_SIZES,
                  devices: Sequence[torch.device | str] | None = None, *,
@@ -312,13 +329,13 @@ class DeviceTimer(LiveWidget):
     # -- view -------------------------------------------------------------------------
 
     def _prepare(self, spec: TimerSettings) -> tuple[tuple[MatmulTiming, ...], int | None,
-                                                     dict[str, str]]:
+                                                     dict[str, str], tuple[LineChartData, ...]]:
         results, measured_size = self._results, self._measured_size
         if self._measure_next:
             results, measured_size = self._measure(spec), spec.size
         if not results:
             return results, measured_size, {
-                "table": STYLE + message(t("device_timer.nothing_yet"), "info"), "chart": ""}
+                "table": STYLE + message(t("device_timer.nothing_yet"), "info"), "chart": ""}, ()
         shown = [r for r in results if r.size == measured_size]
         rows = [(str(r.device), describe_device(r.device), f"{r.size}",
                  milliseconds(r.to_device_s), milliseconds(r.matmul_s), milliseconds(r.to_cpu_s),
@@ -327,18 +344,23 @@ class DeviceTimer(LiveWidget):
             "device", "kind", "n", "to_device", "product", "back", "total", "gflops"))
         measured = tuple(dict.fromkeys(r.device for r in results))
         with drawing():
+            chart = log_size_data(results, measured)
             views = {"table": STYLE + table(header, rows, left_columns=2),
-                     "chart": log_size_chart(results, measured)}
-        return results, measured_size, views
+                     "chart": log_size_svg(chart)}
+        return results, measured_size, views, (chart,)
 
     def _show(self, content: tuple[tuple[MatmulTiming, ...], int | None,
-                                   dict[str, str]]) -> None:
+                                   dict[str, str], tuple[LineChartData, ...]]) -> None:
         measured = self._results is not content[0]
-        self._results, self._measured_size, views = content
+        self._results, self._measured_size, views, charts = content
         for name, value in views.items():
             self._views[name].value = value
+        self._keep_charts({"chart": charts})
         if measured:
             self.show_message("")
+
+    def _no_chart_note(self, which: str) -> str:
+        return t("device_timer.no_chart_note")
 
     def __repr__(self) -> str:
         devices = (t("device_timer.default_devices") if self.devices == default_devices()

@@ -25,10 +25,10 @@ from ..core.init import (
     stack_inputs,
 )
 from ..core.layers import is_custom
-from ..render.charts import histogram_chart, line_chart
+from ..render.charts import HistogramData, LineChartData, line_chart
 from ..render.html import table
 from ..text import join, t
-from .base import LayerChoiceWidget, Snapshot, drawing
+from .base import ChartViews, LayerChoiceWidget, Snapshot, drawing
 from .controls import control_for
 
 
@@ -75,7 +75,7 @@ class ExplorerSettings(InitSpec):
         return InitSpec(**{name: getattr(self, name) for name in InitSpec.settings()})
 
 
-class InitExplorer(LayerChoiceWidget):
+class InitExplorer(ChartViews, LayerChoiceWidget):
     """A deep stack of ``Linear`` + activation layers whose initialization the reader picks.
 
     A batch of standard-normal inputs runs up through ``depth`` layers of
@@ -83,7 +83,10 @@ class InitExplorer(LayerChoiceWidget):
     back down. The view charts, per layer, the standard deviation of the
     outputs and of the gradients on a log scale (so a signal that shrinks or
     grows geometrically shows as a straight slope), the mean of the outputs,
-    histograms of a few layers, and a one-line verdict.
+    histograms of a few layers, and a one-line verdict. ``figure(which)`` gives a
+    chart as a matplotlib figure of the same numbers (``which``: ``"std_chart"``,
+    the default, ``"mean_chart"`` or ``"histograms"``, one axes per layer), and
+    ``chart_data(which)`` the numbers themselves.
 
     The activation may be a layer registered with
     :func:`widgets.register_layer` (listed as "name (custom)"); its
@@ -108,6 +111,8 @@ class InitExplorer(LayerChoiceWidget):
         >>> explorer.configure(depth=2, schemes=("normal", "zeros"), scales=0.5)
         >>> explorer.schemes, explorer.scales
         (('normal', 'zeros'), (0.5, 0.5))
+        >>> [ax.get_title() for ax in explorer.figure("histograms").axes]
+        ['layer 1 (selected)', 'layer 2']
     """
 
     SPEC = ExplorerSettings
@@ -116,6 +121,9 @@ class InitExplorer(LayerChoiceWidget):
     LAYER_FIELD = "activation"
     FALLBACK_ACTIVATION = "tanh"
     FELL_BACK = "init_explorer.fell_back"
+    #: The charts: standard deviations per layer (the default), means per layer, and the
+    #: histograms of a few layers (one axes each in a figure).
+    CHARTS = ("std_chart", "mean_chart", "histograms")
 
     def __init__(self, depth: int = 50, width: int = 256,
                  schemes: tuple[str, ...] | str = "default",
@@ -235,16 +243,19 @@ class InitExplorer(LayerChoiceWidget):
 
     # -- view ---------------------------------------------------------------------
 
-    def _prepare(self, settings: ExplorerSettings) -> tuple[InitStats, dict[str, str]]:
+    def _prepare(self, settings: ExplorerSettings) -> tuple[InitStats, dict[str, str],
+                                                            dict[str, tuple]]:
         stats = self._statistics(settings)
         with drawing():
-            views = _views(settings, stats)
-        return stats, views
+            charts = _charts(settings, stats)
+            views = _views(settings, stats, charts)
+        return stats, views, charts
 
-    def _show(self, content: tuple[InitStats, dict[str, str]]) -> None:
-        self._stats, views = content
+    def _show(self, content: tuple[InitStats, dict[str, str], dict[str, tuple]]) -> None:
+        self._stats, views, charts = content
         for name, value in views.items():
             self._views[name].value = value
+        self._keep_charts(charts)
         with self._quietly():
             self.controls["selected_layer"].max = self._state.depth
 
@@ -269,7 +280,7 @@ class InitExplorer(LayerChoiceWidget):
         """
         settings = self._state.replace(**self._pending) if self._pending else self._state
         stats = self._statistics(settings)
-        views = _views(settings, stats)
+        views = _views(settings, stats, _charts(settings, stats))
         pictures = (f'<div style="display:flex;flex-wrap:wrap;gap:8px">'
                     f'{views["std_chart"]}{views["mean_chart"]}</div>')
         return Snapshot(views["verdict"] + pictures, stats.verdict, kind="html")
@@ -296,8 +307,8 @@ def _histogram_layers(settings: ExplorerSettings) -> tuple[int, ...]:
     return tuple(sorted({*default_histogram_layers(settings.depth), settings.selected_layer}))
 
 
-def _views(settings: ExplorerSettings, stats: InitStats) -> dict[str, str]:
-    """Every view's content for ``settings`` and its statistics."""
+def _charts(settings: ExplorerSettings, stats: InitStats) -> dict[str, tuple]:
+    """What each chart shows for ``settings`` and its statistics, by view."""
     layer = settings.selected_layer
     numbers = list(range(1, settings.depth + 1))
     marker = (layer,)
@@ -305,23 +316,34 @@ def _views(settings: ExplorerSettings, stats: InitStats) -> dict[str, str]:
     hidden = any(not (math.isfinite(v) and v > 0) for v in (*a_std, *g_std))
     note = t("init_explorer.not_drawn") if hidden else ""
     means, unit = _in_readable_units(stats.activation_mean)
+    return {
+        "std_chart": (LineChartData(
+            numbers, [a_std, g_std], labels=[t("init_explorer.outputs"),
+                                             t("init_explorer.gradients")],
+            markers=marker, title=t("init_explorer.std_title", note=note),
+            x_label=t("init_explorer.layer_axis_selected"), y_label=t("init_explorer.std_axis"),
+            log_y=True),),
+        "mean_chart": (LineChartData(
+            numbers, [means], labels=[t("init_explorer.outputs")], markers=marker,
+            title=t("init_explorer.mean_title"), x_label=t("init_explorer.layer_axis"),
+            y_label=t("init_explorer.mean_axis", unit=unit), height=220),),
+        "histograms": _histogram_charts(stats, layer),
+    }
+
+
+def _views(settings: ExplorerSettings, stats: InitStats,
+           charts: dict[str, tuple]) -> dict[str, str]:
+    """Every view's content for ``settings``, its statistics, and its charts."""
+    layer = settings.selected_layer
     mixed = [t(f"init_explorer.differ_{what}") for what, values in (
         ("schemes", settings.schemes), ("scales", settings.scales)) if len(set(values)) > 1]
     scheme = SCHEMES[settings.schemes[layer - 1]]
     std = scheme.weight_std(settings.width, settings.width, settings.scales[layer - 1])
     return {
         "verdict": _verdict_html(stats.verdict, stats.steady),
-        "std_chart": line_chart(
-            numbers, [a_std, g_std], labels=[t("init_explorer.outputs"),
-                                             t("init_explorer.gradients")],
-            markers=marker, title=t("init_explorer.std_title", note=note),
-            x_label=t("init_explorer.layer_axis_selected"), y_label=t("init_explorer.std_axis"),
-            log_y=True),
-        "mean_chart": line_chart(
-            numbers, [means], labels=[t("init_explorer.outputs")], markers=marker,
-            title=t("init_explorer.mean_title"), x_label=t("init_explorer.layer_axis"),
-            y_label=t("init_explorer.mean_axis", unit=unit), height=220),
-        "histograms": _histograms_html(stats, layer),
+        "std_chart": line_chart(**charts["std_chart"][0].arguments()),
+        "mean_chart": line_chart(**charts["mean_chart"][0].arguments()),
+        "histograms": _histograms_html(charts["histograms"]),
         "table": _table_html(settings, stats),
         "mixed_note": (_muted(t("init_explorer.mixed", what=join(mixed)))
                        if mixed else ""),
@@ -355,7 +377,7 @@ def _verdict_html(text: str, steady: bool) -> str:
             f"{html.escape(text)}</div>")
 
 
-def _histograms_html(stats: InitStats, selected: int) -> str:
+def _histogram_charts(stats: InitStats, selected: int) -> tuple[HistogramData, ...]:
     charts = []
     for h in stats.histograms:
         title = t("init_explorer.histogram_selected" if h.layer == selected
@@ -363,9 +385,14 @@ def _histograms_html(stats: InitStats, selected: int) -> str:
         edges, unit = _in_readable_units(h.edges)
         label = t("init_explorer.histogram_axis", unit=unit) + (
             t("init_explorer.left_out", count=h.nonfinite) if h.nonfinite else "")
-        charts.append(histogram_chart(edges, [h.counts], title=title, x_label=label,
-                                      width=250, height=150))
-    return f'<div style="display:flex;flex-wrap:wrap;gap:8px">{"".join(charts)}</div>'
+        charts.append(HistogramData(edges, [h.counts], title=title, x_label=label,
+                                    width=250, height=150))
+    return tuple(charts)
+
+
+def _histograms_html(charts: tuple[HistogramData, ...]) -> str:
+    svgs = "".join(chart.svg() for chart in charts)
+    return f'<div style="display:flex;flex-wrap:wrap;gap:8px">{svgs}</div>'
 
 
 def _in_readable_units(values: Sequence[float]) -> tuple[list[float], str]:

@@ -27,10 +27,10 @@ from ..core.mlp import (
     layer_seed,
     response_line,
 )
-from ..render.charts import line_chart
+from ..render.charts import LineChartData, line_chart
 from ..render.html import output_table, parameter_table, preformatted
 from ..text import plural, t
-from .base import InvalidValueError, LayerChoiceWidget, Snapshot, drawing
+from .base import ChartViews, InvalidValueError, LayerChoiceWidget, Snapshot, drawing
 from .controls import HiddenLayersControl, control_for, labelled
 
 #: Width given to a hidden layer added with the layer-count control when none exists.
@@ -66,7 +66,7 @@ class _Weights:
     not_finite: int = 0
 
 
-class MLPExplorer(LayerChoiceWidget):
+class MLPExplorer(ChartViews, LayerChoiceWidget):
     """An MLP whose hidden layers and activations the reader changes live.
 
     The view shows the module as printed, its parameters per layer and in total,
@@ -94,11 +94,15 @@ class MLPExplorer(LayerChoiceWidget):
         >>> explorer.configure(hidden_sizes=(64, 64), activations=("tanh", "relu"))
         >>> explorer.activations
         ('tanh', 'relu')
+        >>> explorer.figure().axes[0].get_ylabel(), len(explorer.chart_data()[0].series)
+        ('output', 10)
     """
 
     SPEC = MLPSpec
     STATE = ("hidden_sizes", "activations", "seed")
     FIXED = ("in_features", "out_features")
+    #: The one chart: the response plot (``figure()`` is ``figure("plot")``).
+    CHARTS = ("plot",)
 
     def __init__(self, in_features: int = 20, hidden_sizes: tuple[int, ...] = (256,),
                  activations: tuple[str, ...] | str = "relu", out_features: int = 10,
@@ -216,30 +220,33 @@ class MLPExplorer(LayerChoiceWidget):
 
     # -- view ---------------------------------------------------------------------
 
-    def _prepare(self, spec: MLPSpec) -> dict[str, str]:
+    def _prepare(self, spec: MLPSpec) -> tuple[dict[str, str], LineChartData]:
         computed = self._compute(spec)
         shown = min(spec.out_features, MAX_SHOWN_OUTPUTS)
         more = (t("mlp_explorer.first_outputs", shown=shown, total=spec.out_features)
                 if shown < spec.out_features else "")
         with drawing():
+            plot = LineChartData(
+                self._t.tolist(), computed.curves[:, :shown].T.tolist(),
+                labels=[t("mlp_explorer.output_label", index=j) for j in range(shown)],
+                markers=(0.0, 1.0) if self._X.shape[0] > 1 else (0.0,),
+                title=t("mlp_explorer.plot_title", more=more),
+                x_label=t("mlp_explorer.x_label"), y_label=t("mlp_explorer.y_label"))
             views = {
                 "header": self._header(spec),
-                "plot": line_chart(
-                    self._t.tolist(), computed.curves[:, :shown].T.tolist(),
-                    labels=[t("mlp_explorer.output_label", index=j) for j in range(shown)],
-                    markers=(0.0, 1.0) if self._X.shape[0] > 1 else (0.0,),
-                    title=t("mlp_explorer.plot_title", more=more),
-                    x_label=t("mlp_explorer.x_label"), y_label=t("mlp_explorer.y_label")),
+                "plot": line_chart(**plot.arguments()),
                 "module": preformatted(str(computed.net)),
                 "parameters": parameter_table(computed.net),
                 "outputs": output_table(computed.output[:, :shown]),
             }
         self._computed = computed
-        return views
+        return views, plot
 
-    def _show(self, views: dict[str, str]) -> None:
+    def _show(self, content: tuple[dict[str, str], LineChartData]) -> None:
+        views, plot = content
         for name, value in views.items():
             self._views[name].value = value
+        self._keep_charts({"plot": (plot,)})
 
     def _header(self, spec: MLPSpec) -> str:
         """The header: the sizes, and where the weights came from when they were loaded."""

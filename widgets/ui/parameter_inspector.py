@@ -21,10 +21,10 @@ from ..core.parameters import (
     inspect_parameters,
     sum_of_outputs,
 )
-from ..render.charts import PALETTE, histogram_chart, sparkline_bars
+from ..render.charts import PALETTE, HistogramData, sparkline_bars
 from ..render.html import STYLE, table
 from ..text import t
-from .base import LiveWidget, drawing
+from .base import ChartViews, LiveWidget, drawing
 from .controls import button
 
 
@@ -81,14 +81,18 @@ def _number(value: float) -> str:
     return f"{value:.4g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.2e}"
 
 
-class ParameterInspector(LiveWidget):
+class ParameterInspector(ChartViews, LiveWidget):
     """A table of every parameter of a module, with histograms of values and gradients.
 
     Each row is one tensor: its dotted name (all of them, joined by ``=``, when
     the tensor is tied, i.e. reached by several names), shape, count, mean and
     standard deviation, a small histogram of its values, and the same for its
     gradient once a backward pass has filled ``.grad``. Below, the parameter
-    picked in the list gets full-size histograms.
+    picked in the list gets full-size histograms; ``figure()`` gives them as a
+    matplotlib figure of the same numbers (values, and the gradient once there is
+    one, an axes each), and ``chart_data()`` the numbers themselves. The small
+    histograms in the table hold the same numbers for every parameter: select one
+    (``inspector.selected = name``) to have its figure.
 
     The inspector looks at the module itself, not a copy: after changing it in
     place (an optimizer step, an edit under ``torch.no_grad()``), call
@@ -109,11 +113,15 @@ class ParameterInspector(LiveWidget):
         >>> inspector.backward()
         >>> inspector.info("2.bias").grad.mean
         2.0
+        >>> [ax.get_xlabel() for ax in inspector.figure().axes]
+        ['value', 'gradient']
     """
 
     SPEC = InspectorSettings
     STATE = ("module", "X", "bins", "selected")
     FIXED = ("name",)
+    #: The one chart view: the selected parameter's histograms (values, then gradient).
+    CHARTS = ("detail",)
 
     def __init__(self, module: nn.Module, X: torch.Tensor | tuple | Inputs | None = None, *,
                  name: str = "net",
@@ -219,7 +227,8 @@ class ParameterInspector(LiveWidget):
 
     # -- drawing ----------------------------------------------------------------------
 
-    def _prepare(self, spec: InspectorSettings) -> tuple[list[ParameterInfo], dict[str, str]]:
+    def _prepare(self, spec: InspectorSettings) -> tuple[list[ParameterInfo], dict[str, str],
+                                                         tuple[HistogramData, ...]]:
         infos = inspect_parameters(spec.module, spec.bins)
         total = sum(info.numel for info in infos)
         tied = sum(len(info.names) - 1 for info in infos)
@@ -231,15 +240,19 @@ class ParameterInspector(LiveWidget):
                   loss=(t("parameter_inspector.loss_note", loss=self.last_loss)
                         if self.last_loss is not None else ""))
         selected = next((info for info in infos if spec.selected in info.names), None)
+        shown = selected or (infos[0] if infos else None)
         with drawing():
+            detail = _detail_charts(shown)
             views = {"title": title, "table": STYLE + _table_html(infos[:self.rows_shown], total),
-                     "detail": _detail_html(selected or (infos[0] if infos else None))}
-        return infos, views
+                     "detail": _detail_html(shown, detail)}
+        return infos, views, detail
 
-    def _show(self, content: tuple[list[ParameterInfo], dict[str, str]]) -> None:
-        self.infos, views = content
+    def _show(self, content: tuple[list[ParameterInfo], dict[str, str],
+                                   tuple[HistogramData, ...]]) -> None:
+        self.infos, views, detail = content
         for name, value in views.items():
             self._views[name].value = value
+        self._keep_charts({"detail": detail})
         self._controls["backward"].disabled = self._state.X is None
         hidden = len(self.infos) - self.rows_shown
         self._controls["more"].layout.display = None if hidden > 0 else "none"
@@ -272,7 +285,21 @@ def _muted(text: str) -> str:
     return f'<span class="ll-muted">{text}</span>'
 
 
-def _detail_html(info: ParameterInfo | None) -> str:
+def _detail_charts(info: ParameterInfo | None) -> tuple[HistogramData, ...]:
+    """The histograms of ``info``'s values and, once it has one, of its gradient."""
+    if info is None or info.shape is None or info.histogram is None:
+        return ()
+    charts = [HistogramData(info.histogram.edges, [info.histogram.counts],
+                            title=t("parameter_inspector.values_title", name=info.name),
+                            x_label=t("parameter_inspector.values_axis"))]
+    if info.grad_histogram is not None:
+        charts.append(HistogramData(info.grad_histogram.edges, [info.grad_histogram.counts],
+                                    title=t("parameter_inspector.grad_title", name=info.name),
+                                    x_label=t("parameter_inspector.grad_axis")))
+    return tuple(charts)
+
+
+def _detail_html(info: ParameterInfo | None, charts: tuple[HistogramData, ...]) -> str:
     if info is None:
         return _muted(t("parameter_inspector.no_parameters"))
     name = html.escape(info.name)
@@ -280,17 +307,11 @@ def _detail_html(info: ParameterInfo | None) -> str:
         return _muted(t("parameter_inspector.uninitialized", name=name))
     if info.histogram is None:
         return _muted(t("parameter_inspector.no_values", name=name))
-    charts = [histogram_chart(info.histogram.edges, [info.histogram.counts],
-                              title=t("parameter_inspector.values_title", name=info.name),
-                              x_label=t("parameter_inspector.values_axis"))]
-    if info.grad_histogram is not None:
-        charts.append(histogram_chart(info.grad_histogram.edges, [info.grad_histogram.counts],
-                                      title=t("parameter_inspector.grad_title", name=info.name),
-                                      x_label=t("parameter_inspector.grad_axis")))
-    else:
-        charts.append(_muted(t("parameter_inspector.no_grad")))
+    svgs = [chart.svg() for chart in charts]
+    if len(charts) < 2:
+        svgs.append(_muted(t("parameter_inspector.no_grad")))
     return ('<div style="display:flex;gap:16px;align-items:center;flex-wrap:wrap">'
-            + "".join(charts) + "</div>")
+            + "".join(svgs) + "</div>")
 
 
 def _stats_cells(stats: Stats | None, histogram: object, colour: str) -> list[str]:

@@ -9,7 +9,7 @@ import random
 import time
 import weakref
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import ipywidgets as ipw
 import torch
@@ -24,10 +24,13 @@ from ..playground.own_data import MAX_CSV_BYTES, read_csv
 from ..playground.pictures import (
     column_sizes,
     layer_name,
+    loss_chart,
     loss_picture,
     network_picture,
+    output_chart,
     output_picture,
-    points_layer,
+    points_data,
+    points_svg,
     unit_name,
 )
 from ..playground.script import script
@@ -47,9 +50,11 @@ from ..playground.training import (
     replay,
     run_state,
 )
+from ..render.figures import Chart
+from ..render.heatmap import PointsData
 from ..render.html import STYLE, preformatted
 from ..text import t
-from .base import FixedTrait, InvalidValueError, LayerChoiceWidget, Snapshot
+from .base import ChartViews, FixedTrait, InvalidValueError, LayerChoiceWidget, Snapshot
 from .controls import CheckboxSet, HiddenLayersControl, button, control_for
 
 #: The learning rates and regularization rates the menus offer (others can be set from code).
@@ -90,7 +95,7 @@ class PlaygroundScript:
         return namespace
 
 
-class Playground(LayerChoiceWidget):
+class Playground(ChartViews, LayerChoiceWidget):
     """A live training playground: toy data, a real ``nn.Sequential``, one epoch per frame.
 
     Every setting is a trait: set it from code or move its control, the
@@ -111,15 +116,26 @@ class Playground(LayerChoiceWidget):
     its bias or weight, which the edit row (or :meth:`set_bias`, :meth:`set_weight`)
     changes by hand.
 
+    ``figure(which)`` gives a picture as a matplotlib figure of the same numbers:
+    ``"output"`` (the default: the output over the plane, or the unit pointed
+    at, with the points on it) or ``"loss_chart"`` (train and test loss per
+    epoch, every epoch); ``chart_data(which)`` gives the numbers themselves.
+    The network picture has no figure.
+
     Example:
         >>> playground = Playground(dataset="xor", hidden_sizes=(8,))
         >>> playground.step(3).epoch
         3
+        >>> playground.figure("loss_chart").axes[0].lines[0].get_xdata().tolist()
+        [0.0, 1.0, 2.0, 3.0]
     """
 
     SPEC = PlaygroundSettings
     STATE = tuple(PlaygroundSettings.settings())
     FALLBACK_ACTIVATION = "tanh"
+    #: The pictures drawn from numbers a figure shows: the output (the default) and the
+    #: loss curves.
+    CHARTS = ("output", "loss_chart")
 
     epoch = FixedTrait(0, "playground_widget.epoch_how", help=t("playground_widget.epoch_help"))
     playing = FixedTrait(False, "playground_widget.playing_how",
@@ -145,6 +161,7 @@ class Playground(LayerChoiceWidget):
         self._task: asyncio.Task | None = None
         self._points_key: tuple[object, ...] | None = None
         self._points = ""
+        self._point_sets: tuple[PointsData, ...] = ()
         self.frame_count = 0
         self._stop_message = ""
         self._frames_per_second = MAX_FRAMES_PER_SECOND
@@ -165,24 +182,24 @@ class Playground(LayerChoiceWidget):
         """The current settings, checked together."""
         return self._state
 
-    def _prepare(self, spec: PlaygroundSettings) -> tuple[str, dict[str, str]]:
+    def _prepare(self, spec: PlaygroundSettings) -> tuple[str, _Frame]:
         run = self._run
         saved = run.saved() if spec != run.settings else None
         try:
             what = "nothing" if saved is None else run.update(spec)
-            views = self._draw(spec)  # a reader's layer may fail only on the pictures' grid
+            frame = self._draw(spec)  # a reader's layer may fail only on the pictures' grid
         except Exception:
             if saved is not None:
                 run.revert(saved)  # the run's own all-or-nothing: as it was before
             raise
-        return what, views
+        return what, frame
 
-    def _show(self, content: tuple[str, dict[str, str]]) -> None:
-        what, views = content
+    def _show(self, content: tuple[str, _Frame]) -> None:
+        what, frame = content
         if what not in ("training", "view", "nothing") and (self._selected or self._pointed):
             self._selected = self._pointed = None  # a new network: its units are others
-            views = self._draw(self._state)
-        self._set_views(views)
+            frame = self._draw(self._state)
+        self._set_views(frame)
         self._show_selection()
         for name in OWN_DATA_IGNORES:  # they draw the built-in data sets, not your points
             self._controls[name].disabled = self._state.dataset == "own"
@@ -493,9 +510,9 @@ class Playground(LayerChoiceWidget):
     def _draw_pointed(self) -> None:
         """Redraw the big picture (and the ring in the network picture) for the unit
         pointed at; nothing else changes."""
-        spec = self._state
-        self._views["output"].value = output_picture(self._run, self._points, spec.discretize,
-                                                     self._pointed)
+        output = output_chart(self._run, self._state.discretize, self._pointed, self._point_sets)
+        self._views["output"].value = output_picture(output, self._points)
+        self._keep_charts({"output": (output,)})
         self._draw_network()
 
     def _draw_network(self) -> None:
@@ -877,16 +894,18 @@ class Playground(LayerChoiceWidget):
 
     # -- view -------------------------------------------------------------------------------
 
-    def _draw(self, spec: PlaygroundSettings) -> dict[str, str]:
-        """Every picture and number of a frame, for ``spec`` and the run as it is."""
+    def _draw(self, spec: PlaygroundSettings) -> _Frame:
+        """Every picture and number of a frame, and what the charts are drawn from, for
+        ``spec`` and the run as it is."""
         run = self._run
         key = (id(run.X), id(run.y), spec.show_test_data)
         if key != self._points_key:
-            points = points_layer(run.X, run.y, run.train_index, "#fff")
+            point_sets = (points_data(run.X, run.y, run.train_index, "#fff"),)
             if spec.show_test_data:
-                points += points_layer(run.X, run.y, run.test_index, "#222")
+                point_sets += (points_data(run.X, run.y, run.test_index, "#222"),)
+            points = "".join(points_svg(p) for p in point_sets)
         else:
-            points = self._points
+            points, point_sets = self._points, self._point_sets
         report = run.report()
         accuracy = ""
         if report.train_accuracy is not None:
@@ -896,20 +915,24 @@ class Playground(LayerChoiceWidget):
         if self._pointed is not None and not (self._pointed[0] < len(sizes)
                                               and self._pointed[1] < sizes[self._pointed[0]]):
             self._pointed = None  # the network changed under the pointer
-        views = {  # the pictures run the network (a reader's layers too) over the plane
-            "output": output_picture(run, points, spec.discretize, self._pointed),
+        # the pictures run the network (a reader's layers too) over the plane
+        output = output_chart(run, spec.discretize, self._pointed, point_sets)
+        losses = loss_chart(run.train_losses, run.test_losses)
+        views = {
+            "output": output_picture(output, points),
             "network": network_picture(run, spec.discretize, self._pointed, self._selected),
-            "loss_chart": loss_picture(run.train_losses, run.test_losses),
+            "loss_chart": loss_picture(losses),
         }
         views["losses"] = t("playground_widget.losses", train=report.train_loss,
                             test=report.test_loss, accuracy=accuracy)
         views["epoch"] = t("playground_widget.epoch", epoch=run.epoch)
-        self._points_key, self._points = key, points
-        return views
+        self._points_key, self._points, self._point_sets = key, points, point_sets
+        return _Frame(views, {"output": (output,), "loss_chart": (losses,)})
 
-    def _set_views(self, views: dict[str, str]) -> None:
-        for name, value in views.items():
+    def _set_views(self, frame: _Frame) -> None:
+        for name, value in frame.views.items():
             self._views[name].value = value
+        self._keep_charts(frame.charts)
         if not self.playing:
             self._draw_panels()
         elif self._controls["show_code"].value:
@@ -945,6 +968,13 @@ class Playground(LayerChoiceWidget):
         return (f"Playground(dataset={s.dataset!r}, features={s.features}, "
                 f"hidden_sizes={s.hidden_sizes}, activations={s.activations}, "
                 f"learning_rate={s.learning_rate:g}, epoch={self.epoch})")
+
+
+class _Frame(NamedTuple):
+    """What a frame shows: each view's content, and what its charts are drawn from."""
+
+    views: dict[str, str]
+    charts: dict[str, tuple[Chart, ...]]
 
 
 def _menu(values: tuple[float, ...], current: float) -> list[tuple[str, float]]:
