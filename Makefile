@@ -54,3 +54,7 @@ pictures: setup  ## run every chapter in JupyterLab (Chromium), screenshot it, r
 
 html: setup  ## export the chapters as static pages with their saved widgets to build/html (NB=... for some)
 	$(BIN)/python -m web.export $(NB) --out build/html
+
+.PHONY: site
+site: setup  ## build the book's website into build/site: every chapter's page, an index, offline (MathJax and the widget renderer vendored from npm)
+	$(BIN)/python -m web.site --out build/site

@@ -125,19 +125,34 @@ def static_copy(view: dict, metadata: dict) -> Markup:
 
 
 def exporter(**traits: object) -> HTMLExporter:
-    """nbconvert's HTML exporter with the book's template (``traits`` go to HTMLExporter)."""
-    return HTMLExporter(template_name=TEMPLATE, extra_template_basedirs=[str(TEMPLATES)],
+    """nbconvert's HTML exporter with the book's template (``traits`` go to HTMLExporter;
+    ``template_name`` may name a template that extends the book's, as the website's does)."""
+    traits.setdefault("template_name", TEMPLATE)
+    return HTMLExporter(extra_template_basedirs=[str(TEMPLATES)],
                         filters={"ll_static_copy": static_copy}, **traits)
+
+
+def edition(notebook: Path) -> str:
+    """The language a chapter is written in: "zh" in chapters/zh/, else "en"."""
+    return "zh" if Path(notebook).parent.name == "zh" else "en"
+
+
+def export_node(nb: nbformat.NotebookNode, language: str = "en",
+                resources: dict | None = None, **traits: object) -> str:
+    """The static page of a notebook already read, as HTML text: its notes, and the page's
+    ``lang``, in ``language``; ``resources`` reach the template as ``resources``."""
+    token = _note.set(STATIC_NOTES[language])
+    traits.setdefault("language_code", language)
+    try:
+        body, _ = exporter(**traits).from_notebook_node(nb, resources=resources)
+    finally:
+        _note.reset(token)
+    return body
 
 
 def export_notebook(notebook: Path, **traits: object) -> str:
     """The static page of one notebook, as HTML text (its notes in the chapter's language)."""
-    token = _note.set(STATIC_NOTES["zh" if Path(notebook).parent.name == "zh" else "en"])
-    try:
-        body, _ = exporter(**traits).from_notebook_node(nbformat.read(notebook, 4))
-    finally:
-        _note.reset(token)
-    return body
+    return export_node(nbformat.read(notebook, 4), edition(notebook), **traits)
 
 
 #: Folders of chapters: the English edition, the Chinese one, the seed section in other
