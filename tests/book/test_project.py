@@ -156,3 +156,10 @@ def test_every_relative_link_leads_to_a_file(document: Path) -> None:
                if not re.match(r"[a-z]+:", t) and not t.startswith("#")]
     broken = [t for t in targets if t and not (path.parent / t).exists()]
     assert broken == [], f"{document}: links to nothing: {broken}"
+
+
+def test_binder_installs_chinese_fonts_for_matplotlib() -> None:
+    """A figure of the Chinese edition (``figure()``) needs a CJK font on the server."""
+    packages = [line.strip() for line in (ROOT / "binder" / "apt.txt").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    assert "fonts-noto-cjk" in packages

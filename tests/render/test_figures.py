@@ -228,3 +228,9 @@ def test_chinese_text_falls_back_to_a_font_that_has_it() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["True"]
+
+
+def test_a_figure_shows_itself_in_a_notebook_without_pyplot() -> None:
+    """IPython shows an object through its ``_repr_png_``: no pyplot import is needed."""
+    fig = figure(HistogramData([0, 1, 2], [[3, 1]]))
+    assert fig._repr_png_().startswith(b"\x89PNG\r\n\x1a\n")

@@ -19,6 +19,8 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import io
 import math
 import re
 from typing import TYPE_CHECKING
@@ -84,15 +86,14 @@ def figure(*charts: Chart, dpi: int = 100) -> Figure:
     for chart in charts:
         if not isinstance(chart, (LineChartData, HistogramData, HeatmapData)):
             raise TypeError(t("charts.not_a_chart", got=type(chart).__name__))
-    from matplotlib.figure import Figure  # here: importing the package never loads it
-
     rows = math.ceil(len(charts) / MOST_COLUMNS)
     columns = math.ceil(len(charts) / rows)
     sizes = [(max(c.width, SMALLEST[0]), max(c.height, SMALLEST[1])) for c in charts]
     width = max(sum(w for w, _ in sizes[i:i + columns]) for i in range(0, len(charts), columns))
     height = sum(max(h for _, h in sizes[i:i + columns]) for i in range(0, len(charts), columns))
-    fig = Figure(figsize=(width / PIXELS_PER_INCH, height / PIXELS_PER_INCH), dpi=dpi,
-                 layout="constrained", facecolor=CARD_BACKGROUND, edgecolor=CARD_BACKGROUND)
+    fig = _chart_figure_class()(
+        figsize=(width / PIXELS_PER_INCH, height / PIXELS_PER_INCH), dpi=dpi,
+        layout="constrained", facecolor=CARD_BACKGROUND, edgecolor=CARD_BACKGROUND)
     fig.patch.set_alpha(1.0)
     axes = fig.subplots(rows, columns, squeeze=False).ravel()
     for ax, chart in zip(axes, charts):
@@ -107,6 +108,26 @@ def figure(*charts: Chart, dpi: int = 100) -> Figure:
         ax.remove()
     _chinese_fallback(fig)
     return fig
+
+
+@functools.cache
+def _chart_figure_class() -> type[Figure]:
+    """``ChartFigure``: a matplotlib Figure that shows itself in a notebook.
+
+    A Figure made without pyplot has no picture in Jupyter until pyplot's inline
+    backend registers one; this one carries its own PNG (``_repr_png_``), so
+    ``explorer.figure()`` at the end of a cell shows the chart either way.
+    matplotlib is imported here, on the first figure, never with the package.
+    """
+    from matplotlib.figure import Figure
+
+    class ChartFigure(Figure):
+        def _repr_png_(self) -> bytes:
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png")
+            return buffer.getvalue()
+
+    return ChartFigure
 
 
 def _chinese_fallback(fig: Figure) -> None:
