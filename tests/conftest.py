@@ -15,6 +15,7 @@ PARTS = (
     ("chapters/", "chapters under nbval"),
     ("tests/browser/", "JupyterLab in Chromium"),
     ("tests/book/test_static_html.py", "static HTML export"),
+    ("tests/book/test_site.py", "the website"),
     ("tests/book/test_binder_environment.py", "Binder environment"),
     ("tests/frameworks/", "one network in four frameworks"),
     ("widgets/", "doctests"),

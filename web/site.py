@@ -67,6 +67,9 @@ VENDORED = (
                                           "es5/output/chtml/fonts/woff-v2", "LICENSE",
                                           "package.json")),
 )
+#: Parts no page loads: source maps (read only by a browser's developer tools) and
+#: html-manager's bundle for pages without require.js (the pages load embed-amd.js).
+UNSERVED = (".map", "/dist/embed.js")
 REQUIRE_JS = f"{STATIC}/requirejs/require.js"
 WIDGET_RENDERER = f"{STATIC}/html-manager/dist/embed-amd.js"
 MATHJAX = f"{STATIC}/mathjax/es5/tex-chtml-full.js"
@@ -312,7 +315,8 @@ def vendor(static: Path, cache: Path = NPM_CACHE) -> list[Path]:
         wanted = tuple(f"package/{part}" for part in package.parts)
         with tarfile.open(npm_tarball(package.spec, cache)) as archive:
             members = [m for m in archive.getmembers()
-                       if m.name in wanted or m.name.startswith(tuple(w + "/" for w in wanted))]
+                       if (m.name in wanted or m.name.startswith(tuple(w + "/" for w in wanted)))
+                       and not m.name.endswith(UNSERVED)]
             missing = [p for p, w in zip(package.parts, wanted)
                        if not any(m.name == w or m.name.startswith(w + "/") for m in members)]
             if missing:
