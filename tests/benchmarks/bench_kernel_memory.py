@@ -105,12 +105,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "
           f"Binder's usual limit {BINDER_LIMIT_MIB} MiB")
-    print(f"{'notebook':48} {'kernel':8} {'after imports':>14} {'peak':>9} {'end':>9} "
+    width = max(len(path.resolve().relative_to(ROOT).as_posix()) for path in args.notebooks)
+    print(f"{'notebook':{width}} {'kernel':8} {'after imports':>14} {'peak':>9} {'end':>9} "
           f"{'Run All':>8}  under 2 GB")
     for path in args.notebooks:
         figures = measure(path.resolve())
         name = path.resolve().relative_to(ROOT).as_posix()
-        print(f"{name:48} {figures['kernel']:8} {figures['imports']:10.0f} MiB "
+        print(f"{name:{width}} {figures['kernel']:8} {figures['imports']:10.0f} MiB "
               f"{figures['peak']:5.0f} MiB {figures['end']:5.0f} MiB {figures['seconds']:6.1f} s"
               f"  {'yes' if figures['peak'] < BINDER_LIMIT_MIB else 'NO'}", flush=True)
     return 0
