@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import posixpath
 import re
 import shutil
@@ -42,7 +43,10 @@ SITE_FILES = TEMPLATES / SITE_TEMPLATE
 CHAPTERS = ROOT / "chapters"
 #: Binder's launch URL of a chapter, as the README writes it: this, then its path
 #: under chapters/ (``zh/01_layers_and_modules.ipynb``).
-BINDER = "https://mybinder.org/v2/gh/layerlab/layerlab/HEAD?urlpath=lab/tree/chapters/"
+#: Binder's address for a chapter: of this repository, or of a fork's where GitHub Actions
+#: builds the site (GITHUB_REPOSITORY is "owner/name" there).
+REPOSITORY = os.environ.get("GITHUB_REPOSITORY") or "layerlab/layerlab"
+BINDER = f"https://mybinder.org/v2/gh/{REPOSITORY}/HEAD?urlpath=lab/tree/chapters/"
 NPM_CACHE = ROOT / "build" / "npm-cache"
 STATIC = "_static"
 
@@ -76,10 +80,10 @@ MATHJAX = f"{STATIC}/mathjax/es5/tex-chtml-full.js"
 
 #: The navigation bar's words, in each edition's language.
 LABELS = {
-    "en": {"index": "Contents", "prev": "Previous", "next": "Next",
+    "en": {"index": "Contents", "prev": "Previous", "next": "Next", "colon": ": ",
            "binder": "Launch in Binder", "download": "Download .ipynb",
            "nav_top": "Chapters", "nav_bottom": "Chapters (end of page)"},
-    "zh": {"index": "目录", "prev": "上一章", "next": "下一章",
+    "zh": {"index": "目录", "prev": "上一章", "next": "下一章", "colon": "：",
            "binder": "在 Binder 中运行", "download": "下载 .ipynb",
            "nav_top": "章节导航", "nav_bottom": "章节导航（页尾）"},
 }

@@ -57,9 +57,10 @@ def repository_files() -> list[Path]:
     """The files a clone would hold: tracked, plus new ones git does not ignore."""
     if (ROOT / ".git").exists() and shutil.which("git"):
         listing = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
-                                  "--exclude-standard"], cwd=ROOT, capture_output=True,
-                                 check=True).stdout.decode()
-        return [Path(name) for name in listing.split("\0") if name and (ROOT / name).is_file()]
+                                  "--exclude-standard"], cwd=ROOT, capture_output=True)
+        if listing.returncode == 0:  # else (a checkout git refuses to read): walk the tree
+            return [Path(name) for name in listing.stdout.decode().split("\0")
+                    if name and (ROOT / name).is_file()]
     skip = {".venv", ".venv-mxnet", ".git", "artifacts", "__pycache__", ".ipynb_checkpoints",
             "build"}
     return [path.relative_to(ROOT) for path in ROOT.rglob("*")

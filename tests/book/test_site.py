@@ -11,6 +11,7 @@ MathJax typesets its math, and every link and resource it names is a file of the
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import shutil
@@ -28,7 +29,9 @@ from web import site as web_site
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = ROOT / "chapters"
 NOTEBOOKS = every_chapter(ROOT)
-BINDER = "https://mybinder.org/v2/gh/layerlab/layerlab/HEAD?urlpath=lab/tree/chapters/"
+# The README's Binder links; a fork's site (built by GitHub Actions) launches the fork.
+REPOSITORY = os.environ.get("GITHUB_REPOSITORY") or "layerlab/layerlab"
+BINDER = f"https://mybinder.org/v2/gh/{REPOSITORY}/HEAD?urlpath=lab/tree/chapters/"
 ORIGIN = "http://layerlab.invalid"
 FOLDERS = ("", "zh", "frameworks")
 
