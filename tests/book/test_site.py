@@ -373,3 +373,22 @@ def test_the_index_page_links_every_page(site: Path, chromium) -> None:
         assert visit.missing == [] and visit.refused == [] and visit.errors == []
     finally:
         visit.close()
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=chapter_id)
+def test_folded_cells_stay_folded_on_the_page(site: Path, notebook: Path) -> None:
+    """Solutions and their explanations: folded (a closed <details>), as the prose says."""
+    from bs4 import BeautifulSoup
+
+    folded = [c for c in nbformat.read(notebook, 4).cells
+              if c.metadata.get("jupyter", {}).get("source_hidden")]
+    page = BeautifulSoup((site / rel(notebook).replace(".ipynb", ".html")).read_text(
+        encoding="utf-8"), "html.parser")
+    shown = page.select("details.ll-folded")
+    assert len(shown) == len(folded)
+    assert not [d for d in shown if d.has_attr("open")]
+    # its first line, as JupyterLab shows a folded cell (markdown without its * marks)
+    first = [c.source.split("\n")[0] for c in folded]
+    assert [d.summary.get_text() for d in shown] == [
+        line.replace("*", "") if c.cell_type == "markdown" else line
+        for c, line in zip(folded, first)]
