@@ -234,3 +234,12 @@ def test_a_figure_shows_itself_in_a_notebook_without_pyplot() -> None:
     """IPython shows an object through its ``_repr_png_``: no pyplot import is needed."""
     fig = figure(HistogramData([0, 1, 2], [[3, 1]]))
     assert fig._repr_png_().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_a_chart_of_one_point_shows_the_point_with_one_tick() -> None:
+    """One layer, one size, epoch 0: a line through one point draws nothing, so a dot does."""
+    fig = figure(LineChartData(x=(3.0,), series=((0.5,),), labels=("loss",)))
+    (ax,) = fig.axes
+    dots = [line for line in ax.get_lines() if line.get_gid() == "markers"]
+    assert len(dots) == 1 and list(dots[0].get_xdata()) == [3.0]
+    assert list(ax.get_xticks()) == [3.0] and ax.get_xlim() == (2.0, 4.0)

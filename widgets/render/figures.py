@@ -172,7 +172,9 @@ def _line(ax: Axes, chart: LineChartData) -> None:
         named = {"label": chart.labels[i]} if i < len(chart.labels) else {}  # else no legend
         ax.plot(chart.x, ys, color=chart.colour(i), linewidth=LINE_WIDTH,
                 linestyle=_linestyle(chart.dash_pattern(i)), gid="series", **named)
-        dots = chart.marker_points(i)
+        # one x (one layer, one size, epoch 0): a line through one point draws nothing
+        dots = chart.marker_points(i) or [(x, y) for x, y in zip(chart.x, ys)
+                                          if len(chart.x) == 1 and math.isfinite(y)]
         if dots:  # unnamed: left out of the legend
             ax.plot([d[0] for d in dots], [d[1] for d in dots], linestyle="none", marker="o",
                     markersize=4.5, color=chart.colour(i), gid="markers")
@@ -188,6 +190,9 @@ def _line(ax: Axes, chart: LineChartData) -> None:
         ax.set_yscale("log", nonpositive="mask")
     if len(chart.x) > 1 and chart.x[-1] > chart.x[0]:
         ax.set_xlim(chart.x[0], chart.x[-1])
+    elif len(chart.x) == 1 and not chart.log_x:  # one x (one layer, epoch 0): one tick, room
+        ax.set_xlim(chart.x[0] - 1, chart.x[0] + 1)
+        ax.set_xticks(chart.x, labels=[f"{chart.x[0]:g}"])
     if chart.y_from_zero:
         ax.set_ylim(bottom=0.0)
     ax.grid(alpha=0.25)
