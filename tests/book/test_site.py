@@ -22,7 +22,10 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 import pytest
 
-from tests.browser.lab import CHROMIUM_FLAGS, find_chromium, missing_browser, require
+from tests.browser.lab import (
+    headless_chromium,
+    require,
+)
 from tests.notebook_tools import chapter_id, displayed_models, every_chapter
 from web import site as web_site
 
@@ -223,14 +226,8 @@ def test_previous_and_next_chain_through_each_edition(site: Path) -> None:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    require(missing_browser())
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=find_chromium(),
-                                             args=CHROMIUM_FLAGS)
+    with headless_chromium() as browser:
         yield browser
-        browser.close()
 
 
 class Visit:

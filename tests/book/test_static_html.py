@@ -31,7 +31,10 @@ import nbformat
 import pytest
 from nbconvert import HTMLExporter
 
-from tests.browser.lab import CHROMIUM_FLAGS, find_chromium, missing_browser, require
+from tests.browser.lab import (
+    headless_chromium,
+    require,
+)
 from tests.notebook_tools import chapter_id, edition_language, every_chapter
 from web.export import STATIC_NOTE, STATIC_NOTES, export_notebook, static_copy
 from widgets.text import catalogue
@@ -156,14 +159,8 @@ def renderer() -> Path:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    require(missing_browser())
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=find_chromium(),
-                                             args=CHROMIUM_FLAGS)
+    with headless_chromium() as browser:
         yield browser
-        browser.close()
 
 
 def serve_offline(page, document: str, renderer: Path) -> list[str]:

@@ -555,3 +555,16 @@ def unnamed_controls(page) -> list[dict]:
         page.evaluate("() => document.querySelectorAll('[data-ll-control]')"
                       ".forEach(n => n.removeAttribute('data-ll-control'))")
     return unnamed
+
+
+@contextlib.contextmanager
+def headless_chromium() -> Iterator[object]:
+    """A headless Chromium for a test module; skips (fails under CI) without one."""
+    require(missing_browser())
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=find_chromium(),
+                                             args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
